@@ -1,0 +1,77 @@
+import os
+
+import pytest
+from django.test import Client
+
+from shopops.core import services
+from shopops.core.roles import ROLES
+
+PASSWORD = "Test-pass-0451!"  # noqa: S105 (test accounts only)
+
+
+def pytest_report_header(config):
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return "database: SQLite (embedded default)"
+    import psycopg
+
+    with psycopg.connect(url.replace("/shopops", "/postgres")) as conn:
+        version = conn.execute("SELECT version()").fetchone()[0]
+    return f"database: PostgreSQL server {version}"
+
+
+@pytest.fixture
+def store_a(db):
+    return services.create_store(
+        None,
+        via="test",
+        code="alpha",
+        name="Alpha 旗舰店",
+        platform="tmall",
+        commission_rate="0.0500",
+    )
+
+
+@pytest.fixture
+def store_b(db):
+    return services.create_store(
+        None,
+        via="test",
+        code="beta",
+        name="Beta Shop",
+        platform="shopify",
+        currency="USD",
+        timezone="America/New_York",
+        commission_rate="0.0290",
+    )
+
+
+@pytest.fixture
+def role_users(store_a, store_b):
+    """One user per role, each granted store A only."""
+    return {
+        r.key: services.create_user(username=r.key, password=PASSWORD, role=r.key, stores=[store_a])
+        for r in ROLES
+    }
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def login_as():
+    return login
+
+
+@pytest.fixture
+def as_role(role_users):
+    return lambda role: login(role_users[role])
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # PBKDF2's deliberate slowness costs seconds per test; hashing is not under test here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,19 @@
+"""The HTTP API at /api/v1. Each app contributes a router guarded by ModuleAuth."""
+
+from ninja import NinjaAPI
+
+from shopops.core.api import audit_router, me_router, stores_router
+
+api = NinjaAPI(
+    title="ShopOps API",
+    version="1",
+    urls_namespace="api-1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    description="ShopOps (电商运营中枢) HTTP API. Authenticate with a session or "
+    "`Authorization: Bearer <token>` (create one from the user menu or "
+    "`./shopops user token USERNAME`).",
+)
+api.add_router("/me", me_router)
+api.add_router("/stores", stores_router)
+api.add_router("/audit", audit_router)

@@ -1,0 +1,338 @@
+"""The `shopops` command. `./shopops` (the bootstrap script) installs, then runs this."""
+
+import json
+import os
+import sys
+
+import click
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopops.settings")
+
+
+def setup_django(migrate: bool = False) -> None:
+    import django
+
+    django.setup()
+    if migrate:
+        ensure_migrated()
+
+
+def ensure_migrated() -> None:
+    """Apply pending migrations; costs one plan check when there are none."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        click.echo("shopops: applying database migrations …", err=True)
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+def fail(message: str) -> None:
+    click.echo(f"shopops: error: {message}", err=True)
+    sys.exit(2)
+
+
+def validation_message(exc) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--lang",
+    envvar="SHOPOPS_LANG",
+    default=None,
+    help="Language of messages: zh-hans or en (default from LANG).",
+)
+def main(lang):
+    """ShopOps (电商运营中枢): the operations system of an e-commerce team."""
+    if lang is None:
+        lang = "en" if os.environ.get("LANG", "").startswith("en") else "zh-hans"
+    os.environ["SHOPOPS_CLI_LANG"] = lang
+
+
+def activate_language() -> None:
+    from django.utils import translation
+
+    translation.activate(os.environ.get("SHOPOPS_CLI_LANG", "zh-hans"))
+
+
+@main.command(
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_extra_args": True,
+        "help_option_names": [],
+    }
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args):
+    """Run a Django management command (manage.py), e.g. `manage migrate`."""
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["shopops manage", *args])
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers", default=1, show_default=True, type=int, help="Number of granian worker processes."
+)
+def serve(host, port, workers):
+    """Serve the console with granian (DATABASE_URL picks the database)."""
+    from shopops.devtools import processes
+
+    setup_django(migrate=True)
+    sys.exit(processes.run_foreground([processes.web_command(host, port, workers)]))
+
+
+@main.command()
+def worker():
+    """Run the huey consumer: scheduled reports, alerts, timeouts."""
+    setup_django(migrate=True)
+    from django.core.management import call_command
+
+    call_command("run_huey")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-run", is_flag=True, help="Prepare the demo and print credentials, then exit.")
+def demo(host, port, no_run):
+    """Embedded database + demo store + users per role, then web and worker until Ctrl-C."""
+    setup_django(migrate=True)
+    activate_language()
+    from shopops.devtools import demo as demo_setup
+    from shopops.devtools import processes
+
+    credentials = demo_setup.prepare()
+    click.echo(demo_setup.format_credentials(credentials, f"http://{host}:{port}/"))
+    if no_run:
+        return
+    sys.exit(
+        processes.run_foreground(
+            [processes.web_command(host, port, 1), processes.worker_command()],
+            ready_message=f"ShopOps is up at http://{host}:{port}/  (Ctrl-C stops web and worker)",
+            ready_url=f"http://{host}:{port}/healthz",
+        )
+    )
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("-k", "keyword", default=None, help="Only tests matching this pytest expression.")
+@click.option("--no-browser", is_flag=True, help="Skip the Playwright browser tests.")
+@click.option("--no-postgres", is_flag=True, help="Skip the PostgreSQL run.")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def test(keyword, no_browser, no_postgres, pytest_args):
+    """Lint, then the whole suite on SQLite, again on PostgreSQL, and the browser tests."""
+    from shopops.devtools import testrun
+
+    sys.exit(
+        testrun.run(
+            keyword=keyword,
+            browser=not no_browser,
+            postgres=not no_postgres,
+            extra=list(pytest_args),
+        )
+    )
+
+
+@main.group()
+def store():
+    """Add and list stores."""
+
+
+@store.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option(
+    "--platform",
+    required=True,
+    type=click.Choice(["taobao", "tmall", "jd", "pdd", "douyin", "shopify", "own"]),
+)
+@click.option("--currency", default="CNY", show_default=True)
+@click.option("--timezone", "tz", default="Asia/Shanghai", show_default=True)
+@click.option(
+    "--commission-rate",
+    default="0",
+    show_default=True,
+    help="Platform commission as a fraction of paid amount, e.g. 0.05.",
+)
+def store_add(code, name, platform, currency, tz, commission_rate):
+    """Add a store: ./shopops store add CODE --name NAME --platform tmall …"""
+    from decimal import Decimal, InvalidOperation
+
+    setup_django(migrate=True)
+    from django.core.exceptions import ValidationError
+
+    from shopops.core import services
+
+    try:
+        rate = Decimal(commission_rate)
+    except InvalidOperation:
+        fail(f"--commission-rate: {commission_rate!r} is not a number")
+    try:
+        created = services.create_store(
+            None,
+            via="cli",
+            code=code,
+            name=name,
+            platform=platform,
+            currency=currency.upper(),
+            timezone=tz,
+            commission_rate=rate,
+        )
+    except ValidationError as exc:
+        fail(validation_message(exc))
+    click.echo(
+        f"store {created.code} created ({created.name}, {created.platform}, "
+        f"{created.currency}, {created.timezone})"
+    )
+
+
+@store.command("list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def store_list(fmt):
+    """List stores."""
+    setup_django(migrate=True)
+    from shopops.core.models import Store
+
+    rows = [
+        {
+            "code": s.code,
+            "name": s.name,
+            "platform": s.platform,
+            "currency": s.currency,
+            "timezone": s.timezone,
+            "commission_rate": str(s.commission_rate),
+            "active": s.is_active,
+        }
+        for s in Store.objects.order_by("code")
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        _table(
+            rows, ["code", "name", "platform", "currency", "timezone", "commission_rate", "active"]
+        )
+    )
+
+
+@main.group()
+def user():
+    """Add and list users, create API tokens."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    help="One of: ops_lead product_ops user_ops campaign_planner "
+    "content_editor customer_service analyst warehouse.",
+)
+@click.option("--store", "stores", multiple=True, help="Grant this store (repeatable).")
+@click.option("--password", default=None, help="Password; prompted for when omitted.")
+@click.option("--email", default="")
+@click.option("--superuser", is_flag=True, help="Administrator: every store and module.")
+def user_add(username, role, stores, password, email, superuser):
+    """Add a user with a role and granted stores."""
+    setup_django(migrate=True)
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from shopops.core import services
+    from shopops.core.models import Store
+
+    if not role and not superuser:
+        fail("give --role ROLE or --superuser")
+    granted = []
+    for code in stores:
+        found = Store.objects.filter(code=code).first()
+        if found is None:
+            fail(f"--store: no store with code {code!r}")
+        granted.append(found)
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        validate_password(password)
+        created = services.create_user(
+            username=username,
+            password=password,
+            role=role,
+            stores=granted,
+            email=email,
+            superuser=superuser,
+        )
+    except ValidationError as exc:
+        fail(validation_message(exc))
+    click.echo(f"user {created.username} created")
+
+
+@user.command("list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def user_list(fmt):
+    """List users with their role and stores."""
+    setup_django(migrate=True)
+    from shopops.core.models import User
+    from shopops.core.roles import role_of
+
+    rows = []
+    for u in User.objects.order_by("username").prefetch_related("groups", "stores"):
+        role = role_of(u)
+        rows.append(
+            {
+                "username": u.username,
+                "role": "superuser" if u.is_superuser else (role.key if role else ""),
+                "stores": ",".join(s.code for s in u.stores.all())
+                or ("*" if u.is_superuser else ""),
+                "active": u.is_active,
+            }
+        )
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(_table(rows, ["username", "role", "stores", "active"]))
+
+
+@user.command("token")
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True, help="A label for the token.")
+def user_token(username, name):
+    """Create a personal API token and print it on its own line."""
+    setup_django(migrate=True)
+    from shopops.core import services
+    from shopops.core.models import User
+
+    found = User.objects.filter(username=username, is_active=True).first()
+    if found is None:
+        fail(f"no active user {username!r}")
+    _token, raw = services.create_token(found, name)
+    click.echo(raw)
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    from unicodedata import east_asian_width
+
+    def width(text: str) -> int:
+        return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+    cells = [[str(r[c]) for c in columns] for r in rows]
+    widths = [max([width(c)] + [width(row[i]) for row in cells]) for i, c in enumerate(columns)]
+
+    def line(values):
+        return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths, strict=True))
+
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+if __name__ == "__main__":
+    main()

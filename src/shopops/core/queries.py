@@ -1,0 +1,54 @@
+"""Reads of stores, users and the audit log, already scoped to what the user may see."""
+
+from shopops.core.access import can_see_costs, granted_stores, redact, scoped
+from shopops.core.models import AuditEntry, Store
+
+
+def store_dict(store: Store, user) -> dict:
+    return redact(
+        {
+            "code": store.code,
+            "name": store.name,
+            "platform": store.platform,
+            "platform_label": str(store.get_platform_display()),
+            "currency": store.currency,
+            "timezone": store.timezone,
+            "is_active": store.is_active,
+            "commission_rate": store.commission_rate,
+        },
+        user,
+    )
+
+
+def stores_for(user):
+    return granted_stores(user).order_by("code")
+
+
+def audit_entries(user, store: Store | None = None):
+    """Entries of the user's stores, plus store-less entries for those who see all stores."""
+    qs = AuditEntry.objects.select_related("store")
+    if store is not None:
+        return scoped(qs, user).filter(store=store)
+    if user.is_superuser:
+        return qs
+    return scoped(qs, user)
+
+
+def audit_dict(entry: AuditEntry, user) -> dict:
+    before, after = entry.before, entry.after
+    if not can_see_costs(user):
+        before = redact(before, user) if before else before
+        after = redact(after, user) if after else after
+    return {
+        "id": entry.id,
+        "at": entry.at,
+        "actor": entry.actor_name,
+        "store": entry.store.code if entry.store else None,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "before": before,
+        "after": after,
+        "via": entry.via,
+    }

@@ -1,0 +1,107 @@
+"""Every write to stores, users, grants and tokens; views, API and CLI call these."""
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from shopops.core import audit
+from shopops.core.models import ApiToken, Store, StoreGrant, User, hash_token
+from shopops.core.roles import ROLES_BY_KEY
+
+STORE_AUDITED_FIELDS = ["name", "platform", "currency", "timezone", "commission_rate", "is_active"]
+
+
+@transaction.atomic
+def create_store(actor, *, via: str = "web", **fields) -> Store:
+    store = Store(**fields)
+    store.full_clean()
+    store.save()
+    audit.record(actor, store, "create", None, audit.snapshot(store, STORE_AUDITED_FIELDS), via=via)
+    if actor is not None and actor.is_authenticated and not actor.is_superuser:
+        StoreGrant.objects.get_or_create(user=actor, store=store)
+    return store
+
+
+@transaction.atomic
+def update_store(actor, store: Store, *, via: str = "web", **changes) -> Store:
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    before = audit.snapshot(store, STORE_AUDITED_FIELDS)
+    unknown = set(changes) - set(STORE_AUDITED_FIELDS)
+    if unknown:
+        raise ValidationError({k: "This field cannot be changed." for k in unknown})
+    for name, value in changes.items():
+        setattr(store, name, value)
+    store.full_clean()
+    store.save()
+    audit.record(
+        actor, store, "update", before, audit.snapshot(store, STORE_AUDITED_FIELDS), via=via
+    )
+    return store
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    password: str | None,
+    role: str | None = None,
+    stores: list[Store] = (),
+    email: str = "",
+    superuser: bool = False,
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": f"User {username!r} already exists."})
+    if role is not None and role not in ROLES_BY_KEY:
+        raise ValidationError({"role": f"Unknown role {role!r}; one of {sorted(ROLES_BY_KEY)}."})
+    user = User(username=username, email=email, is_superuser=superuser, is_staff=superuser)
+    user.full_clean(exclude=["password"])
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    if role:
+        user.groups.add(Group.objects.get(name=ROLES_BY_KEY[role].group_name))
+    for store in stores:
+        StoreGrant.objects.get_or_create(user=user, store=store)
+    return user
+
+
+def set_role(user: User, role: str) -> None:
+    group_names = [r.group_name for r in ROLES_BY_KEY.values()]
+    user.groups.remove(*Group.objects.filter(name__in=group_names))
+    user.groups.add(Group.objects.get(name=ROLES_BY_KEY[role].group_name))
+
+
+def grant_stores(user: User, stores: list[Store]) -> None:
+    for store in stores:
+        StoreGrant.objects.get_or_create(user=user, store=store)
+
+
+def create_token(user: User, name: str = "default") -> tuple[ApiToken, str]:
+    """Returns the token and its raw key; the raw key is not stored and cannot be shown again."""
+    raw = ApiToken.new_raw_key()
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=hash_token(raw))
+    return token, raw
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    ApiToken.objects.filter(user=user, pk=token_id, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+
+
+def user_for_token(raw: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute so a busy client does not write on every call.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,61 @@
+import os
+import subprocess
+import sys
+
+from shopops.core.tasks import beat
+
+
+def test_healthz_reports_database_and_worker(client, db):
+    body = client.get("/healthz").json()
+    assert body["database"]["ok"] is True
+    assert body["worker"] == {"ok": False, "state": "never seen"}
+    assert body["status"] == "degraded"
+    beat()
+    body = client.get("/healthz").json()
+    assert body["worker"]["state"] == "running"
+    assert body["status"] == "ok"
+
+
+def test_pages_carry_a_content_security_policy(client, db):
+    response = client.get("/login/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    script_src = next(d for d in csp.split("; ") if d.startswith("script-src"))
+    assert "unsafe-inline" not in script_src and "unsafe-eval" not in script_src
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_console_is_chinese_unless_switched(client, db):
+    html = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert "登录" in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    assert "Sign in" in client.get("/login/").content.decode()
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "SHOPOPS_VAR_DIR": str(tmp_path),
+        "SHOPOPS_HTTPS": "1",
+        "SHOPOPS_DEBUG": "0",
+        "SECRET_KEY": "k" * 20 + "-Zq8!xV3#pL0@rT6$wN1%yB4^mC7&" * 2,
+        "ALLOWED_HOSTS": "shop.example.com",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shopops.cli",
+            "manage",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

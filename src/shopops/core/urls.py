@@ -1,0 +1,15 @@
+from django.urls import path
+
+from shopops.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("stores/", views.store_list, name="store_list"),
+    path("stores/new/", views.store_create, name="store_create"),
+    path("stores/switch/", views.switch_store, name="switch_store"),
+    path("stores/<str:code>/", views.store_detail, name="store_detail"),
+    path("stores/<str:code>/edit/", views.store_edit, name="store_edit"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("account/", views.account, name="account"),
+    path("account/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+]

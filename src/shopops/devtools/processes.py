@@ -1,0 +1,81 @@
+"""Starting the web server and worker as child processes and stopping them cleanly."""
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def web_command(host: str, port: int, workers: int) -> list[str]:
+    granian = Path(sys.executable).with_name("granian")
+    return [
+        str(granian),
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-ws",
+        "shopops.wsgi:application",
+    ]
+
+
+def worker_command() -> list[str]:
+    return [sys.executable, "-m", "shopops.cli", "worker"]
+
+
+def _wait_ready(url: str, procs, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (our own loopback URL)
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def run_foreground(commands: list[list[str]], ready_message: str = "", ready_url: str = "") -> int:
+    """Run the commands until one exits or we get SIGINT/SIGTERM; then stop all of them."""
+    procs = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603 (our own commands)
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    if ready_url:
+        if _wait_ready(ready_url, procs):
+            print(ready_message, flush=True)
+        else:
+            print(
+                "shopops: the web server did not come up; see the messages above", file=sys.stderr
+            )
+            stopping = True
+    code = 0
+    while not stopping:
+        for p in procs:
+            if p.poll() is not None:
+                code = p.returncode or 0
+                stopping = True
+        time.sleep(0.2)
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    print("shopops: stopped", file=sys.stderr, flush=True)
+    return code

@@ -1,0 +1,52 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from shopops.core.access import can, can_see_costs, granted_stores, visible_modules
+from shopops.core.decorators import module_view
+from shopops.core.modules import MODULES
+from shopops.core.queries import store_dict
+from shopops.web.health import database_status, worker_status
+
+
+def health(request):
+    """200 while the database answers (the worker's state is reported, not required)."""
+    db = database_status()
+    worker = worker_status()
+    status = "ok" if db["ok"] and worker["ok"] else ("degraded" if db["ok"] else "down")
+    return JsonResponse(
+        {"status": status, "database": db, "worker": worker}, status=200 if db["ok"] else 503
+    )
+
+
+@module_view("dashboard")
+def home(request):
+    store = request.store
+    return render(
+        request,
+        "web/home.html",
+        {
+            "store": store_dict(store, request.user) if store else None,
+            "store_count": granted_stores(request.user).count(),
+            "modules": [m for m in visible_modules(request.user) if m.key != "dashboard"],
+            "show_costs": can_see_costs(request.user),
+            "worker": worker_status(),
+        },
+    )
+
+
+def placeholder(module):
+    """The page of a module that is not built yet: says so plainly instead of a 404."""
+
+    @module_view(module.key, "view")
+    def view(request):
+        return render(
+            request,
+            "web/not_built.html",
+            {"module": module, "can_change": can(request.user, module.key, "change")},
+        )
+
+    view.__name__ = f"{module.key}_placeholder"
+    return view
+
+
+PLACEHOLDERS = {m.key: placeholder(m) for m in MODULES if not m.built}
