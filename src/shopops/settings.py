@@ -115,7 +115,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         " PRAGMA foreign_keys=ON;",
     }
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SHOPOPS_TEST_DB_NAME") or None}
+# Tests on SQLite use a file, as users do: WAL and the busy timeout behave as in production,
+# which a shared in-memory database does not.
+DATABASES["default"]["TEST"] = {
+    "NAME": os.environ.get("SHOPOPS_TEST_DB_NAME")
+    or (str(VAR_DIR / "test.sqlite3") if "sqlite" in DATABASES["default"]["ENGINE"] else None)
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -216,7 +221,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SHOPOPS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # huey's consumer installs its own handler; letting it propagate would print twice.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"propagate": False}},
 }
 
 # A worker whose heartbeat is older than this is reported as down by /healthz.
