@@ -1,5 +1,6 @@
 """The HTTP API at /api/v1. Each app contributes a router guarded by ModuleAuth."""
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from shopops.core.api import audit_router, me_router, stores_router
@@ -10,6 +11,8 @@ api = NinjaAPI(
     urls_namespace="api-1",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # The schema and its docs page are for signed-in users only.
+    docs_decorator=login_required,
     description="ShopOps (电商运营中枢) HTTP API. Authenticate with a session or "
     "`Authorization: Bearer <token>` (create one from the user menu or "
     "`./shopops user token USERNAME`).",

@@ -86,3 +86,22 @@ def redact(data: dict, user) -> dict:
     if can_see_costs(user):
         return data
     return {k: v for k, v in data.items() if k not in COST_FIELDS}
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: the first three and last four digits stay, the middle is hidden."""
+    digits = phone.strip()
+    if len(digits) <= 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """张** / J***: only the first character stays."""
+    name = name.strip()
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def personal(value: str, user, masker=mask_phone) -> str:
+    """A buyer's personal datum as this user may see it."""
+    return value if can_see_personal_data(user) else masker(value)

@@ -59,3 +59,13 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_api_docs_and_schema_need_sign_in(client, db, django_user_model):
+    assert client.get("/api/v1/openapi.json").status_code == 302
+    assert client.get("/api/v1/docs").status_code == 302
+    client.force_login(django_user_model.objects.create_user("u", password="Pass-word-99"))
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/stores/{code}" in schema["paths"]
+    assert "ModuleAuth" in schema["components"]["securitySchemes"]
+    assert client.get("/api/v1/docs").status_code == 200
