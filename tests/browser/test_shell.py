@@ -7,8 +7,11 @@ from shopops.core import services
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, base_url, username, password):
+def sign_in(page, base_url, username, password, screenshot=None):
     page.goto(f"{base_url}/")
+    assert page.title().startswith("登录")
+    if screenshot:
+        page.screenshot(path=str(screenshot))
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
@@ -21,7 +24,7 @@ def test_login_chinese_navigation_then_english(live_server, page, screenshot_dir
     )
     services.create_user(username="lead", password="Lead-pass-123", role="ops_lead", stores=[store])
     # The browser asks for English (locale en-US), yet the console starts in Chinese.
-    sign_in(page, live_server.url, "lead", "Lead-pass-123")
+    sign_in(page, live_server.url, "lead", "Lead-pass-123", screenshot_dir / "login-zh.png")
     nav = page.inner_text("#main-nav")
     for label in ("运营总览", "目标管理", "监控日报", "库存管理", "审计日志"):
         assert label in nav

@@ -34,7 +34,7 @@ def test_console_is_chinese_unless_switched(client, db):
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "SHOPOPS_VAR_DIR": str(tmp_path),
         "SHOPOPS_HTTPS": "1",
         "SHOPOPS_DEBUG": "0",
