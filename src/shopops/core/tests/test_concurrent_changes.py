@@ -4,7 +4,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from shopops.core import services
 from shopops.core.models import AuditEntry, Store
@@ -29,7 +29,7 @@ def test_concurrent_store_updates_keep_a_consistent_audit_chain():
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # each thread has its own connection
 
     threads = [threading.Thread(target=edit, args=(r,)) for r in rates]
     for t in threads:
