@@ -81,12 +81,19 @@ def manage(args):
 @click.option(
     "--workers", default=1, show_default=True, type=int, help="Number of granian worker processes."
 )
-def serve(host, port, workers):
+@click.option(
+    "--threads",
+    default=16,
+    show_default=True,
+    type=int,
+    help="Request threads per worker (each may hold a database connection).",
+)
+def serve(host, port, workers, threads):
     """Serve the console with granian (DATABASE_URL picks the database)."""
     from shopops.devtools import processes
 
     setup_django(migrate=True)
-    sys.exit(processes.run_foreground([processes.web_command(host, port, workers)]))
+    sys.exit(processes.run_foreground([processes.web_command(host, port, workers, threads)]))
 
 
 @main.command()

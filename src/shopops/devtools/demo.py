@@ -4,6 +4,7 @@ import secrets
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from shopops.core import services
 from shopops.core.models import Store, User
@@ -29,9 +30,7 @@ def prepare() -> list[tuple[str, str, str]]:
     store = Store.objects.filter(code=DEMO_STORE["code"]).first()
     if store is None:
         store = services.create_store(None, via="demo", **DEMO_STORE)
-    accounts = [("admin", "Administrator / 管理员", None)] + [
-        (r.key, f"{r.label} / {r.group_name}", r.key) for r in ROLES
-    ]
+    accounts = [("admin", _("Administrator"), None)] + [(r.key, r.label, r.key) for r in ROLES]
     out = []
     for username, label, role in accounts:
         password = _password()

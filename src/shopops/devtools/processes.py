@@ -8,19 +8,14 @@ import urllib.request
 from pathlib import Path
 
 
-def web_command(host: str, port: int, workers: int) -> list[str]:
+def web_command(host: str, port: int, workers: int, threads: int = 16) -> list[str]:
+    """granian serving the WSGI app; `threads` bounds each worker's concurrent requests, and
+    so its database connections."""
     granian = Path(sys.executable).with_name("granian")
     return [
-        str(granian),
-        "--interface",
-        "wsgi",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-ws",
+        *(str(granian), "--interface", "wsgi", "--no-ws"),
+        *("--host", host, "--port", str(port), "--workers", str(workers)),
+        *("--blocking-threads", str(threads), "--backpressure", str(threads)),
         "shopops.wsgi:application",
     ]
 
