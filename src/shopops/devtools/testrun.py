@@ -41,8 +41,12 @@ def ensure_system_packages() -> None:
     wanted = []
     if not Path(CHROMIUM).exists():
         wanted.append("chromium")
-    has_cjk = _run(["fc-list", ":lang=zh"], capture_output=True, text=True)
-    if has_cjk.returncode != 0 or not has_cjk.stdout.strip():
+    # Chinese pages need a CJK font in screenshots; fc-list itself comes with fontconfig.
+    has_cjk = (
+        shutil.which("fc-list")
+        and _run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip()
+    )
+    if not has_cjk:
         wanted.append("fonts-noto-cjk")
     if not (PG_BIN / "initdb").exists():
         wanted.append("postgresql-15")
@@ -51,9 +55,7 @@ def ensure_system_packages() -> None:
     say(f"installing Debian packages: {' '.join(wanted)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     _run(_as_root(["apt-get", "update", "-qq"]), env=env)
-    result = _run(
-        _as_root(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *wanted]), env=env
-    )
+    result = _run(_as_root(["apt-get", "install", "-y", "-qq", *wanted]), env=env)
     if result.returncode != 0:
         raise SystemExit(f"shopops test: apt-get install {' '.join(wanted)} failed")
 
