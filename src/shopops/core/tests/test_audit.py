@@ -93,3 +93,38 @@ def test_audit_page_visible_to_ops_lead_only(as_role, store_a):
     page = as_role("ops_lead").get("/audit/").content.decode()
     assert "Alpha 旗舰店" in page
     assert as_role("analyst").get("/audit/").status_code == 403
+
+
+def test_page_create_store_grants_it_to_the_creator_and_is_audited(as_role, role_users):
+    client = as_role("ops_lead")
+    response = client.post(
+        "/stores/new/",
+        {
+            "code": "jd01",
+            "name": "京东自营",
+            "platform": "jd",
+            "currency": "CNY",
+            "timezone": "Asia/Shanghai",
+            "commission_rate": "0.0800",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302 and response.url == "/stores/jd01/"
+    assert "京东自营" in client.get("/stores/jd01/").content.decode()
+    entry = AuditEntry.objects.get(action="create", object_repr__contains="jd01")
+    assert entry.actor == role_users["ops_lead"]
+    assert entry.after["commission_rate"] == "0.0800"
+    bad = client.post(
+        "/stores/new/",
+        {
+            "code": "Bad Code",
+            "name": "x",
+            "platform": "jd",
+            "currency": "cny",
+            "timezone": "Nowhere",
+            "commission_rate": "2",
+        },
+    )
+    assert bad.status_code == 200
+    html = bad.content.decode()
+    assert html.count("invalid-feedback") >= 3
