@@ -5,6 +5,7 @@ import os
 import sys
 
 import click
+from django.utils.translation import gettext as _
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopops.settings")
 
@@ -13,6 +14,7 @@ def setup_django(migrate: bool = False) -> None:
     import django
 
     django.setup()
+    activate_language()
     if migrate:
         ensure_migrated()
 
@@ -25,12 +27,12 @@ def ensure_migrated() -> None:
 
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        click.echo("shopops: applying database migrations …", err=True)
+        click.echo(_("shopops: applying database migrations …"), err=True)
         call_command("migrate", interactive=False, verbosity=0)
 
 
 def fail(message: str) -> None:
-    click.echo(f"shopops: error: {message}", err=True)
+    click.echo(_("shopops: error: %(message)s") % {"message": message}, err=True)
     sys.exit(2)
 
 
@@ -112,7 +114,6 @@ def worker():
 def demo(host, port, no_run):
     """Embedded database + demo store + users per role, then web and worker until Ctrl-C."""
     setup_django(migrate=True)
-    activate_language()
     from shopops.devtools import demo as demo_setup
     from shopops.devtools import processes
 
@@ -181,7 +182,7 @@ def store_add(code, name, platform, currency, tz, commission_rate):
     try:
         rate = Decimal(commission_rate)
     except InvalidOperation:
-        fail(f"--commission-rate: {commission_rate!r} is not a number")
+        fail(_("--commission-rate: %(value)r is not a number") % {"value": commission_rate})
     try:
         created = services.create_store(
             None,
@@ -196,8 +197,14 @@ def store_add(code, name, platform, currency, tz, commission_rate):
     except ValidationError as exc:
         fail(validation_message(exc))
     click.echo(
-        f"store {created.code} created ({created.name}, {created.platform}, "
-        f"{created.currency}, {created.timezone})"
+        _("store %(code)s created (%(name)s, %(platform)s, %(currency)s, %(timezone)s)")
+        % {
+            "code": created.code,
+            "name": created.name,
+            "platform": created.platform,
+            "currency": created.currency,
+            "timezone": created.timezone,
+        }
     )
 
 
@@ -258,12 +265,12 @@ def user_add(username, role, stores, password, email, superuser):
     from shopops.core.models import Store
 
     if not role and not superuser:
-        fail("give --role ROLE or --superuser")
+        fail(_("give --role ROLE or --superuser"))
     granted = []
     for code in stores:
         found = Store.objects.filter(code=code).first()
         if found is None:
-            fail(f"--store: no store with code {code!r}")
+            fail(_("--store: no store with code %(code)r") % {"code": code})
         granted.append(found)
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -279,7 +286,7 @@ def user_add(username, role, stores, password, email, superuser):
         )
     except ValidationError as exc:
         fail(validation_message(exc))
-    click.echo(f"user {created.username} created")
+    click.echo(_("user %(name)s created") % {"name": created.username})
 
 
 @user.command("list")
@@ -321,7 +328,7 @@ def user_token(username, name):
 
     found = User.objects.filter(username=username, is_active=True).first()
     if found is None:
-        fail(f"no active user {username!r}")
+        fail(_("no active user %(name)r") % {"name": username})
     _token, raw = services.create_token(found, name)
     click.echo(raw)
 

@@ -143,3 +143,12 @@ def test_demo_prepares_store_and_one_login_per_role(cli):
     ):
         assert f"\n{username} " in result.stdout
     assert json.loads(cli("store", "list", "--format", "json").stdout)[0]["code"] == "demo"
+
+
+def test_messages_follow_lang(cli):
+    zh = cli("--lang", "zh-hans", "store", "add", "s1", "--name", "一店", "--platform", "pdd")
+    assert "已创建" in zh.stdout
+    en = cli("--lang", "en", "store", "add", "s2", "--name", "Two", "--platform", "pdd")
+    assert "store s2 created" in en.stdout
+    err = cli("--lang", "zh-hans", "user", "token", "ghost")
+    assert err.returncode == 2 and "错误" in err.stderr
