@@ -47,6 +47,20 @@ def store_b(db):
 
 
 @pytest.fixture
+def store_a_form():
+    """Store A's edit form as posted by a browser, with the given fields changed."""
+    return lambda **changes: {
+        "name": "Alpha 旗舰店",
+        "platform": "tmall",
+        "currency": "CNY",
+        "timezone": "Asia/Shanghai",
+        "commission_rate": "0.0500",
+        "is_active": "on",
+        **changes,
+    }
+
+
+@pytest.fixture
 def role_users(store_a, store_b):
     """One user per role, each granted store A only."""
     return {

@@ -1,19 +1,14 @@
 from shopops.core.models import AuditEntry
 
 
-def test_admin_store_edit_is_audited_and_audit_is_read_only(store_a, django_user_model, client):
+def test_admin_store_edit_is_audited_and_audit_is_read_only(
+    store_a, store_a_form, django_user_model, client
+):
     admin_user = django_user_model.objects.create_superuser("root", password="Root-pass-123")
     client.force_login(admin_user)
     response = client.post(
         f"/admin/core/store/{store_a.pk}/change/",
-        {
-            "name": "Alpha 旗舰店",
-            "platform": "tmall",
-            "currency": "CNY",
-            "timezone": "Asia/Shanghai",
-            "commission_rate": "0.0700",
-            "is_active": "on",
-        },
+        store_a_form(commission_rate="0.0700"),
     )
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="update")

@@ -38,17 +38,10 @@ def test_invalid_change_is_refused_and_nothing_recorded(as_role, store_a):
     assert not AuditEntry.objects.filter(action="update").exists()
 
 
-def test_page_edit_is_audited(as_role, store_a):
+def test_page_edit_is_audited(as_role, store_a, store_a_form):
     response = as_role("ops_lead").post(
         "/stores/alpha/edit/",
-        {
-            "name": "Alpha 旗舰店",
-            "platform": "tmall",
-            "currency": "CNY",
-            "timezone": "Asia/Shanghai",
-            "commission_rate": "0.0450",
-            "is_active": "on",
-        },
+        store_a_form(commission_rate="0.0450"),
     )
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="update")
