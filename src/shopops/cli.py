@@ -149,6 +149,111 @@ def test(keyword, no_browser, no_postgres, pytest_args):
     )
 
 
+@main.command("import")
+@click.argument(
+    "kind", type=click.Choice(["orders", "order_lines", "products", "stock", "traffic", "ads"])
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option(
+    "--format",
+    "fmt",
+    default="shopops",
+    show_default=True,
+    type=click.Choice(["shopops", "shopify", "taobao", "mapping"]),
+    help="Input format of the file.",
+)
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML or JSON column mapping (implies --format mapping).",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and count, write nothing.")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Import the valid rows and report the rejected ones."
+)
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False),
+    help="Write rejected rows here (CSV with line and reason).",
+)
+@click.option(
+    "--output",
+    "out_fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints the summary for scripts.",
+)
+def import_(
+    kind, file, store_code, fmt, mapping_path, dry_run, skip_invalid, rejects_path, out_fmt
+):
+    """Import a file of KIND (orders, order_lines, products, stock, traffic, ads)."""
+    setup_django(migrate=True)
+    from shopops.core.models import Store
+    from shopops.ingest.errors import ImportFailed
+    from shopops.ingest.pipeline import load_mapping, run_import
+
+    store_obj = Store.objects.filter(code=store_code).first()
+    if store_obj is None:
+        fail(_("--store: no store with code %(code)r") % {"code": store_code})
+    bar = _progress_bar() if out_fmt == "text" and sys.stderr.isatty() else None
+    try:
+        mapping = load_mapping(mapping_path) if mapping_path else None
+        if mapping_path:
+            fmt = "mapping"
+        result = run_import(
+            store=store_obj,
+            kind=kind,
+            path=file,
+            fmt=fmt,
+            mapping=mapping,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            rejects_path=rejects_path,
+            via="cli",
+            progress=bar.update if bar else None,
+        )
+    except ImportFailed as exc:
+        if bar:
+            bar.close()
+        fail(exc.message)
+    if bar:
+        bar.close()
+    if out_fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, default=str))
+    else:
+        click.echo(result.summary())
+        for r in result.rejects[:20]:
+            click.echo(
+                f"  line {r.line}{', column ' + r.column if r.column else ''}: {r.reason}", err=True
+            )
+        if result.rejected > 20:
+            click.echo(f"  … {result.rejected - 20} more", err=True)
+    sys.exit(1 if result.rejected else 0)
+
+
+class _progress_bar:
+    """A progress bar on stderr, by bytes read."""
+
+    def __init__(self):
+        self.bar = None
+
+    def update(self, rows, done, total):
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=max(total, 1), label="importing", file=sys.stderr, show_pos=False
+            )
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
 @main.group()
 def store():
     """Add and list stores."""

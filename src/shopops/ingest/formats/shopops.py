@@ -1,0 +1,10 @@
+from shopops.ingest.formats import Adapter
+from shopops.ingest.kinds import KINDS
+
+
+class CanonicalAdapter(Adapter):
+    """The ShopOps CSV formats (docs/import-formats.md): header names exact, order free."""
+
+    name = "shopops"
+    kinds = tuple(KINDS)
+    strict_header = True

@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shopops.core.models import StoreOwned
+
+
+class ImportRun(StoreOwned):
+    """One import of one file: who, what, how far it got and what it changed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=16)
+    format = models.CharField(_("format"), max_length=16)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_path = models.CharField(max_length=500, blank=True)  # uploads kept for the worker
+    sha256 = models.CharField(max_length=64, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    via = models.CharField(max_length=16, default="cli")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    inserted = models.PositiveIntegerField(_("inserted"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    rejects = models.JSONField(default=list, blank=True)  # the first rejects, for the page
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name}"

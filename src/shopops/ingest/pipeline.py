@@ -1,0 +1,243 @@
+"""The one import pipeline behind the CLI, the upload page, the API and the worker.
+
+read (stream) -> adapt to the canonical columns -> validate -> upsert by natural key, in
+batches, inside one transaction: a file goes in whole or not at all, unless the caller asks
+to skip invalid rows, which are then reported with their line and reason.
+"""
+
+import csv
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from shopops.core import audit
+from shopops.ingest.errors import ImportFailed, RowError, where
+from shopops.ingest.formats import get_adapter
+from shopops.ingest.formats.mapping import check_mapping
+from shopops.ingest.kinds import KINDS, Context
+from shopops.ingest.readers import open_table
+from shopops.ingest.writers import WRITERS
+
+BATCH = 2000
+KEEP_REJECTS = 200  # how many rejects the run keeps for the page; the CSV has them all
+
+
+@dataclass
+class Reject:
+    line: int
+    column: str | None
+    reason: str
+    row: list[str]
+
+
+@dataclass
+class ImportResult:
+    file: str
+    kind: str
+    format: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    rejects: list[Reject] = field(default_factory=list)
+
+    def summary(self) -> str:
+        prefix = "dry run, nothing written: " if self.dry_run else ""
+        return (
+            f"{self.file}: {prefix}{self.inserted} inserted, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.rejected} rejected "
+            f"({self.rows} rows in {self.seconds:.1f} s)"
+        )
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["rejects"] = [asdict(r) for r in self.rejects[:KEEP_REJECTS]]
+        return data
+
+
+def load_mapping(path: Path) -> dict:
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        if Path(path).suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as exc:  # json and yaml raise their own error types
+        raise ImportFailed(f"{Path(path).name}: not a valid mapping file ({exc})") from None
+    if not isinstance(data, dict):
+        raise ImportFailed(f"{Path(path).name}: a mapping file holds a mapping (key: value)")
+    return data
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run_import(
+    *,
+    store,
+    kind: str,
+    path: Path,
+    fmt: str = "shopops",
+    mapping: dict | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    rejects_path: Path | None = None,
+    user=None,
+    via: str = "cli",
+    display_name: str | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> ImportResult:
+    """Import one file. Raises ImportFailed (nothing written) on a file-level problem or,
+    without skip_invalid, on the first invalid row."""
+    if kind not in KINDS:
+        raise ImportFailed(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    started = time.monotonic()
+    options = mapping or {}
+    table = open_table(Path(path), display_name)
+    if fmt == "mapping":
+        check_mapping(options, kind, table.name)
+    ctx = Context(
+        zone=ZoneInfo(options.get("time_zone") or store.timezone),
+        date_format=options.get("date_format"),
+        datetime_format=options.get("datetime_format"),
+        decimal_comma=bool(options.get("decimal_comma")),
+        currency=store.currency,
+    )
+    adapter = get_adapter(fmt)(kind, table, ctx, options)
+    spec = KINDS[kind]
+    result = ImportResult(file=table.name, kind=kind, format=fmt, dry_run=dry_run)
+    counts: Counter = Counter()
+    seen: dict[tuple, int] = {}
+    line_numbers: Counter = Counter()
+    writer = WRITERS[kind]
+
+    def reject(line, row, error: RowError):
+        line = error.line or line
+        if not skip_invalid:
+            raise ImportFailed(
+                f"{where(table.name, line, error.column)}: {error.reason}",
+                line=line,
+                column=error.column,
+            )
+        result.rejects.append(Reject(line, error.column, error.reason, row))
+
+    def parse(line, row, raw) -> dict | None:
+        try:
+            if isinstance(raw, RowError):
+                raise raw
+            lines = raw.pop("_lines", None)
+            record = spec.parse(raw, ctx)
+            record["_line"] = line
+            if kind == "order_lines":
+                line_numbers[record["order_id"]] += 1
+                record["_line_no"] = line_numbers[record["order_id"]]
+            if lines is not None:
+                record["_lines"] = [
+                    _parse_line(item, ctx, n) for n, item in enumerate(lines, start=1)
+                ]
+            key = spec.natural_key(record)
+            if key in seen:
+                raise RowError(
+                    spec.key[0], f"duplicate of line {seen[key]} ({', '.join(map(str, key))})"
+                )
+            seen[key] = line
+            return record
+        except RowError as exc:
+            reject(line, row, exc)
+            return None
+
+    def flush(batch: list[tuple[int, list[str], dict]]):
+        while batch:
+            try:
+                with transaction.atomic():
+                    writer(store, [r for _, _, r in batch], counts, ctx)
+                return
+            except RowError as exc:
+                # A row that only the database can judge (an unknown order or SKU): drop it
+                # and write the rest of the batch again.
+                bad = next((i for i, (line, _, _) in enumerate(batch) if line == exc.line), 0)
+                line, row, _ = batch.pop(bad)
+                reject(line, row, exc)
+
+    with transaction.atomic():
+        batch = []
+        for line, row, raw in adapter.records():
+            result.rows += 1
+            record = parse(line, row, raw)
+            if record is not None:
+                batch.append((line, row, record))
+            if len(batch) >= BATCH:
+                flush(batch)
+                batch = []
+                if progress:
+                    progress(result.rows, table.position(), table.size)
+        flush(batch)
+        if dry_run:
+            transaction.set_rollback(True)
+    result.inserted, result.updated = counts["inserted"], counts["updated"]
+    result.unchanged = counts["unchanged"]
+    result.rejected = len(result.rejects)
+    result.seconds = time.monotonic() - started
+    if progress:
+        progress(result.rows, table.size, table.size)
+    if rejects_path and result.rejects:
+        write_rejects(Path(rejects_path), table.header, result.rejects)
+    if not dry_run and (result.inserted or result.updated):
+        audit.record(
+            user,
+            store,
+            "import",
+            None,
+            {
+                "kind": kind,
+                "format": fmt,
+                "file": table.name,
+                "inserted": result.inserted,
+                "updated": result.updated,
+                "rejected": result.rejected,
+            },
+            store=store,
+            via=via,
+        )
+    return result
+
+
+def _parse_line(item: dict, ctx: Context, line_no: int) -> dict:
+    line = item.pop("_line", None)
+    discount = item.pop("_discount", "")
+    try:
+        record = KINDS["order_lines"].parse({"order_id": "-", **item}, ctx)
+        if discount:
+            from shopops.ingest.kinds import money
+
+            record["_discount"] = money(discount, "Lineitem discount", ctx)
+    except RowError as exc:
+        exc.line = exc.line or line
+        raise
+    record["_line_no"] = line_no
+    return record
+
+
+def write_rejects(path: Path, header: list[str], rejects: list[Reject]) -> None:
+    with open(path, "w", newline="", encoding="utf-8-sig") as f:
+        out = csv.writer(f)
+        out.writerow(["line", "column", "reason", *header])
+        for r in rejects:
+            out.writerow([r.line, r.column or "", r.reason, *r.row])

@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shopops.catalog.models import Sku
+from shopops.core.models import StoreOwned
+
+
+class Warehouse(StoreOwned):
+    code = models.CharField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "code"], name="uniq_warehouse")]
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockLevel(StoreOwned):
+    """Stock of one SKU in one warehouse. available = on_hand - reserved, never below zero."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="stock_levels")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="levels")
+    on_hand = models.IntegerField(_("on hand"), default=0)
+    reserved = models.IntegerField(_("reserved"), default=0)
+    safety_stock = models.PositiveIntegerField(_("safety stock"), default=0)
+    warning_stock = models.PositiveIntegerField(_("warning stock"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "warehouse"], name="uniq_stock_level"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_gte_0"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="stock_reserved_gte_0"),
+            models.CheckConstraint(
+                condition=Q(reserved__lte=F("on_hand")), name="stock_reserved_lte_on_hand"
+            ),
+        ]
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.warehouse_id}: {self.on_hand}"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class MovementKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt")
+    SALE = "sale", _("Sale allocation")
+    RELEASE = "release", _("Release")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    STOCKTAKE = "stocktake", _("Stock-take")
+    TRANSFER_IN = "transfer_in", _("Transfer in")
+    TRANSFER_OUT = "transfer_out", _("Transfer out")
+    IMPORT = "import", _("Import")
+
+
+class StockMovement(StoreOwned):
+    """The ledger: the sum of a level's movements is its on-hand quantity."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="movements")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=16, choices=MovementKind.choices)
+    quantity = models.IntegerField(_("quantity"))  # signed: + in, - out
+    on_hand_after = models.IntegerField(_("on hand after"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "sku", "at"])]
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity:+d}"
