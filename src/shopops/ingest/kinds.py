@@ -32,6 +32,8 @@ def text(limit: int) -> Callable:
     def parse(value, column, ctx):
         if len(value) > limit:
             raise RowError(column, f"longer than {limit} characters")
+        if "\x00" in value:
+            raise RowError(column, "contains a NUL character")
         return value
 
     return parse

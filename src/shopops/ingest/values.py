@@ -54,11 +54,11 @@ def to_decimal(
         raise RowError(column, f"{value!r} is not a number")
     if number < 0 and not allow_negative:
         raise RowError(column, f"{value!r} is negative")
+    if abs(number) >= Decimal(10) ** 12:  # before quantize, which fails past the precision
+        raise RowError(column, f"{value!r} is too large")
     quantum = Decimal(1).scaleb(-places)
     if number != number.quantize(quantum):
         raise RowError(column, f"{value!r} has more than {places} decimal places")
-    if abs(number) >= Decimal(10) ** 12:
-        raise RowError(column, f"{value!r} is too large")
     return number.quantize(quantum)
 
 

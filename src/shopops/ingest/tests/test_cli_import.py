@@ -1,0 +1,69 @@
+import json
+import os
+import subprocess
+import sys
+
+from shopops.ingest.tests.conftest import SHARED_DATA
+
+TMALL = SHARED_DATA / "tmall-order-report" / "tmall_order_report.csv"
+
+
+def run(tmp_path, *args):
+    env = {
+        **os.environ,
+        "SHOPOPS_VAR_DIR": str(tmp_path),
+        "SHOPOPS_LANG": "en",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "shopops.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_import_command(tmp_path):
+    assert run(tmp_path, "store", "add", "tm", "--name", "T", "--platform", "tmall").returncode == 0
+    first = run(tmp_path, "import", "orders", str(TMALL), "--store", "tm", "--format", "taobao")
+    assert first.returncode == 0, first.stderr
+    assert "28010 inserted, 0 updated, 0 unchanged, 0 rejected" in first.stdout
+    again = run(
+        tmp_path,
+        "import",
+        "orders",
+        str(TMALL),
+        "--store",
+        "tm",
+        "--format",
+        "taobao",
+        "--output",
+        "json",
+    )
+    summary = json.loads(again.stdout)
+    assert (summary["inserted"], summary["updated"], summary["unchanged"]) == (0, 0, 28010)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "order_id,paid_amount,created_at,paid_at\nB1,x,2024-01-01,2024-01-01\n"
+        "B2,1,2024-01-01,2024-01-01\n"
+    )
+    refused = run(tmp_path, "import", "orders", str(bad), "--store", "tm")
+    assert refused.returncode == 2
+    assert "bad.csv, line 2, column paid_amount: 'x' is not a number" in refused.stderr
+    rejects = tmp_path / "rejects.csv"
+    skipped = run(
+        tmp_path,
+        "import",
+        "orders",
+        str(bad),
+        "--store",
+        "tm",
+        "--skip-invalid",
+        "--rejects",
+        str(rejects),
+    )
+    assert skipped.returncode == 1  # something was rejected
+    assert "1 inserted, 0 updated, 0 unchanged, 1 rejected" in skipped.stdout
+    assert "line 2" in rejects.read_text(encoding="utf-8-sig")
