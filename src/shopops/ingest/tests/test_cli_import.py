@@ -66,4 +66,8 @@ def test_import_command(tmp_path):
     )
     assert skipped.returncode == 1  # something was rejected
     assert "1 inserted, 0 updated, 0 unchanged, 1 rejected" in skipped.stdout
-    assert "line 2" in rejects.read_text(encoding="utf-8-sig")
+    assert (
+        rejects.read_text(encoding="utf-8-sig")
+        .splitlines()[1]
+        .startswith("2,paid_amount,'x' is not a number,B1,")
+    )
