@@ -89,3 +89,12 @@ def as_role(role_users):
 def _fast_password_hasher(settings):
     # PBKDF2's deliberate slowness costs seconds per test; hashing is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline():
+    # Background jobs run in the test's own process and transaction.
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from shopops.core.api import audit_router, me_router, stores_router
+from shopops.ingest.api import router as imports_router
 
 api = NinjaAPI(
     title="ShopOps API",
@@ -20,3 +21,4 @@ api = NinjaAPI(
 api.add_router("/me", me_router)
 api.add_router("/stores", stores_router)
 api.add_router("/audit", audit_router)
+api.add_router("/imports", imports_router)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("shopops.core.urls")),
+    path("", include("shopops.ingest.urls")),
     path("", include("shopops.web.urls")),
 ]

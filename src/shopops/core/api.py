@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from shopops.core import services
@@ -60,7 +60,7 @@ def create_store(request, payload: StoreIn):
         store = services.create_store(request.auth, via="api", **payload.dict())
     except ValidationError as exc:
         raise _validation_error(exc) from exc
-    return 201, store_dict(store, request.auth)
+    return Status(201, store_dict(store, request.auth))
 
 
 @stores_router.patch("/{code}", response=StoreOut, exclude_unset=True)

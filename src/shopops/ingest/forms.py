@@ -1,0 +1,29 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shopops.core.forms import TablerFormMixin
+from shopops.ingest.kinds import KINDS
+
+KIND_LABELS = {
+    "orders": _("Orders"),
+    "order_lines": _("Order lines"),
+    "products": _("Products"),
+    "stock": _("Stock"),
+    "traffic": _("Traffic"),
+    "ads": _("Ads"),
+}
+FORMAT_LABELS = [
+    ("shopops", _("ShopOps CSV (templates below)")),
+    ("taobao", _("Taobao/Tmall 订单报表 / 宝贝报表")),
+    ("shopify", _("Shopify orders export")),
+]
+
+
+class UploadForm(TablerFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Data"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
+    format = forms.ChoiceField(label=_("Format"), choices=FORMAT_LABELS)
+    file = forms.FileField(label=_("File (CSV or XLSX)"))
+    skip_invalid = forms.BooleanField(
+        label=_("Import the valid rows and list the rejected ones"), required=False
+    )
+    dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)

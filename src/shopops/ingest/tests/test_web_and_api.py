@@ -1,0 +1,95 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from shopops.ingest.models import ImportRun
+from shopops.orders.models import Order
+
+CSV = (
+    "order_id,paid_amount,created_at,paid_at\n"
+    "W1,10.00,2024-06-18 10:00,2024-06-18 10:01\n"
+    "W2,x,2024-06-18 10:00,2024-06-18 10:01\n"
+)
+
+
+def upload(name="orders.csv", text=CSV):
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def test_api_import_runs_in_the_background_and_reports(
+    as_role, store_a, django_capture_on_commit_callbacks
+):
+    client = as_role("product_ops")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/imports",
+            {"store": "alpha", "kind": "orders", "file": upload(), "skip_invalid": "true"},
+        )
+    assert response.status_code == 202
+    run_id = response.json()["id"]
+    body = client.get(f"/api/v1/imports/{run_id}").json()
+    assert (body["status"], body["inserted"], body["rejected"]) == ("done", 1, 1)
+    assert body["rejects"] == [
+        {"line": 3, "column": "paid_amount", "reason": "'x' is not a number"}
+    ]
+    assert Order.objects.filter(store=store_a).count() == 1
+
+
+def test_api_import_without_skip_is_atomic(as_role, store_a, django_capture_on_commit_callbacks):
+    client = as_role("ops_lead")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_id = client.post(
+            "/api/v1/imports", {"store": "alpha", "kind": "orders", "file": upload()}
+        ).json()["id"]
+    body = client.get(f"/api/v1/imports/{run_id}").json()
+    assert body["status"] == "failed"
+    assert body["error"] == "orders.csv, line 3, column paid_amount: 'x' is not a number"
+    assert not Order.objects.exists()
+
+
+def test_api_import_scoping_and_roles(as_role, store_b):
+    assert (
+        as_role("ops_lead")
+        .post("/api/v1/imports", {"store": "beta", "kind": "orders", "file": upload()})
+        .status_code
+        == 404
+    )
+    assert (
+        as_role("analyst")
+        .post("/api/v1/imports", {"store": "alpha", "kind": "orders", "file": upload()})
+        .status_code
+        == 403
+    )
+    other = ImportRun.objects.create(
+        store=store_b, kind="orders", format="shopops", file_name="b.csv"
+    )
+    assert as_role("ops_lead").get(f"/api/v1/imports/{other.pk}").status_code == 404
+    assert as_role("ops_lead").get(f"/imports/{other.pk}/").status_code == 404
+
+
+def test_upload_page_queues_and_shows_the_result(
+    as_role, store_a, django_capture_on_commit_callbacks
+):
+    client = as_role("product_ops")
+    page = client.get("/imports/").content.decode()
+    assert "order_id" in page and "/imports/templates/orders.csv" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/imports/",
+            {"kind": "orders", "format": "shopops", "file": upload(), "skip_invalid": "on"},
+        )
+    assert response.status_code == 302
+    detail = client.get(response.url).content.decode()
+    assert "&#x27;x&#x27; is not a number" in detail
+    assert "orders.csv" in client.get("/imports/").content.decode()
+
+
+def test_templates_import_cleanly(as_role, store_a, tmp_path):
+    from shopops.ingest.pipeline import run_import
+
+    client = as_role("product_ops")
+    for kind in ("products", "stock", "orders", "order_lines", "traffic", "ads"):
+        response = client.get(f"/imports/templates/{kind}.csv")
+        assert response.status_code == 200
+        path = tmp_path / f"{kind}.csv"
+        path.write_bytes(response.content)
+        result = run_import(store=store_a, kind=kind, path=path)
+        assert (result.inserted, result.rejected) == (1, 0), kind
