@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+import time
 
 import click
 from django.utils.translation import gettext as _
@@ -111,13 +112,44 @@ def worker():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-run", is_flag=True, help="Prepare the demo and print credentials, then exit.")
-def demo(host, port, no_run):
+@click.option(
+    "--load-only", is_flag=True, help="(Re)load the demo store's simulated data, then exit."
+)
+@click.option("--seed", default=42, show_default=True, type=int, help="Simulation seed.")
+@click.option("--months", default=12, show_default=True, type=int, help="Months of history.")
+@click.option(
+    "--orders",
+    "target_orders",
+    default=60000,
+    show_default=True,
+    type=int,
+    help="About how many orders to simulate.",
+)
+def demo(host, port, no_run, load_only, seed, months, target_orders):
     """Embedded database + demo store + users per role, then web and worker until Ctrl-C."""
     setup_django(migrate=True)
     from shopops.devtools import demo as demo_setup
-    from shopops.devtools import processes
+    from shopops.devtools import demo_data, processes
 
     credentials = demo_setup.prepare()
+    store_obj = demo_setup.demo_store()
+    if load_only or not demo_data.has_data(store_obj):
+        started = time.monotonic()
+        made = demo_data.load(
+            store_obj,
+            seed=seed,
+            months=months,
+            target_orders=target_orders,
+            progress=lambda msg: click.echo(f"demo data: {msg}", err=True),
+        )
+        click.echo(
+            f"demo data: {made['orders']} orders ({made['paid_orders']} paid), "
+            f"{made['customers']} customers, {made['skus']} SKUs, {made['from']} … {made['to']}"
+            f" in {time.monotonic() - started:.0f} s",
+            err=True,
+        )
+        if load_only:
+            return
     click.echo(demo_setup.format_credentials(credentials, f"http://{host}:{port}/"))
     if no_run:
         return

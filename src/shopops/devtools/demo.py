@@ -60,3 +60,7 @@ def format_credentials(credentials, url: str) -> str:
     lines.append("")
     lines.append("(passwords are new on every `./shopops demo` run)")
     return "\n".join(lines)
+
+
+def demo_store() -> Store:
+    return Store.objects.get(code=DEMO_STORE["code"])

@@ -128,7 +128,7 @@ def test_every_command_has_help(cli):
 
 
 def test_demo_prepares_store_and_one_login_per_role(cli):
-    result = cli("demo", "--no-run")
+    result = cli("demo", "--no-run", "--orders", "800", "--months", "1")
     assert result.returncode == 0, result.stderr
     for username in (
         "admin",
