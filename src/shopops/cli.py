@@ -287,6 +287,31 @@ class _progress_bar:
 
 
 @main.group()
+def bench():
+    """Benchmarks, each printing its times against a baseline measured in the same run."""
+
+
+@bench.command("import")
+@click.option("--lines", default=1_000_000, show_default=True, type=int)
+@click.option(
+    "--db",
+    "databases",
+    multiple=True,
+    type=click.Choice(["sqlite", "postgres"]),
+    default=["sqlite", "postgres"],
+    show_default=True,
+)
+@click.option(
+    "--output", "out_fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def bench_import_cmd(lines, databases, out_fmt):
+    """Import a generated order export of LINES lines; compare with csv + executemany/COPY."""
+    from shopops.devtools import bench_import
+
+    sys.exit(bench_import.run(lines, list(databases), out_fmt))
+
+
+@main.group()
 def store():
     """Add and list stores."""
 

@@ -5,6 +5,7 @@ so validation is written once."""
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from shopops.ingest.errors import RowError
@@ -140,35 +141,44 @@ TRAFFIC_SOURCES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Kind:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     check: Callable[[dict], None] = field(default=lambda record: None)
 
-    @property
+    @cached_property
     def required(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
+
+    @cached_property
+    def by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
     def parse(self, raw: dict[str, str], ctx: Context) -> dict:
-        """Typed record from a row of strings; missing optional columns are absent."""
+        """Typed record from a row of strings. Columns the file does not have are absent
+        from the record (readers use .get); an empty value is None."""
+        columns = self.by_name
         record = {}
-        for column in self.columns:
-            value = raw.get(column.name, "")
-            if value == "":
-                if column.required and column.name not in NULLABLE_REQUIRED:
-                    raise RowError(column.name, "is empty")
-                record[column.name] = None
-                continue
-            record[column.name] = column.parse(value, column.name, ctx)
-        for extra, value in raw.items():
-            if extra.startswith("_"):
-                record[extra] = value  # adapter extras (receiver, lines …), already typed
+        for name, value in raw.items():
+            column = columns.get(name)
+            if column is None:
+                if name.startswith("_"):
+                    record[name] = value  # adapter extras (receiver, lines …), already typed
+            elif value == "":
+                if column.required and name not in NULLABLE_REQUIRED:
+                    raise RowError(name, "is empty")
+                record[name] = None
+            else:
+                record[name] = column.parse(value, name, ctx)
+        for name in self.required:
+            if name not in record:
+                raise RowError(name, "is missing")
         self.check(record)
         return record
 

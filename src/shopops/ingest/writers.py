@@ -4,10 +4,11 @@ count what is identical, so re-importing a file changes nothing."""
 from collections import Counter
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Model
+from django.db.models import F
 
 from shopops.catalog.models import Product, Sku
 from shopops.customers.models import Customer
+from shopops.ingest.bulk import update, upsert
 from shopops.ingest.errors import RowError
 from shopops.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from shopops.marketing.models import AdFact, TrafficFact
@@ -15,57 +16,6 @@ from shopops.orders.models import Order, OrderLine
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
-
-
-def _diff(obj: Model, values: dict) -> bool:
-    changed = False
-    for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed = True
-    return changed
-
-
-def upsert(
-    model,
-    store,
-    keyed: dict[tuple, dict],
-    key_fields: tuple[str, ...],
-    counts: Counter,
-    count: bool = True,
-) -> dict[tuple, Model]:
-    """Upsert rows given as {natural key: field values}; returns the objects by key."""
-    if not keyed:
-        return {}
-    first = key_fields[0]
-    lookup = {f"{first}__in": {k[0] for k in keyed}}
-    if len(key_fields) > 1:
-        lookup[f"{key_fields[1]}__in"] = {k[1] for k in keyed}
-    existing = {
-        tuple(getattr(o, f) for f in key_fields): o
-        for o in model.objects.filter(store=store, **lookup)
-    }
-    new, changed, out = [], [], {}
-    fields = set()
-    for key, values in keyed.items():
-        obj = existing.get(key)
-        if obj is None:
-            obj = model(store=store, **dict(zip(key_fields, key, strict=True)), **values)
-            new.append(obj)
-        elif _diff(obj, values):
-            changed.append(obj)
-            fields.update(values)
-        elif count:
-            counts["unchanged"] += 1
-        out[key] = obj
-    if new:
-        model.objects.bulk_create(new, batch_size=500)  # SQLite and PostgreSQL return the ids
-    if changed:
-        model.objects.bulk_update(changed, sorted(fields), batch_size=500)
-    if count:
-        counts["inserted"] += len(new)
-        counts["updated"] += len(changed)
-    return out
 
 
 def _derive_status(r: dict) -> str:
@@ -94,12 +44,11 @@ def write_orders(store, records: list[dict], counts: Counter, ctx) -> None:
             if r.get("province"):
                 values["province"] = r["province"]
             customers[(r["customer_id"],)] = values
-    by_customer = upsert(Customer, store, customers, ("platform_id",), Counter(), count=False)
+    customer_pks = upsert(Customer, store, customers, ("platform_id",))
     keyed = {}
     for r in records:
-        customer = by_customer.get((r["customer_id"],)) if r.get("customer_id") else None
         keyed[(r["order_id"],)] = {
-            "customer": customer,
+            "customer_id": customer_pks[(r["customer_id"],)] if r.get("customer_id") else None,
             "status": _derive_status(r),
             "channel": r.get("channel") or "",
             "created_at": r["created_at"],
@@ -120,75 +69,59 @@ def write_orders(store, records: list[dict], counts: Counter, ctx) -> None:
             "receiver_address": r.get("_receiver_address", ""),
             "buyer_message": r.get("buyer_message") or "",
         }
-    orders = upsert(Order, store, keyed, ("order_id",), counts)
+    order_pks = upsert(Order, store, keyed, ("order_id",), counts)
+    paid = {order_pks[key]: values["paid_amount"] for key, values in keyed.items()}
     lines = [dict(line, order_id=r["order_id"]) for r in records for line in r.get("_lines", ())]
     if lines:
-        _write_lines(store, lines, counts, orders, count=False)
-    allocate(store, [o for o in orders.values()])
+        _write_lines(store, lines, None, {k[0]: pk for k, pk in order_pks.items()})
+        allocate(store, paid)
 
 
 def write_order_lines(store, records: list[dict], counts: Counter, ctx) -> None:
     ids = {r["order_id"] for r in records}
-    orders = {(o.order_id,): o for o in Order.objects.filter(store=store, order_id__in=ids)}
+    orders = {
+        order_id: (pk, paid)
+        for pk, order_id, paid in Order.objects.filter(store=store, order_id__in=ids).values_list(
+            "pk", "order_id", "paid_amount"
+        )
+    }
     for r in records:
-        if (r["order_id"],) not in orders:
+        if r["order_id"] not in orders:
             raise RowError(
                 "order_id",
                 f"order {r['order_id']} is not in this store; import the orders first",
                 line=r.get("_line"),
             )
-    _write_lines(store, records, counts, orders, count=True)
-    allocate(store, list(orders.values()))
+    _write_lines(store, records, counts, {k: v[0] for k, v in orders.items()})
+    allocate(store, {pk: paid for pk, paid in orders.values()})
 
 
-def _write_lines(store, records, counts, orders, count):
+def _write_lines(store, records, counts, order_pks: dict[str, int]):
     skus = {
-        s.code: s for s in Sku.objects.filter(store=store, code__in={r["sku"] for r in records})
+        code: (pk, name, cost)
+        for pk, code, name, cost in Sku.objects.filter(
+            store=store, code__in={r["sku"] for r in records}
+        ).values_list("pk", "code", "name", "cost")
     }
     keyed = {}
     for r in records:
-        order = orders[(r["order_id"],)]
         line_amount = r.get("line_amount")
         if line_amount is None:
             discount = r.get("_discount") or ZERO
             line_amount = max(r["quantity"] * r["unit_price"] - discount, ZERO)
         sku = skus.get(r["sku"])
-        keyed[(order.pk, r["_line_no"])] = {
-            "sku": sku,
+        unit_cost = r.get("unit_cost")
+        keyed[(order_pks[r["order_id"]], r["_line_no"])] = {
+            "sku_id": sku[0] if sku else None,
             "sku_code": r["sku"],
-            "product_name": r.get("product_name") or (sku.name if sku else ""),
+            "product_name": r.get("product_name") or (sku[1] if sku else ""),
             "category": r.get("category") or "",
             "quantity": r["quantity"],
             "unit_price": r["unit_price"],
             "line_amount": line_amount,
-            "unit_cost": r.get("unit_cost")
-            if r.get("unit_cost") is not None
-            else (sku.cost if sku else None),
+            "unit_cost": unit_cost if unit_cost is not None else (sku[2] if sku else None),
         }
-    _upsert_lines(store, keyed, counts, count)
-
-
-def _upsert_lines(store, keyed, counts, count):
-    existing = {
-        (line.order_id, line.line_no): line
-        for line in OrderLine.objects.filter(store=store, order_id__in={k[0] for k in keyed})
-    }
-    new, changed, fields = [], [], set()
-    for (order_pk, line_no), values in keyed.items():
-        line = existing.get((order_pk, line_no))
-        if line is None:
-            new.append(OrderLine(store=store, order_id=order_pk, line_no=line_no, **values))
-        elif _diff(line, values):
-            changed.append(line)
-            fields.update(values)
-        elif count:
-            counts["unchanged"] += 1
-    OrderLine.objects.bulk_create(new, batch_size=500)
-    if changed:
-        OrderLine.objects.bulk_update(changed, sorted(fields), batch_size=500)
-    if count:
-        counts["inserted"] += len(new)
-        counts["updated"] += len(changed)
+    upsert(OrderLine, store, keyed, ("order_id", "line_no"), counts)
 
 
 def split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
@@ -208,41 +141,39 @@ def split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
     return parts
 
 
-def allocate(store, orders: list[Order]) -> None:
+def allocate(store, paid_by_order: dict[int, Decimal]) -> None:
     """Set each line's share of its order's paid amount (METRICS.md line GMV)."""
-    if not orders:
+    if not paid_by_order:
         return
-    by_order: dict[int, list[OrderLine]] = {}
-    for line in OrderLine.objects.filter(store=store, order__in=[o.pk for o in orders]).order_by(
-        "order_id", "line_no"
+    by_order: dict[int, list] = {}
+    for row in (
+        OrderLine.objects.filter(store=store, order_id__in=list(paid_by_order))
+        .order_by("order_id", "line_no")
+        .values_list("pk", "order_id", "line_amount", "allocated_amount")
     ):
-        by_order.setdefault(line.order_id, []).append(line)
+        by_order.setdefault(row[1], []).append(row)
     changed = []
-    for order in orders:
-        lines = by_order.get(order.pk, [])
-        shares = split(order.paid_amount, [line.line_amount for line in lines])
-        for line, share in zip(lines, shares, strict=True):
-            if line.allocated_amount != share:
-                line.allocated_amount = share
-                changed.append(line)
-    if changed:
-        OrderLine.objects.bulk_update(changed, ["allocated_amount"], batch_size=500)
+    for order_pk, lines in by_order.items():
+        shares = split(paid_by_order[order_pk], [line[2] for line in lines])
+        for (pk, _, _, current), share in zip(lines, shares, strict=True):
+            if current != share:
+                changed.append((pk, {"allocated_amount": share}))
+    update(OrderLine, changed, ["allocated_amount"])
 
 
 def write_products(store, records, counts, ctx):
     products = {}
     for r in records:
-        spu = r.get("spu") or r["sku"]
         values = {"name": r["product_name"]}
         for field in ("title", "category", "role", "status", "listed_at"):
             if r.get(field) is not None:
                 values[field] = r[field]
-        products[(spu,)] = values
-    by_spu = upsert(Product, store, products, ("spu",), Counter(), count=False)
+        products[(r.get("spu") or r["sku"],)] = values
+    product_pks = upsert(Product, store, products, ("spu",))
     skus = {}
     for r in records:
         values = {
-            "product": by_spu[(r.get("spu") or r["sku"],)],
+            "product_id": product_pks[(r.get("spu") or r["sku"],)],
             "name": r["product_name"],
             "price": r["price"],
         }
@@ -254,9 +185,11 @@ def write_products(store, records, counts, ctx):
 
 
 def write_stock(store, records, counts, ctx):
-    skus = {
-        s.code: s for s in Sku.objects.filter(store=store, code__in={r["sku"] for r in records})
-    }
+    skus = dict(
+        Sku.objects.filter(store=store, code__in={r["sku"] for r in records}).values_list(
+            "code", "pk"
+        )
+    )
     for r in records:
         if r["sku"] not in skus:
             raise RowError(
@@ -264,37 +197,30 @@ def write_stock(store, records, counts, ctx):
                 f"SKU {r['sku']} is not in this store; import products first",
                 line=r.get("_line"),
             )
-    warehouses = upsert(
-        Warehouse,
-        store,
-        {(r["warehouse"],): {} for r in records},
-        ("code",),
-        Counter(),
-        count=False,
-    )
-    for wh in warehouses.values():
-        if not wh.name:
-            Warehouse.objects.filter(pk=wh.pk).update(name=wh.code)
-    keyed, before = {}, {}
+    warehouses = upsert(Warehouse, store, {(r["warehouse"],): {} for r in records}, ("code",))
+    Warehouse.objects.filter(store=store, name="").update(name=F("code"))
     existing = {
-        (lv.sku_id, lv.warehouse_id): lv
-        for lv in StockLevel.objects.filter(store=store, sku__in=skus.values())
+        (sku_id, wh_id): (on_hand, reserved)
+        for sku_id, wh_id, on_hand, reserved in StockLevel.objects.filter(
+            store=store, sku_id__in=skus.values()
+        ).values_list("sku_id", "warehouse_id", "on_hand", "reserved")
     }
+    keyed, before = {}, {}
     for r in records:
-        sku, wh = skus[r["sku"]], warehouses[(r["warehouse"],)]
-        level = existing.get((sku.pk, wh.pk))
-        before[(sku.pk, wh.pk)] = level.on_hand if level else 0
-        if level is not None and r["on_hand"] < level.reserved:
+        key = (skus[r["sku"]], warehouses[(r["warehouse"],)])
+        on_hand, reserved = existing.get(key, (0, 0))
+        before[key] = on_hand
+        if r["on_hand"] < reserved:
             raise RowError(
                 "on_hand",
-                f"{r['on_hand']} is below the {level.reserved} units reserved for open orders",
+                f"{r['on_hand']} is below the {reserved} units reserved for open orders",
                 line=r.get("_line"),
             )
         values = {"on_hand": r["on_hand"]}
         for field in ("safety_stock", "warning_stock"):
             if r.get(field) is not None:
                 values[field] = r[field]
-        keyed[(sku.pk, wh.pk)] = values
+        keyed[key] = values
     upsert(StockLevel, store, keyed, ("sku_id", "warehouse_id"), counts)
     # Every change of on-hand is a ledger movement, so the ledger always adds up.
     moves = [
