@@ -98,3 +98,13 @@ def _tasks_run_inline():
 
     HUEY.immediate = True
     yield
+
+
+def pytest_configure(config):
+    from hypothesis import settings
+
+    # The suite's own runs are repeatable (derandomized); a developer can ask for a wider
+    # random search with HYPOTHESIS_PROFILE=explore.
+    settings.register_profile("repeatable", derandomize=True, deadline=None, max_examples=50)
+    settings.register_profile("explore", deadline=None, max_examples=2000)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))

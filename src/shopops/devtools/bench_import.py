@@ -90,18 +90,25 @@ def engine_run(file: Path, database_url: str, var_dir: Path) -> dict:
     }
 
 
-def _baseline_rows(file: Path, store_id: int):
-    """The same rows with the conversions the columns need: local times to UTC, money."""
+def _baseline_rows(file: Path, store_id: int, customers: dict[str, int], new_customers: list):
+    """The same rows with the conversions the columns need: local times to UTC, money, and
+    the buyer's customer row (ids assigned here, new buyers collected in `new_customers`)."""
     with open(file, newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         next(reader)
-        for order_id, paid, created, paid_at, _customer, province, refunded in reader:
+        for order_id, paid, created, paid_at, customer, province, refunded in reader:
             created_utc = datetime.fromisoformat(created).replace(tzinfo=ZONE).astimezone(UTC)
             paid_utc = (
                 datetime.fromisoformat(paid_at).replace(tzinfo=ZONE).astimezone(UTC)
                 if paid_at
                 else None
             )
+            customer_pk = None
+            if customer:
+                customer_pk = customers.get(customer)
+                if customer_pk is None:
+                    customer_pk = customers[customer] = len(customers) + 1
+                    new_customers.append((customer_pk, store_id, customer, province))
             yield (
                 store_id,
                 order_id,
@@ -112,6 +119,7 @@ def _baseline_rows(file: Path, store_id: int):
                 Decimal(paid),
                 Decimal(refunded),
                 province,
+                customer_pk,
             )
 
 
@@ -125,6 +133,11 @@ BASE_COLUMNS = (
     "paid_amount",
     "refunded_amount",
     "province",
+    "customer_id",
+)
+CUSTOMER_SQL = (
+    "INSERT INTO customers_customer (id, store_id, platform_id, province, name, phone, email,"
+    " city, address, created_at) VALUES (?, ?, ?, ?, '', '', '', '', '', ?)"
 )
 DEFAULTS = {
     "goods_amount": 0,
@@ -147,6 +160,7 @@ def baseline_sqlite(file: Path, db_path: Path) -> float:
     placeholders = ", ".join("?" * len(columns))
     sql = f"INSERT INTO orders_order ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
     extra = tuple(DEFAULTS.values())
+    customers, new_customers = {}, []
     started = time.monotonic()
     with conn:
         conn.executemany(
@@ -159,11 +173,14 @@ def baseline_sqlite(file: Path, db_path: Path) -> float:
                     str(row[6]),
                     str(row[7]),
                     row[8],
+                    row[9],
                     *extra,
                 )
-                for row in _baseline_rows(file, store_id)
+                for row in _baseline_rows(file, store_id, customers, new_customers)
             ),
         )
+        now = datetime.now(UTC).isoformat(sep=" ")
+        conn.executemany(CUSTOMER_SQL, ((*c, now) for c in new_customers))
     seconds = time.monotonic() - started
     conn.close()
     return seconds
@@ -176,13 +193,19 @@ def baseline_postgres(file: Path, url: str) -> float:
         store_id = conn.execute("SELECT id FROM core_store WHERE code='bench'").fetchone()[0]
         columns = BASE_COLUMNS + tuple(DEFAULTS)
         extra = tuple(DEFAULTS.values())
+        customers, new_customers = {}, []
         started = time.monotonic()
-        with (
-            conn.cursor() as cur,
-            cur.copy(f"COPY orders_order ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in _baseline_rows(file, store_id):
-                copy.write_row((*row, *extra))
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY orders_order ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in _baseline_rows(file, store_id, customers, new_customers):
+                    copy.write_row((*row, *extra))
+            now = datetime.now(UTC)
+            with cur.copy(
+                "COPY customers_customer (id, store_id, platform_id, province, name,"
+                " phone, email, city, address, created_at) FROM STDIN"
+            ) as copy:
+                for c in new_customers:
+                    copy.write_row((*c, "", "", "", "", "", now))
         conn.commit()
         return time.monotonic() - started
 

@@ -98,12 +98,18 @@ def insert(model, store, rows: list[dict]) -> None:
             defaults[f.attname] = f.get_default()
     qn = connection.ops.quote_name
     # Table and column names come from the model's meta and are quoted; values are parameters.
-    columns = ", ".join(qn(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    table, columns = qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
     params = _prepare(rows, [f.attname for f in fields], _converters(fields, connection), defaults)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":
+            # COPY is PostgreSQL's bulk path: one stream instead of a statement per row.
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+            cursor.executemany(sql, params)
 
 
 def update(model, rows: list[tuple[int, dict]], value_fields: list[str]) -> None:

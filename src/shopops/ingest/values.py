@@ -66,7 +66,7 @@ def to_int(value: str, column: str) -> int:
     text = value.replace(",", "")
     if text.endswith(".0"):
         text = text[:-2]  # spreadsheets write counts as 3.0
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "¹" and "٣" are digits to str.isdigit
         raise RowError(column, f"{value!r} is not a whole number of at least 0")
     number = int(text)
     if number > 2**31 - 1:

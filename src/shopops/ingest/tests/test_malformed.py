@@ -67,7 +67,6 @@ def _reset():
 
 
 @settings(
-    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -89,9 +88,7 @@ def test_random_rows_never_leave_partial_data(shop, tmp_path, rows, ragged):
     assert Order.objects.count() == result.inserted + result.updated + result.unchanged
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=300))
 def test_random_bytes_are_refused_cleanly(shop, tmp_path, data):
     path = tmp_path / "junk.csv"
@@ -105,9 +102,7 @@ def test_random_bytes_are_refused_cleanly(shop, tmp_path, data):
 
 
 @pytest.mark.parametrize("kind", ["order_lines", "products", "stock", "traffic", "ads"])
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(NOISE, min_size=3, max_size=6))
 def test_every_kind_refuses_noise(shop, tmp_path, kind, values):
     from shopops.ingest.kinds import KINDS
