@@ -23,7 +23,21 @@ class UploadForm(TablerFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Data"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_LABELS)
     file = forms.FileField(label=_("File (CSV or XLSX)"))
+    mapping = forms.ModelChoiceField(
+        label=_("Saved mapping (optional, overrides data and format)"),
+        queryset=None,
+        required=False,
+    )
     skip_invalid = forms.BooleanField(
         label=_("Import the valid rows and list the rejected ones"), required=False
     )
     dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)
+
+    def __init__(self, *args, mappings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mapping"].queryset = mappings
+
+
+class MappingUploadForm(TablerFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Data"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
+    file = forms.FileField(label=_("Any CSV or XLSX file"))

@@ -42,3 +42,24 @@ class ImportRun(StoreOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name}"
+
+
+class SavedMapping(StoreOwned):
+    """A column mapping for files of one shape (an ERP export, a report), built from a preview
+    on the upload page or written by hand (docs/import-formats.md)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16)
+    options = models.JSONField(_("mapping"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="uniq_saved_mapping")]
+        verbose_name = _("saved mapping")
+        verbose_name_plural = _("saved mappings")
+
+    def __str__(self) -> str:
+        return self.name

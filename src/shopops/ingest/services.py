@@ -20,18 +20,33 @@ def progress_key(run_id: int) -> str:
     return f"import-progress:{run_id}"
 
 
-def start_import(
-    *, user, store, kind: str, fmt: str, upload, options: dict | None = None, via: str = "web"
-) -> ImportRun:
-    """Keep the uploaded file and queue its import; returns the run to watch."""
-    if kind not in KINDS:
-        raise ImportFailed(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+def save_upload(upload) -> tuple[Path, str]:
+    """Keep an uploaded file under var/uploads; returns its path and its original name."""
     UPLOADS.mkdir(parents=True, exist_ok=True)
     name = Path(upload.name).name
     path = UPLOADS / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
     with open(path, "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
+    return path, name
+
+
+def start_import(
+    *,
+    user,
+    store,
+    kind: str,
+    fmt: str,
+    upload=None,
+    saved: tuple | None = None,
+    options: dict | None = None,
+    via: str = "web",
+) -> ImportRun:
+    """Queue the import of an upload (or of a file kept earlier, `saved` = (path, name));
+    returns the run to watch."""
+    if kind not in KINDS:
+        raise ImportFailed(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    path, name = saved if saved is not None else save_upload(upload)
     run = ImportRun.objects.create(
         store=store,
         kind=kind,

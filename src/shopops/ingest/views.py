@@ -6,30 +6,37 @@ from django.utils.translation import gettext as _
 from shopops.core.access import can, get_scoped_or_404
 from shopops.core.decorators import module_view
 from shopops.ingest.errors import ImportFailed
-from shopops.ingest.forms import KIND_LABELS, UploadForm
+from shopops.ingest.forms import KIND_LABELS, MappingUploadForm, UploadForm
 from shopops.ingest.kinds import KINDS
-from shopops.ingest.models import ImportRun
+from shopops.ingest.mapping_builder import build, guess, preview
+from shopops.ingest.models import ImportRun, SavedMapping
 from shopops.ingest.queries import run_dict, runs_for
-from shopops.ingest.services import start_import
+from shopops.ingest.services import UPLOADS, save_upload, start_import
 from shopops.ingest.templates_csv import template
 
 
 @module_view("imports")
 def import_page(request):
     store = request.store
-    form = UploadForm(request.POST or None, request.FILES or None)
+    mappings = SavedMapping.objects.filter(store=store) if store else SavedMapping.objects.none()
+    form = UploadForm(request.POST or None, request.FILES or None, mappings=mappings)
     if request.method == "POST" and form.is_valid():
         if store is None:
             raise Http404("No store")
         data = form.cleaned_data
+        options = {"skip_invalid": data["skip_invalid"], "dry_run": data["dry_run"]}
+        fmt, kind = data["format"], data["kind"]
+        if data.get("mapping"):
+            fmt, kind = "mapping", data["mapping"].kind
+            options["mapping"] = data["mapping"].options
         try:
             run = start_import(
                 user=request.user,
                 store=store,
-                kind=data["kind"],
-                fmt=data["format"],
+                kind=kind,
+                fmt=fmt,
                 upload=data["file"],
-                options={"skip_invalid": data["skip_invalid"], "dry_run": data["dry_run"]},
+                options=options,
             )
         except ImportFailed as exc:
             form.add_error("file", exc.message)
@@ -69,3 +76,91 @@ def download_template(request, kind):
     response = HttpResponse(template(kind).encode("utf-8-sig"), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="shopops-{kind}.csv"'
     return response
+
+
+PENDING = "shopops_pending_uploads"
+
+
+@module_view("imports", "change")
+def mapping_start(request):
+    """Step 1: upload any CSV/XLSX; step 2 (mapping_finish) picks a column for each field."""
+    form = MappingUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        path, name = save_upload(form.cleaned_data["file"])
+        kind = form.cleaned_data["kind"]
+        try:
+            shown = preview(path, name)
+        except ImportFailed as exc:
+            form.add_error("file", exc.message)
+        else:
+            token = path.name
+            pending = request.session.get(PENDING, {})
+            pending[token] = {"name": name, "kind": kind}
+            request.session[PENDING] = pending
+            return render(
+                request,
+                "ingest/mapping.html",
+                _mapping_context(token, name, kind, shown, guess(kind, shown["header"]), {}, None),
+            )
+    return render(request, "ingest/mapping_start.html", {"form": form})
+
+
+def _mapping_context(token, name, kind, shown, picks, extra, error):
+    return {
+        "token": token,
+        "file": name,
+        "kind": kind,
+        "kind_label": KIND_LABELS[kind],
+        "preview": shown,
+        "error": error,
+        "extra": extra,
+        "fields": [
+            {"name": c.name, "required": c.required, "doc": c.doc, "pick": picks.get(c.name, "")}
+            for c in KINDS[kind].columns
+        ],
+    }
+
+
+@module_view("imports", "change")
+def mapping_finish(request):
+    if request.method != "POST":
+        return redirect("ingest:mapping")
+    token = request.POST.get("token", "")
+    pending = request.session.get(PENDING, {}).get(token)
+    if pending is None:
+        raise Http404("This upload has expired; upload the file again.")
+    path, kind = UPLOADS / token, pending["kind"]
+    shown = preview(path, pending["name"])
+    picks = {c.name: request.POST.get(f"pick_{c.name}", "") for c in KINDS[kind].columns}
+    extra = {
+        k: request.POST.get(k, "").strip()
+        for k in ("datetime_format", "date_format", "time_zone", "decimal_comma", "save_as")
+    }
+    try:
+        options = build(kind, picks, shown["header"], extra)
+        store = request.store
+        if extra["save_as"]:
+            SavedMapping.objects.update_or_create(
+                store=store,
+                name=extra["save_as"],
+                defaults={"kind": kind, "options": options, "created_by": request.user},
+            )
+        run = start_import(
+            user=request.user,
+            store=store,
+            kind=kind,
+            fmt="mapping",
+            saved=(path, pending["name"]),
+            options={"mapping": options},
+        )
+    except ImportFailed as exc:
+        return render(
+            request,
+            "ingest/mapping.html",
+            _mapping_context(token, pending["name"], kind, shown, picks, extra, exc.message),
+        )
+    request.session[PENDING] = {
+        k: v for k, v in request.session.get(PENDING, {}).items() if k != token
+    }
+    messages.info(request, _("Import of %(file)s queued.") % {"file": run.file_name})
+    return redirect("ingest:run", run_id=run.pk)

@@ -1,3 +1,6 @@
+import re
+from decimal import Decimal
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shopops.ingest.models import ImportRun
@@ -93,3 +96,42 @@ def test_templates_import_cleanly(as_role, store_a, tmp_path):
         path.write_bytes(response.content)
         result = run_import(store=store_a, kind=kind, path=path)
         assert (result.inserted, result.rejected) == (1, 0), kind
+
+
+def test_mapping_built_from_a_preview_and_saved(
+    as_role, store_a, django_capture_on_commit_callbacks
+):
+    from shopops.ingest.models import SavedMapping
+
+    client = as_role("product_ops")
+    erp = "单号,实付金额,下单时间,付款时间,备注\nE1,88.00,2024-06-18 20:00,2024-06-18 20:01,x\n"
+    page = client.post("/imports/mapping/", {"kind": "orders", "file": upload("erp.csv", erp)})
+    html = page.content.decode()
+    assert page.status_code == 200 and "实付金额" in html and "E1" in html
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    picks = {"pick_order_id": "单号", "pick_paid_amount": "实付金额", "pick_created_at": "下单时间"}
+    missing = client.post("/imports/mapping/import/", {"token": token, **picks})
+    assert "pick a column for: paid_at" in missing.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            "/imports/mapping/import/",
+            {"token": token, **picks, "pick_paid_at": "付款时间", "save_as": "ERP 订单"},
+        )
+    assert done.status_code == 302
+    order = Order.objects.get(store=store_a, order_id="E1")
+    assert order.paid_amount == Decimal("88.00")
+    saved = SavedMapping.objects.get(store=store_a, name="ERP 订单")
+    assert saved.options["columns"]["实付金额"] == "paid_amount"
+    # The saved mapping is offered on the upload page and imports the next file.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(
+            "/imports/",
+            {
+                "kind": "orders",
+                "format": "shopops",
+                "mapping": saved.pk,
+                "file": upload("erp2.csv", erp.replace("E1", "E2")),
+            },
+        )
+    assert again.status_code == 302
+    assert Order.objects.filter(store=store_a, order_id="E2").exists()
