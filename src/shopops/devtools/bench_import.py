@@ -43,14 +43,15 @@ def generate(path: Path, lines: int, seed: int = 1) -> None:
             created = start + timedelta(seconds=i * 30)
             paid = rng.random() > 0.03
             amount = f"{rng.randint(10, 999)}.{rng.randint(0, 99):02d}" if paid else "0"
+            customer = rng.randint(1, lines // 3 + 1)  # a buyer keeps one province
             out.writerow(
                 [
                     f"B{i:09d}",
                     amount,
                     created.strftime("%Y-%m-%d %H:%M:%S"),
                     (created + timedelta(seconds=40)).strftime("%Y-%m-%d %H:%M:%S") if paid else "",
-                    f"c{rng.randint(1, lines // 3 + 1)}" if rng.random() > 0.05 else "",
-                    rng.choice(PROVINCES),
+                    f"c{customer}" if rng.random() > 0.05 else "",
+                    PROVINCES[customer % len(PROVINCES)],
                     "0",
                 ]
             )

@@ -82,11 +82,37 @@ def _prepare(rows: list[dict], names: list[str], converters: list, defaults: dic
     ]
 
 
-def insert(model, store, rows: list[dict]) -> None:
-    """INSERT rows given as {attname: value}; absent fields take their defaults."""
+def _reserve_ids(model, count: int) -> list[int]:
+    """Primary keys for `count` new rows, taken before inserting so no read-back is needed.
+    Both backends hold the write lock here (SQLite: IMMEDIATE transaction; PostgreSQL: the
+    sequence), so the ids are ours."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, model._meta.pk.column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        qn = connection.ops.quote_name
+        cursor.execute(f"SELECT MAX({qn(model._meta.pk.column)}) FROM {qn(table)}")  # noqa: S608
+        highest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        start = max(highest, row[0] if row else 0) + 1
+        return list(range(start, start + count))
+
+
+def insert(model, store, rows: list[dict]) -> list[int]:
+    """INSERT rows given as {attname: value}; absent fields take their defaults. Returns
+    the new primary keys in the order of `rows`."""
     if not rows:
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        return []
+    pk = model._meta.pk
+    ids = _reserve_ids(model, len(rows))
+    for row, new_id in zip(rows, ids, strict=True):
+        row[pk.attname] = new_id
+    fields = [pk, *(f for f in model._meta.concrete_fields if not f.primary_key)]
     now = timezone.now()
     defaults = {}
     for f in fields:
@@ -110,6 +136,7 @@ def insert(model, store, rows: list[dict]) -> None:
             placeholders = ", ".join(["%s"] * len(fields))
             sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
             cursor.executemany(sql, params)
+    return ids
 
 
 def update(model, rows: list[tuple[int, dict]], value_fields: list[str]) -> None:
@@ -156,15 +183,10 @@ def upsert(
             updates.append((pk, {**stored, **values}))
         else:
             unchanged += 1
-    insert(model, store, inserts)
+    new_ids = insert(model, store, inserts)
     update(model, updates, value_fields)
-    if inserts:
-        new_keys = [tuple(row[k] for k in key_fields) for row in inserts]
-        rows = model.objects.filter(store=store, **_lookup(key_fields, new_keys)).values_list(
-            "pk", *key_fields
-        )
-        wanted = set(new_keys)
-        pks.update({tuple(r[1:]): r[0] for r in rows if tuple(r[1:]) in wanted})
+    for row, new_id in zip(inserts, new_ids, strict=True):
+        pks[tuple(row[k] for k in key_fields)] = new_id
     if counts is not None:
         counts["inserted"] += len(inserts)
         counts["updated"] += len(updates)

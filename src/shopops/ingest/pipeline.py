@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from shopops.core import audit
 from shopops.ingest.errors import ImportFailed, RowError, where
@@ -23,7 +23,7 @@ from shopops.ingest.formats import get_adapter
 from shopops.ingest.formats.mapping import check_mapping
 from shopops.ingest.kinds import KINDS, Context
 from shopops.ingest.readers import open_table
-from shopops.ingest.writers import WRITERS
+from shopops.ingest.writers import TOUCHED, WRITERS
 
 BATCH = 2000
 KEEP_REJECTS = 200  # how many rejects the run keeps for the page; the CSV has them all
@@ -163,7 +163,25 @@ def run_import(
             reject(line, row, exc)
             return None
 
+    batches = 0
+
+    def refresh_statistics():
+        # A big import grows tables inside one transaction; PostgreSQL's planner still
+        # believes them empty and turns the per-batch key lookups into sequential scans
+        # (quadratic time). ANALYZE sees the transaction's own rows; do it at 1, 4, 16 …
+        nonlocal batches
+        batches += 1
+        if (
+            connection.vendor == "postgresql"
+            and batches & (batches - 1) == 0
+            and batches.bit_length() % 2 == 1
+        ):
+            with connection.cursor() as cursor:
+                for model in TOUCHED[kind]:
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
     def flush(batch: list[tuple[int, list[str], dict]]):
+        refresh_statistics()
         while batch:
             try:
                 with transaction.atomic():

@@ -270,3 +270,14 @@ WRITERS = {
     "traffic": write_traffic,
     "ads": write_ads,
 }
+
+
+# The tables each kind writes to, for the statistics refresh in the pipeline.
+TOUCHED = {
+    "orders": (Customer, Order, OrderLine),
+    "order_lines": (OrderLine,),
+    "products": (Product, Sku),
+    "stock": (Warehouse, StockLevel, StockMovement),
+    "traffic": (TrafficFact,),
+    "ads": (AdFact,),
+}
