@@ -55,7 +55,8 @@ MODULES: tuple[Module, ...] = (
         "ti-database-import",
         "loop",
         _("Orders, products, stock, traffic and ad data from platform exports and CSV."),
-        issue=3,
+        built=True,
+        page="ingest:page",
     ),
     Module(
         "metrics",

@@ -1,16 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shopops.core.forms import TablerFormMixin
 from shopops.ingest.kinds import KINDS
 
 KIND_LABELS = {
-    "orders": _("Orders"),
-    "order_lines": _("Order lines"),
-    "products": _("Products"),
-    "stock": _("Stock"),
-    "traffic": _("Traffic"),
-    "ads": _("Ads"),
+    "orders": pgettext_lazy("import kind", "Orders"),
+    "order_lines": pgettext_lazy("import kind", "Order lines"),
+    "products": pgettext_lazy("import kind", "Products"),
+    "stock": pgettext_lazy("import kind", "Stock"),
+    "traffic": pgettext_lazy("import kind", "Traffic"),
+    "ads": pgettext_lazy("import kind", "Ads"),
 }
 FORMAT_LABELS = [
     ("shopops", _("ShopOps CSV (templates below)")),
