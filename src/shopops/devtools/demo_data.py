@@ -20,6 +20,7 @@ from django.db import transaction
 
 from shopops.catalog.models import Product, Sku, Supplier
 from shopops.customers.models import Customer
+from shopops.ingest.bulk import insert_objects
 from shopops.ingest.writers import split
 from shopops.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from shopops.marketing.models import AdFact, TrafficFact
@@ -266,7 +267,7 @@ class Generator:
                 ["义乌优品供应链", "永康五金厂", "南通家纺", "宁波日用", "深圳智能小电", "佛山家居"]
             )
         ]
-        Supplier.objects.bulk_create(suppliers)
+        insert_objects(Supplier, self.store, suppliers)
         products, skus = [], []
         listed = datetime.combine(self.start - timedelta(days=200), time(10), tzinfo=UTC)
         for c_index, (category, (base, names)) in enumerate(CATEGORIES.items()):
@@ -301,10 +302,10 @@ class Generator:
                             weight_kg=Decimal(str(round(rng.uniform(0.1, 3.0), 3))),
                         )
                     )
-        Product.objects.bulk_create(products)
+        insert_objects(Product, self.store, products)
         for sku in skus:
             sku.product_id = sku.product.pk
-        Sku.objects.bulk_create(skus)
+        insert_objects(Sku, self.store, skus)
         self.skus = skus
         # Popularity: a long tail (Zipf) so that a few hits carry a large share.
         order = list(range(len(skus)))
@@ -391,7 +392,7 @@ class Generator:
                 "orders": n,
                 "buyers": len(buyers_today) + sum(1 for o in orders[-n:] if o[1] is None),
             }
-        Customer.objects.bulk_create(customers, batch_size=BATCH)
+        insert_objects(Customer, self.store, customers)
         self.customers = customers
         self._write_orders(orders, lines_by_order)
 
@@ -460,25 +461,25 @@ class Generator:
                     for n, ((sku, q), share) in enumerate(zip(items, shares, strict=True), start=1)
                 ]
             )
-        Order.objects.bulk_create(order_objs, batch_size=BATCH)
+        insert_objects(Order, self.store, order_objs)
         flat = []
         for order, lines in zip(order_objs, line_objs, strict=True):
             for line in lines:
                 line.order_id = order.pk
                 flat.append(line)
-        OrderLine.objects.bulk_create(flat, batch_size=BATCH)
+        insert_objects(OrderLine, self.store, flat)
         for ship in ships:
             ship.order_id = ship.order.pk
-        Shipment.objects.bulk_create(ships, batch_size=BATCH)
+        insert_objects(Shipment, self.store, ships)
         for event in events:
             event.shipment_id = event.shipment.pk
-        ShipmentEvent.objects.bulk_create(events, batch_size=BATCH)
+        insert_objects(ShipmentEvent, self.store, events)
         for case in cases:
             case.order_id = case.order.pk
-        AfterSalesCase.objects.bulk_create(cases, batch_size=BATCH)
+        insert_objects(AfterSalesCase, self.store, cases)
         for review in reviews:
             review.order_id = review.order.pk
-        Review.objects.bulk_create(reviews, batch_size=BATCH)
+        insert_objects(Review, self.store, reviews)
         self.paid_orders = [o for o in order_objs if o.paid_at]
 
     def _fulfil(self, order, ships, events, cases, reviews, now, items):
@@ -644,8 +645,8 @@ class Generator:
                         gmv=d2(float(aov) * plan_orders * rng.uniform(0.9, 1.1)),
                     )
                 )
-        TrafficFact.objects.bulk_create(facts, batch_size=BATCH)
-        AdFact.objects.bulk_create(ads, batch_size=BATCH)
+        insert_objects(TrafficFact, self.store, facts)
+        insert_objects(AdFact, self.store, ads)
 
     # -- stock ---------------------------------------------------------------------------
     def stock(self):
@@ -654,7 +655,7 @@ class Generator:
             Warehouse(store=self.store, code="HZ01", name="杭州主仓"),
             Warehouse(store=self.store, code="GZ01", name="广州分仓"),
         ]
-        Warehouse.objects.bulk_create(warehouses)
+        insert_objects(Warehouse, self.store, warehouses)
         sold = defaultdict(int)
         recent = self.end - timedelta(days=30)
         for line in OrderLine.objects.filter(
@@ -692,8 +693,8 @@ class Generator:
                         reference="DEMO-OPENING",
                     )
                 )
-        StockLevel.objects.bulk_create(levels, batch_size=BATCH)
-        StockMovement.objects.bulk_create(moves, batch_size=BATCH)
+        insert_objects(StockLevel, self.store, levels)
+        insert_objects(StockMovement, self.store, moves)
 
 
 def _spread(total: int, weights: list[float]) -> list[int]:
