@@ -7,6 +7,7 @@ one parameterised statement per batch instead.
 """
 
 from collections import Counter
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.utils import timezone
@@ -82,6 +83,21 @@ def _prepare(rows: list[dict], names: list[str], converters: list, defaults: dic
     ]
 
 
+def _defaults(model, store) -> dict:
+    """What each column gets when a row does not say: the field's default, now for
+    auto_now fields, the store for `store_id`."""
+    now = timezone.now()
+    defaults = {}
+    for f in model._meta.concrete_fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+        elif f.attname == "store_id":
+            defaults[f.attname] = store.pk
+        else:
+            defaults[f.attname] = f.get_default()
+    return defaults
+
+
 def _reserve_ids(model, count: int) -> list[int]:
     """Primary keys for `count` new rows, taken before inserting so no read-back is needed.
     Both backends hold the write lock here (SQLite: IMMEDIATE transaction; PostgreSQL: the
@@ -113,15 +129,7 @@ def insert(model, store, rows: list[dict]) -> list[int]:
     for row, new_id in zip(rows, ids, strict=True):
         row[pk.attname] = new_id
     fields = [pk, *(f for f in model._meta.concrete_fields if not f.primary_key)]
-    now = timezone.now()
-    defaults = {}
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now
-        elif f.attname == "store_id":
-            defaults[f.attname] = store.pk
-        else:
-            defaults[f.attname] = f.get_default()
+    defaults = _defaults(model, store)
     qn = connection.ops.quote_name
     # Table and column names come from the model's meta and are quoted; values are parameters.
     table, columns = qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
@@ -157,19 +165,57 @@ def update(model, rows: list[tuple[int, dict]], value_fields: list[str]) -> None
         cursor.executemany(sql, params)
 
 
+@dataclass
+class RunState:
+    """What one import knows that saves it database round trips.
+
+    `fresh`: models with no rows of the store when the import began. Their keys, checked
+    unique within the file by the pipeline, cannot exist, so no lookup is needed.
+    `caches`: {model: {key: (pk, all values)}} for models that many rows refer to (customers,
+    products, warehouses), filled as the import goes.
+    """
+
+    fresh: set = field(default_factory=set)
+    caches: dict = field(default_factory=dict)
+
+    def forget(self) -> None:
+        """After a rolled-back batch nothing remembered can be trusted any more."""
+        self.fresh.clear()
+        self.caches.clear()
+
+
+def _value_names(model, key_fields) -> list[str]:
+    return [
+        f.attname
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.attname != "store_id" and f.attname not in key_fields
+    ]
+
+
 def upsert(
     model,
     store,
     keyed: dict[tuple, dict],
     key_fields: tuple[str, ...],
     counts: Counter | None = None,
+    run: RunState | None = None,
+    cached: bool = False,
 ) -> dict[tuple, int]:
     """Upsert {natural key: {attname: value}}; count inserted/updated/unchanged into
     `counts` (when given) and return {natural key: pk}."""
     if not keyed:
         return {}
-    value_fields = sorted({name for values in keyed.values() for name in values})
-    found = existing_rows(model, store, keyed.keys(), key_fields, value_fields)
+    cache = run.caches.setdefault(model, {}) if run is not None and cached else None
+    # A cache keeps every field, so that any later batch can compare against it.
+    value_fields = (
+        _value_names(model, key_fields)
+        if cache is not None
+        else sorted({name for values in keyed.values() for name in values})
+    )
+    found = {k: cache[k] for k in keyed if k in cache} if cache is not None else {}
+    missing = [k for k in keyed if k not in found]
+    if missing and not (run is not None and model in run.fresh):
+        found.update(existing_rows(model, store, missing, key_fields, value_fields))
     inserts, updates, pks = [], [], {}
     unchanged = 0
     for key, values in keyed.items():
@@ -180,13 +226,22 @@ def upsert(
         pk, stored = current
         pks[key] = pk
         if any(stored[name] != value for name, value in values.items()):
-            updates.append((pk, {**stored, **values}))
+            merged = {**stored, **values}
+            updates.append((pk, merged))
+            if cache is not None:
+                cache[key] = (pk, merged)
         else:
             unchanged += 1
+            if cache is not None:
+                cache[key] = current
     new_ids = insert(model, store, inserts)
     update(model, updates, value_fields)
+    defaults = _defaults(model, store) if cache is not None and inserts else {}
     for row, new_id in zip(inserts, new_ids, strict=True):
-        pks[tuple(row[k] for k in key_fields)] = new_id
+        key = tuple(row[k] for k in key_fields)
+        pks[key] = new_id
+        if cache is not None:
+            cache[key] = (new_id, {n: row.get(n, defaults.get(n)) for n in value_fields})
     if counts is not None:
         counts["inserted"] += len(inserts)
         counts["updated"] += len(updates)

@@ -19,6 +19,7 @@ class Context:
     datetime_format: str | None = None
     decimal_comma: bool = False
     currency: str = ""
+    run: object = None  # bulk.RunState of the import, for the writers
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 
 from shopops.core import audit
+from shopops.ingest.bulk import RunState
 from shopops.ingest.errors import ImportFailed, RowError, where
 from shopops.ingest.formats import get_adapter
 from shopops.ingest.formats.mapping import check_mapping
@@ -121,6 +122,9 @@ def run_import(
         currency=store.currency,
     )
     adapter = get_adapter(fmt)(kind, table, ctx, options)
+    ctx.run = RunState(
+        fresh={m for m in TOUCHED[kind] if not m.objects.filter(store=store).exists()}
+    )
     spec = KINDS[kind]
     result = ImportResult(file=table.name, kind=kind, format=fmt, dry_run=dry_run)
     counts: Counter = Counter()
@@ -188,6 +192,7 @@ def run_import(
                     writer(store, [r for _, _, r in batch], counts, ctx)
                 return
             except RowError as exc:
+                ctx.run.forget()  # the batch was rolled back; so is what it taught us
                 # A row that only the database can judge (an unknown order or SKU): drop it
                 # and write the rest of the batch again.
                 bad = next((i for i, (line, _, _) in enumerate(batch) if line == exc.line), 0)

@@ -44,7 +44,7 @@ def write_orders(store, records: list[dict], counts: Counter, ctx) -> None:
             if r.get("province"):
                 values["province"] = r["province"]
             customers[(r["customer_id"],)] = values
-    customer_pks = upsert(Customer, store, customers, ("platform_id",))
+    customer_pks = upsert(Customer, store, customers, ("platform_id",), run=ctx.run, cached=True)
     keyed = {}
     for r in records:
         keyed[(r["order_id"],)] = {
@@ -69,11 +69,11 @@ def write_orders(store, records: list[dict], counts: Counter, ctx) -> None:
             "receiver_address": r.get("_receiver_address", ""),
             "buyer_message": r.get("buyer_message") or "",
         }
-    order_pks = upsert(Order, store, keyed, ("order_id",), counts)
+    order_pks = upsert(Order, store, keyed, ("order_id",), counts, run=ctx.run)
     paid = {order_pks[key]: values["paid_amount"] for key, values in keyed.items()}
     lines = [dict(line, order_id=r["order_id"]) for r in records for line in r.get("_lines", ())]
     if lines:
-        _write_lines(store, lines, None, {k[0]: pk for k, pk in order_pks.items()})
+        _write_lines(store, lines, None, {k[0]: pk for k, pk in order_pks.items()}, ctx)
         allocate(store, paid)
 
 
@@ -92,11 +92,11 @@ def write_order_lines(store, records: list[dict], counts: Counter, ctx) -> None:
                 f"order {r['order_id']} is not in this store; import the orders first",
                 line=r.get("_line"),
             )
-    _write_lines(store, records, counts, {k: v[0] for k, v in orders.items()})
+    _write_lines(store, records, counts, {k: v[0] for k, v in orders.items()}, ctx)
     allocate(store, {pk: paid for pk, paid in orders.values()})
 
 
-def _write_lines(store, records, counts, order_pks: dict[str, int]):
+def _write_lines(store, records, counts, order_pks: dict[str, int], ctx):
     skus = {
         code: (pk, name, cost)
         for pk, code, name, cost in Sku.objects.filter(
@@ -121,7 +121,7 @@ def _write_lines(store, records, counts, order_pks: dict[str, int]):
             "line_amount": line_amount,
             "unit_cost": unit_cost if unit_cost is not None else (sku[2] if sku else None),
         }
-    upsert(OrderLine, store, keyed, ("order_id", "line_no"), counts)
+    upsert(OrderLine, store, keyed, ("order_id", "line_no"), counts, run=ctx.run)
 
 
 def split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
@@ -169,7 +169,7 @@ def write_products(store, records, counts, ctx):
             if r.get(field) is not None:
                 values[field] = r[field]
         products[(r.get("spu") or r["sku"],)] = values
-    product_pks = upsert(Product, store, products, ("spu",))
+    product_pks = upsert(Product, store, products, ("spu",), run=ctx.run, cached=True)
     skus = {}
     for r in records:
         values = {
@@ -181,7 +181,7 @@ def write_products(store, records, counts, ctx):
             if r.get(field) is not None:
                 values[field] = r[field]
         skus[(r["sku"],)] = values
-    upsert(Sku, store, skus, ("code",), counts)
+    upsert(Sku, store, skus, ("code",), counts, run=ctx.run)
 
 
 def write_stock(store, records, counts, ctx):
@@ -197,7 +197,14 @@ def write_stock(store, records, counts, ctx):
                 f"SKU {r['sku']} is not in this store; import products first",
                 line=r.get("_line"),
             )
-    warehouses = upsert(Warehouse, store, {(r["warehouse"],): {} for r in records}, ("code",))
+    warehouses = upsert(
+        Warehouse,
+        store,
+        {(r["warehouse"],): {} for r in records},
+        ("code",),
+        run=ctx.run,
+        cached=True,
+    )
     Warehouse.objects.filter(store=store, name="").update(name=F("code"))
     existing = {
         (sku_id, wh_id): (on_hand, reserved)
@@ -221,7 +228,7 @@ def write_stock(store, records, counts, ctx):
             if r.get(field) is not None:
                 values[field] = r[field]
         keyed[key] = values
-    upsert(StockLevel, store, keyed, ("sku_id", "warehouse_id"), counts)
+    upsert(StockLevel, store, keyed, ("sku_id", "warehouse_id"), counts, run=ctx.run)
     # Every change of on-hand is a ledger movement, so the ledger always adds up.
     moves = [
         StockMovement(
@@ -246,7 +253,7 @@ def write_traffic(store, records, counts, ctx):
         for field in ("impressions", "page_views", "clicks", "add_to_cart", "favorites"):
             values[field] = r.get(field) or 0
         keyed[(r["date"], r["source"], r.get("sku") or "")] = values
-    upsert(TrafficFact, store, keyed, ("date", "source", "sku_code"), counts)
+    upsert(TrafficFact, store, keyed, ("date", "source", "sku_code"), counts, run=ctx.run)
 
 
 def write_ads(store, records, counts, ctx):
@@ -259,7 +266,7 @@ def write_ads(store, records, counts, ctx):
             "orders": r.get("orders") or 0,
             "gmv": r.get("gmv") or ZERO,
         }
-    upsert(AdFact, store, keyed, ("date", "channel", "plan", "keyword"), counts)
+    upsert(AdFact, store, keyed, ("date", "channel", "plan", "keyword"), counts, run=ctx.run)
 
 
 WRITERS = {

@@ -286,3 +286,39 @@ def test_mapping_format_with_xlsx(shop, tmp_path):
             fmt="mapping",
             mapping={"columns": {"单号": "order_no"}},
         )
+
+
+def test_skip_invalid_after_a_rolled_back_batch_keeps_everything_consistent(shop, write):
+    run_import(
+        store=shop,
+        kind="products",
+        path=write("p.csv", ("sku,product_name,price\nA,杯子,10.00\nB,盘子,12.00\n")),
+    )
+    result = run_import(
+        store=shop,
+        kind="stock",
+        skip_invalid=True,
+        path=write("s.csv", ("sku,warehouse,on_hand\nA,NEW-WH,5\nGHOST,NEW-WH,1\nB,NEW-WH,7\n")),
+    )
+    assert (result.inserted, result.rejected) == (2, 1)
+    assert result.rejects[0].line == 3 and "GHOST" in result.rejects[0].reason
+    levels = {lv.sku.code: lv.on_hand for lv in StockLevel.objects.filter(store=shop)}
+    assert levels == {"A": 5, "B": 7}
+    for level in StockLevel.objects.filter(store=shop):
+        moved = StockMovement.objects.filter(sku=level.sku, warehouse=level.warehouse)
+        assert sum(m.quantity for m in moved) == level.on_hand
+
+
+def test_second_import_into_a_store_with_data_updates_by_key(shop, write):
+    first = "order_id,paid_amount,created_at,paid_at,customer_id,province\n" + "".join(
+        f"K{i},{i}.00,2024-01-01 10:00,2024-01-01 10:01,c{i % 7},浙江省\n" for i in range(1, 5000)
+    )
+    run_import(store=shop, kind="orders", path=write("a.csv", first))
+    second = (
+        first.replace("K4999,4999.00", "K4999,1.00")
+        + "K5000,5.00,2024-01-02 10:00,2024-01-02 10:01,c1,浙江省\n"
+    )
+    result = run_import(store=shop, kind="orders", path=write("b.csv", second))
+    assert (result.inserted, result.updated, result.unchanged) == (1, 1, 4998)
+    assert Order.objects.get(order_id="K4999").paid_amount == Decimal("1.00")
+    assert Order.objects.filter(store=shop).values("customer").distinct().count() == 7
