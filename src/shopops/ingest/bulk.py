@@ -8,6 +8,7 @@ one parameterised statement per batch instead.
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from django.db import connection
 from django.utils import timezone
@@ -58,6 +59,14 @@ def _converters(fields, conn) -> list:
         kind = f.get_internal_type()
         if kind in _PLAIN:
             out.append(None)
+        elif kind == "DateTimeField" and conn.vendor == "sqlite":
+            # What Django's SQLite adapter makes of an aware UTC time, without its checks.
+            adapt = ops.adapt_datetimefield_value
+            out.append(
+                lambda v, a=adapt: (
+                    v.replace(tzinfo=None).isoformat(" ") if v.tzinfo is UTC else a(v)
+                )
+            )
         elif kind == "DateTimeField":
             out.append(ops.adapt_datetimefield_value)
         elif kind == "DateField":
@@ -71,13 +80,15 @@ def _converters(fields, conn) -> list:
 
 
 def _prepare(rows: list[dict], names: list[str], converters: list, defaults: dict) -> list:
-    pairs = list(zip(names, converters, strict=True))
+    triples = [
+        (name, convert, defaults[name]) for name, convert in zip(names, converters, strict=True)
+    ]
     return [
         [
             value
-            if (value := row.get(name, defaults[name])) is None or convert is None
+            if (value := row.get(name, default)) is None or convert is None
             else convert(value)
-            for name, convert in pairs
+            for name, convert, default in triples
         ]
         for row in rows
     ]
