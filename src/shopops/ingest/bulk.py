@@ -195,14 +195,6 @@ class RunState:
         self.caches.clear()
 
 
-def _value_names(model, key_fields) -> list[str]:
-    return [
-        f.attname
-        for f in model._meta.concrete_fields
-        if not f.primary_key and f.attname != "store_id" and f.attname not in key_fields
-    ]
-
-
 def upsert(
     model,
     store,
@@ -210,16 +202,17 @@ def upsert(
     key_fields: tuple[str, ...],
     counts: Counter | None = None,
     run: RunState | None = None,
-    cached: bool = False,
+    cached: tuple[str, ...] | None = None,
 ) -> dict[tuple, int]:
     """Upsert {natural key: {attname: value}}; count inserted/updated/unchanged into
     `counts` (when given) and return {natural key: pk}."""
     if not keyed:
         return {}
-    cache = run.caches.setdefault(model, {}) if run is not None and cached else None
-    # A cache keeps every field, so that any later batch can compare against it.
+    cache = run.caches.setdefault(model, {}) if run is not None and cached is not None else None
+    # A cache keeps every field the writer may set (`cached`), so that any later batch can
+    # compare against it; only those fields, to keep a million-row import's memory flat.
     value_fields = (
-        _value_names(model, key_fields)
+        list(cached)
         if cache is not None
         else sorted({name for values in keyed.values() for name in values})
     )

@@ -44,7 +44,14 @@ def write_orders(store, records: list[dict], counts: Counter, ctx) -> None:
             if r.get("province"):
                 values["province"] = r["province"]
             customers[(r["customer_id"],)] = values
-    customer_pks = upsert(Customer, store, customers, ("platform_id",), run=ctx.run, cached=True)
+    customer_pks = upsert(
+        Customer,
+        store,
+        customers,
+        ("platform_id",),
+        run=ctx.run,
+        cached=("name", "phone", "province"),
+    )
     keyed = {}
     for r in records:
         keyed[(r["order_id"],)] = {
@@ -169,7 +176,14 @@ def write_products(store, records, counts, ctx):
             if r.get(field) is not None:
                 values[field] = r[field]
         products[(r.get("spu") or r["sku"],)] = values
-    product_pks = upsert(Product, store, products, ("spu",), run=ctx.run, cached=True)
+    product_pks = upsert(
+        Product,
+        store,
+        products,
+        ("spu",),
+        run=ctx.run,
+        cached=("name", "title", "category", "role", "status", "listed_at"),
+    )
     skus = {}
     for r in records:
         values = {
@@ -203,7 +217,7 @@ def write_stock(store, records, counts, ctx):
         {(r["warehouse"],): {} for r in records},
         ("code",),
         run=ctx.run,
-        cached=True,
+        cached=(),
     )
     Warehouse.objects.filter(store=store, name="").update(name=F("code"))
     existing = {
