@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -108,3 +109,28 @@ def pytest_configure(config):
     settings.register_profile("repeatable", derandomize=True, deadline=None, max_examples=50)
     settings.register_profile("explore", deadline=None, max_examples=2000)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
+SHARED_DATA = Path(
+    os.environ.get("SHOPOPS_SHARED_DATA")
+    or Path(__file__).resolve().parent.parent / "shared" / "data"
+)
+TMALL_REPORT = ("tmall-order-report", "tmall_order_report.csv")
+SHOPIFY_EXPORT = ("shopify-orders-export-devstore", "orders_export_1.csv")
+
+
+@pytest.fixture
+def shared_file():
+    """A real export from ../shared/data. Missing data fails the test: these are the
+    acceptance checks against real files, and a skip would hide them."""
+
+    def get(parts: tuple[str, ...]) -> Path:
+        path = SHARED_DATA.joinpath(*parts)
+        if not path.exists():
+            pytest.fail(
+                f"{path} is missing: the real exports live in ../shared/data beside the "
+                "repository (or set SHOPOPS_SHARED_DATA)"
+            )
+        return path
+
+    return get

@@ -1,25 +1,16 @@
 """A person imports the real Tmall report from the upload page and reads the result."""
 
-from pathlib import Path
-
 import pytest
+from conftest import TMALL_REPORT
 
 from shopops.core import services
 from tests.browser.test_shell import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TMALL = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / "tmall-order-report"
-    / "tmall_order_report.csv"
-)
 
-
-@pytest.mark.skipif(not TMALL.exists(), reason="shared data not present")
-def test_upload_the_tmall_report(live_server, page, screenshot_dir):
+def test_upload_the_tmall_report(live_server, page, screenshot_dir, shared_file):
+    TMALL = shared_file(TMALL_REPORT)
     store = services.create_store(None, code="tm", name="天猫旗舰店", platform="tmall")
     services.create_user(
         username="po", password="Po-pass-12345", role="product_ops", stores=[store]

@@ -4,8 +4,6 @@ import pytest
 
 from shopops.core import services
 
-SHARED_DATA = Path(__file__).resolve().parents[5] / "shared" / "data"
-
 
 @pytest.fixture
 def shop(db):

@@ -3,9 +3,7 @@ import os
 import subprocess
 import sys
 
-from shopops.ingest.tests.conftest import SHARED_DATA
-
-TMALL = SHARED_DATA / "tmall-order-report" / "tmall_order_report.csv"
+from conftest import TMALL_REPORT
 
 
 def run(tmp_path, *args):
@@ -24,7 +22,8 @@ def run(tmp_path, *args):
     )
 
 
-def test_import_command(tmp_path):
+def test_import_command(tmp_path, shared_file):
+    TMALL = shared_file(TMALL_REPORT)
     assert run(tmp_path, "store", "add", "tm", "--name", "T", "--platform", "tmall").returncode == 0
     first = run(tmp_path, "import", "orders", str(TMALL), "--store", "tm", "--format", "taobao")
     assert first.returncode == 0, first.stderr

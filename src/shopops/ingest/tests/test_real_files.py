@@ -6,16 +6,13 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from conftest import SHOPIFY_EXPORT, TMALL_REPORT
 
 from shopops.core import services
 from shopops.ingest.pipeline import run_import
-from shopops.ingest.tests.conftest import SHARED_DATA
 from shopops.orders.models import Order, OrderLine
 
 pytestmark = pytest.mark.postgres
-
-TMALL = SHARED_DATA / "tmall-order-report" / "tmall_order_report.csv"
-SHOPIFY = SHARED_DATA / "shopify-orders-export-devstore" / "orders_export_1.csv"
 
 
 def _paid(qs):
@@ -23,8 +20,8 @@ def _paid(qs):
     return len(orders), sum(p for p, _ in orders), sum(r for _, r in orders)
 
 
-@pytest.mark.skipif(not TMALL.exists(), reason="shared data not present")
-def test_tmall_order_report(shop):
+def test_tmall_order_report(shop, shared_file):
+    TMALL = shared_file(TMALL_REPORT)
     with open(TMALL, encoding="utf-8", newline="") as f:
         rows = [{k.strip(): v for k, v in r.items()} for r in csv.DictReader(f)]
     paid_rows = [r for r in rows if r["订单付款时间"].strip()]
@@ -47,8 +44,8 @@ def test_tmall_order_report(shop):
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(rows))
 
 
-@pytest.mark.skipif(not SHOPIFY.exists(), reason="shared data not present")
-def test_shopify_orders_export(db):
+def test_shopify_orders_export(db, shared_file):
+    SHOPIFY = shared_file(SHOPIFY_EXPORT)
     store = services.create_store(
         None,
         code="dev",
@@ -82,8 +79,8 @@ def test_shopify_orders_export(db):
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(firsts))
 
 
-@pytest.mark.skipif(not SHOPIFY.exists(), reason="shared data not present")
-def test_shopify_currency_must_match_the_store(shop):
+def test_shopify_currency_must_match_the_store(shop, shared_file):
+    SHOPIFY = shared_file(SHOPIFY_EXPORT)
     from shopops.ingest.errors import ImportFailed
 
     with pytest.raises(ImportFailed, match=r"orders_export_1.csv, line 2, column Currency: INR"):
