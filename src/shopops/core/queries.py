@@ -51,4 +51,8 @@ def audit_dict(entry: AuditEntry, user) -> dict:
         "before": before,
         "after": after,
         "via": entry.via,
+        "changes": [
+            {"field": name, "before": (before or {}).get(name), "after": (after or {}).get(name)}
+            for name in dict.fromkeys([*(before or {}), *(after or {})])
+        ],
     }
