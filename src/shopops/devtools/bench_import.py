@@ -74,9 +74,14 @@ def _cli(env: dict, *args) -> subprocess.CompletedProcess:
     return result
 
 
+def _add_store(env: dict) -> None:
+    """A fresh database with the migrations applied and the bench store."""
+    _cli(env, "store", "add", "bench", "--name", "Bench", "--platform", "tmall")
+
+
 def engine_run(file: Path, database_url: str, var_dir: Path) -> dict:
     env = _child_env(database_url, var_dir)
-    _cli(env, "store", "add", "bench", "--name", "Bench", "--platform", "tmall")
+    _add_store(env)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
     result = _cli(env, "import", "orders", str(file), "--store", "bench", "--output", "json")
@@ -234,16 +239,7 @@ def run(lines: int, databases: list[str], fmt: str = "table") -> int:
             engine_url = f"sqlite:///{work / 'engine.sqlite3'}"
             base_path = work / "baseline.sqlite3"
             engine = engine_run(file, engine_url, work / "var-e")
-            _cli(
-                _child_env(f"sqlite:///{base_path}", work / "var-b"),
-                "store",
-                "add",
-                "bench",
-                "--name",
-                "Bench",
-                "--platform",
-                "tmall",
-            )
+            _add_store(_child_env(f"sqlite:///{base_path}", work / "var-b"))
             baseline = baseline_sqlite(file, base_path)
             counts = (
                 _count(engine_url, work / "var-e"),
@@ -262,16 +258,7 @@ def run(lines: int, databases: list[str], fmt: str = "table") -> int:
                 engine_url = url.rsplit("/", 1)[0] + "/engine"
                 base_url = url.rsplit("/", 1)[0] + "/baseline"
                 engine = engine_run(file, engine_url, work / "var-pe")
-                _cli(
-                    _child_env(base_url, work / "var-pb"),
-                    "store",
-                    "add",
-                    "bench",
-                    "--name",
-                    "Bench",
-                    "--platform",
-                    "tmall",
-                )
+                _add_store(_child_env(base_url, work / "var-pb"))
                 baseline = baseline_postgres(file, base_url)
                 counts = (_count(engine_url, work / "var-pe"), _count(base_url, work / "var-pb"))
             baseline_name = "csv + psycopg COPY"
