@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection, transaction
 
@@ -111,11 +111,13 @@ def run_import(
         raise ImportFailed(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     started = time.monotonic()
     options = mapping or {}
+    if not isinstance(options, dict):
+        raise ImportFailed("the mapping must be a mapping of settings (columns: …)")
     table = open_table(Path(path), display_name)
     if fmt == "mapping":
         check_mapping(options, kind, table.name)
     ctx = Context(
-        zone=ZoneInfo(options.get("time_zone") or store.timezone),
+        zone=_zone(options.get("time_zone") or store.timezone),
         date_format=options.get("date_format"),
         datetime_format=options.get("datetime_format"),
         decimal_comma=bool(options.get("decimal_comma")),
@@ -243,6 +245,13 @@ def run_import(
             via=via,
         )
     return result
+
+
+def _zone(name) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(name))
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ImportFailed(f"time_zone: {name!r} is not a known time zone") from None
 
 
 def _parse_line(item: dict, ctx: Context, line_no: int) -> dict:

@@ -107,6 +107,15 @@ def execute(run_id: int) -> ImportRun:
         )
     except ImportFailed as exc:
         fields.update(status=ImportRun.Status.FAILED, error=exc.message)
+    except Exception:
+        # Not the file's fault: say so on the run instead of leaving it "running", and let
+        # the worker log the traceback.
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error="internal error while importing; the file was not imported",
+        )
+        raise
     fields["finished_at"] = timezone.now()
     ImportRun.objects.filter(pk=run.pk).update(**fields)
     HUEY.get(progress_key(run.pk))  # read once more to drop it

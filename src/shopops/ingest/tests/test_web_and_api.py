@@ -135,3 +135,41 @@ def test_mapping_built_from_a_preview_and_saved(
         )
     assert again.status_code == 302
     assert Order.objects.filter(store=store_a, order_id="E2").exists()
+
+
+def test_api_mapping_errors_fail_the_run_clearly(
+    as_role, store_a, django_capture_on_commit_callbacks
+):
+    client = as_role("ops_lead")
+    bad_json = client.post(
+        "/api/v1/imports",
+        {
+            "store": "alpha",
+            "kind": "orders",
+            "format": "mapping",
+            "file": upload(),
+            "mapping": "{not json",
+        },
+    )
+    assert bad_json.status_code == 422
+    mapping = (
+        '{"columns": {"order_id": "order_id", "paid_amount": "paid_amount", '
+        '"created_at": "created_at", "paid_at": "paid_at"}, "time_zone": "Mars/Base"}'
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run_id = client.post(
+            "/api/v1/imports",
+            {
+                "store": "alpha",
+                "kind": "orders",
+                "format": "mapping",
+                "file": upload(),
+                "mapping": mapping,
+            },
+        ).json()["id"]
+    body = client.get(f"/api/v1/imports/{run_id}").json()
+    assert (body["status"], body["error"]) == (
+        "failed",
+        "time_zone: 'Mars/Base' is not a known time zone",
+    )
+    assert not Order.objects.exists()
