@@ -1,0 +1,56 @@
+"""DuckDB reads the live database (SQLite file or PostgreSQL) read-only, offline, and sees
+what the ORM sees: the same paid orders, the same exact GMV, the same local days."""
+
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+from shopops.analytics.duckdb_engine import connect
+from shopops.ingest.pipeline import run_import
+from shopops.orders.models import Order
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ORDERS = (
+    "order_id,paid_amount,created_at,paid_at,customer_id\n"
+    "A1,99.50,2024-06-18 23:50:00,2024-06-18 23:59:00,c1\n"
+    "A2,20.01,2024-06-18 23:58:00,2024-06-19 00:01:00,\n"
+    "A3,0,2024-06-19 10:00:00,,c1\n"
+    "A4,0.10,2024-06-19 10:00:00,2024-06-19 10:00:00,c2\n"
+)
+
+
+def test_duckdb_sees_the_orm_data(tmp_path):
+    from shopops.core import services
+
+    store = services.create_store(None, code="dk", name="Duck", platform="tmall")
+    path = tmp_path / "o.csv"
+    path.write_text(ORDERS)
+    run_import(store=store, kind="orders", path=path)
+
+    con = connect()
+    rows = con.execute(
+        """
+        SELECT strftime(timezone(?, paid_at::TIMESTAMPTZ), '%Y-%m-%d') AS day,
+               count(*), sum(paid_amount::DECIMAL(18, 2))
+        FROM oltp.orders_order
+        WHERE store_id = ? AND paid_at IS NOT NULL
+        GROUP BY 1 ORDER BY 1
+        """,
+        [store.timezone, store.pk],
+    ).fetchall()
+    expected = Counter()
+    gmv = Counter()
+    for order in Order.objects.filter(store=store, paid_at__isnull=False):
+        day = order.paid_at.astimezone(store.zone).date().isoformat()
+        expected[day] += 1
+        gmv[day] += order.paid_amount
+    assert rows == [(day, expected[day], gmv[day]) for day in sorted(expected)]
+    assert rows == [("2024-06-18", 1, Decimal("99.50")), ("2024-06-19", 2, Decimal("20.11"))]
+
+
+def test_attached_database_is_read_only(db):
+    con = connect()
+    with pytest.raises(Exception, match=r"read-only|read only"):
+        con.execute("DELETE FROM oltp.orders_order")
