@@ -286,6 +286,60 @@ class _progress_bar:
             self.bar.__exit__(None, None, None)
 
 
+@main.command("metrics")
+@click.argument("keys", nargs=-1, required=True)
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option(
+    "--by",
+    "grain",
+    default="day",
+    show_default=True,
+    type=click.Choice(["day", "week", "month", "quarter", "none"]),
+)
+@click.option("--engine", default="duckdb", show_default=True, type=click.Choice(["duckdb", "sql"]))
+@click.option(
+    "--format",
+    "out_fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "json", "csv"]),
+)
+def metrics_cmd(keys, store_code, start, end, grain, engine, out_fmt):
+    """Metrics of METRICS.md for a store and period, e.g. `metrics gmv buyers aov --store demo
+    --from 2026-06-01 --to 2026-06-30 --by week`."""
+    setup_django(migrate=True)
+    from shopops.analytics.catalog import UnknownMetric
+    from shopops.analytics.queries import metrics
+    from shopops.core.models import Store
+
+    store_obj = Store.objects.filter(code=store_code).first()
+    if store_obj is None:
+        fail(_("--store: no store with code %(code)r") % {"code": store_code})
+    try:
+        rows = metrics(list(keys), store_obj, start.date(), end.date(), grain, engine)
+    except (UnknownMetric, ValueError) as exc:
+        fail(str(exc))
+    # Exact decimals as strings; ratios already carry 6 places; null where undefined.
+    text_rows = [{k: (None if v is None else str(v)) for k, v in row.items()} for row in rows]
+    if out_fmt == "json":
+        click.echo(json.dumps(text_rows, ensure_ascii=False, indent=2))
+    elif out_fmt == "csv":
+        import csv as csv_module
+
+        writer = csv_module.DictWriter(sys.stdout, fieldnames=["period", *keys])
+        writer.writeheader()
+        writer.writerows(text_rows)
+    else:
+        click.echo(
+            _table(
+                [{k: "" if v is None else v for k, v in r.items()} for r in text_rows],
+                ["period", *keys],
+            )
+        )
+
+
 @main.group()
 def bench():
     """Benchmarks, each printing its times against a baseline measured in the same run."""

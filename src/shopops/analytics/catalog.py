@@ -1,0 +1,183 @@
+"""The metric catalog (METRICS.md): every metric defined once.
+
+A metric is either a base aggregate over a fact table, computed by an engine, or derived
+from other metrics (a ratio, a difference), computed here from the base values so that every
+engine shares the same arithmetic. Ratios whose denominator is zero are None.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+RATIO_PLACES = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    zh: str
+    en: str
+    unit: str  # money | count | ratio
+    higher_is_better: bool
+    formula: str
+    source: str | None = None  # fact of a base metric: "orders"
+    derive: Callable[[dict], Decimal | int | None] | None = None
+    needs: tuple[str, ...] = ()
+
+    @property
+    def is_base(self) -> bool:
+        return self.derive is None
+
+
+def ratio(numerator: str, denominator: str) -> Callable[[dict], Decimal | None]:
+    def compute(values: dict) -> Decimal | None:
+        top, bottom = values.get(numerator), values.get(denominator)
+        if top is None or not bottom:
+            return None
+        return (Decimal(top) / Decimal(bottom)).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+    return compute
+
+
+def difference(a: str, b: str) -> Callable[[dict], Decimal | None]:
+    def compute(values: dict) -> Decimal | None:
+        if values.get(a) is None:
+            return None
+        return Decimal(values[a]) - Decimal(values.get(b) or 0)
+
+    return compute
+
+
+M = Metric
+CATALOG: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        M(
+            "gmv",
+            "销售额",
+            "GMV",
+            "money",
+            True,
+            "sum of paid amount of paid orders",
+            source="orders",
+        ),
+        M(
+            "orders",
+            "支付订单数",
+            "Paid orders",
+            "count",
+            True,
+            "count of paid orders",
+            source="orders",
+        ),
+        M(
+            "buyers",
+            "支付买家数",
+            "Buyers",
+            "count",
+            True,
+            "distinct customers of paid orders; a guest order is its own buyer",
+            source="orders",
+        ),
+        M(
+            "refunds",
+            "退款金额",
+            "Refunds",
+            "money",
+            False,
+            "sum of refunded amount of the period's paid orders",
+            source="orders",
+        ),
+        M(
+            "repeat_buyers",
+            "复购买家数",
+            "Repeat buyers",
+            "count",
+            True,
+            "buyers with 2 or more paid orders in the period",
+            source="orders",
+        ),
+        M(
+            "aov",
+            "客单价",
+            "AOV",
+            "money",
+            True,
+            "gmv / buyers",
+            derive=ratio("gmv", "buyers"),
+            needs=("gmv", "buyers"),
+        ),
+        M(
+            "order_value",
+            "笔单价",
+            "Order value",
+            "money",
+            True,
+            "gmv / orders",
+            derive=ratio("gmv", "orders"),
+            needs=("gmv", "orders"),
+        ),
+        M(
+            "net_sales",
+            "净销售额",
+            "Net sales",
+            "money",
+            True,
+            "gmv - refunds",
+            derive=difference("gmv", "refunds"),
+            needs=("gmv", "refunds"),
+        ),
+        M(
+            "refund_rate",
+            "退款率",
+            "Refund rate",
+            "ratio",
+            False,
+            "refunds / gmv",
+            derive=ratio("refunds", "gmv"),
+            needs=("refunds", "gmv"),
+        ),
+        M(
+            "repurchase_rate",
+            "复购率",
+            "Repurchase rate",
+            "ratio",
+            True,
+            "buyers with 2 or more paid orders in the period / buyers",
+            derive=ratio("repeat_buyers", "buyers"),
+            needs=("repeat_buyers", "buyers"),
+        ),
+    )
+}
+
+
+class UnknownMetric(ValueError):
+    pass
+
+
+def resolve(keys: list[str]) -> tuple[list[Metric], set[str]]:
+    """The requested metrics and the base metrics they need."""
+    requested, base = [], set()
+
+    def need(key: str) -> None:
+        metric = CATALOG.get(key)
+        if metric is None:
+            raise UnknownMetric(f"unknown metric {key!r}; one of {', '.join(CATALOG)}")
+        if metric.is_base:
+            base.add(key)
+        for dependency in metric.needs:
+            need(dependency)
+
+    for key in keys:
+        need(key)
+        requested.append(CATALOG[key])
+    return requested, base
+
+
+def finish(requested: list[Metric], base_values: dict) -> dict:
+    """All requested values of one row, derived ones computed from the base values."""
+    values = dict(base_values)
+    for metric in requested:
+        if not metric.is_base:
+            values[metric.key] = metric.derive(values)
+    return {m.key: values.get(m.key) for m in requested}

@@ -1,0 +1,60 @@
+import json
+import os
+import subprocess
+import sys
+
+
+def test_metrics_command_json(tmp_path):
+    env = {
+        **os.environ,
+        "SHOPOPS_VAR_DIR": str(tmp_path),
+        "SHOPOPS_LANG": "en",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}",
+    }
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "shopops.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    assert run("store", "add", "s", "--name", "S", "--platform", "jd").returncode == 0
+    orders = tmp_path / "o.csv"
+    orders.write_text(
+        "order_id,paid_amount,created_at,paid_at,customer_id\n"
+        "1,10.10,2024-03-01 10:00,2024-03-01 10:00,a\n"
+        "2,20.20,2024-03-02 10:00,2024-03-02 10:00,a\n"
+    )
+    assert run("import", "orders", str(orders), "--store", "s").returncode == 0
+    out = run(
+        "metrics",
+        "gmv",
+        "buyers",
+        "aov",
+        "repurchase_rate",
+        "--store",
+        "s",
+        "--from",
+        "2024-03-01",
+        "--to",
+        "2024-03-31",
+        "--by",
+        "month",
+        "--format",
+        "json",
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [
+        {
+            "period": "2024-03",
+            "gmv": "30.30",
+            "buyers": "1",
+            "aov": "30.300000",
+            "repurchase_rate": "1.000000",
+        }
+    ]
+    bad = run("metrics", "gvm", "--store", "s", "--from", "2024-03-01", "--to", "2024-03-02")
+    assert bad.returncode == 2 and "unknown metric 'gvm'" in bad.stderr
