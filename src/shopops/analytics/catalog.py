@@ -98,6 +98,52 @@ CATALOG: dict[str, Metric] = {
             source="orders",
         ),
         M(
+            "units",
+            "销售件数",
+            "Units",
+            "count",
+            True,
+            "sum of line quantities of paid orders",
+            source="lines",
+        ),
+        M(
+            "line_gmv",
+            "商品销售额",
+            "Line GMV",
+            "money",
+            True,
+            "sum of line GMV (each line's share of its order's paid amount)",
+            source="lines",
+        ),
+        M(
+            "visitors",
+            "访客数",
+            "Visitors",
+            "count",
+            True,
+            "sum of daily visitors from traffic facts",
+            source="traffic",
+        ),
+        M(
+            "page_views",
+            "浏览量",
+            "Page views",
+            "count",
+            True,
+            "sum of page views",
+            source="traffic",
+        ),
+        M(
+            "cvr",
+            "支付转化率",
+            "Conversion rate",
+            "ratio",
+            True,
+            "buyers / visitors",
+            derive=ratio("buyers", "visitors"),
+            needs=("buyers", "visitors"),
+        ),
+        M(
             "aov",
             "客单价",
             "AOV",
@@ -155,14 +201,84 @@ class UnknownMetric(ValueError):
     pass
 
 
+TRAFFIC_SOURCES = ("natural_search", "paid", "campaign", "member", "other")
+
+
+def parametric(key: str) -> list[Metric]:
+    """`topn_share:<n>` and `source_share:<source>`, with the base metrics they need."""
+    name, _, param = key.partition(":")
+    if name == "topn_share":
+        if not (param.isascii() and param.isdigit() and 1 <= int(param) <= 1000):
+            raise UnknownMetric(f"{key}: topn_share takes a count, e.g. topn_share:3")
+        base = M(
+            f"topn_gmv:{param}",
+            f"TOP{param} 商品销售额",
+            f"Top-{param} SKU GMV",
+            "money",
+            True,
+            f"line GMV of the {param} SKUs with the highest line GMV",
+            source="lines",
+        )
+        share = M(
+            key,
+            f"TOP{param} 商品销售额占比",
+            f"Top-{param} SKU share",
+            "ratio",
+            True,
+            f"line GMV of the {param} best SKUs / line GMV",
+            derive=ratio(base.key, "line_gmv"),
+            needs=(base.key, "line_gmv"),
+        )
+        return [base, share]
+    if name == "source_share":
+        if param not in TRAFFIC_SOURCES:
+            raise UnknownMetric(f"{key}: source_share takes one of {', '.join(TRAFFIC_SOURCES)}")
+        base = M(
+            f"source_visitors:{param}",
+            "来源访客数",
+            f"Visitors from {param}",
+            "count",
+            True,
+            f"visitors from {param}",
+            source="traffic",
+        )
+        share = M(
+            key,
+            "流量占比",
+            f"Share of visitors from {param}",
+            "ratio",
+            True,
+            f"visitors from {param} / visitors",
+            derive=ratio(base.key, "visitors"),
+            needs=(base.key, "visitors"),
+        )
+        return [base, share]
+    raise UnknownMetric(
+        f"unknown metric {key!r}; one of {', '.join(CATALOG)}, "
+        "topn_share:<n>, source_share:<source>"
+    )
+
+
+BASE_OF_FAMILY = {"topn_gmv": "topn_share", "source_visitors": "source_share"}
+
+
+def lookup(key: str) -> Metric:
+    if key in CATALOG:
+        return CATALOG[key]
+    name, _, param = key.partition(":")
+    family = BASE_OF_FAMILY.get(name, name)
+    for metric in parametric(f"{family}:{param}" if param else key):
+        if metric.key == key:
+            return metric
+    raise UnknownMetric(f"unknown metric {key!r}")
+
+
 def resolve(keys: list[str]) -> tuple[list[Metric], set[str]]:
     """The requested metrics and the base metrics they need."""
     requested, base = [], set()
 
     def need(key: str) -> None:
-        metric = CATALOG.get(key)
-        if metric is None:
-            raise UnknownMetric(f"unknown metric {key!r}; one of {', '.join(CATALOG)}")
+        metric = lookup(key)
         if metric.is_base:
             base.add(key)
         for dependency in metric.needs:
@@ -170,7 +286,7 @@ def resolve(keys: list[str]) -> tuple[list[Metric], set[str]]:
 
     for key in keys:
         need(key)
-        requested.append(CATALOG[key])
+        requested.append(lookup(key))
     return requested, base
 
 

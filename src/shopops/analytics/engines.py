@@ -1,11 +1,18 @@
 """Engines computing the base metrics of the catalog per period.
 
-`duckdb`: Ibis expressions on DuckDB, over the live database attached read-only.
+Each engine reads three small row sets at the grain of a store-local day:
+  orders:  (day, buyer, orders, gmv, refunds)      per day and buyer
+  lines:   (day, sku, units, line_gmv)             per day and SKU
+  traffic: (day, source, visitors, page_views)     per day and source
+and `fold` turns them into periods, so that the period arithmetic (a buyer counted once per
+period, top-N SKUs per period) is written once.
+
+`duckdb`: Ibis expressions on DuckDB over the live database attached read-only.
 `sql`: a plain reference implementation in Python over the Django ORM, slow and obviously
 right, used to cross-check the others in tests.
 
-A period is the store-local calendar: the local date of each order's payment time; weeks
-start on Monday; quarters are Q1..Q4.
+A period is the store-local calendar: the local date of an order's payment time; weeks start
+on Monday; quarters are Q1..Q4.
 """
 
 from collections import defaultdict
@@ -17,6 +24,9 @@ import ibis
 from shopops.analytics.duckdb_engine import connect
 
 GRAINS = ("day", "week", "month", "quarter", "none")
+ORDER_KEYS = {"gmv", "orders", "buyers", "refunds", "repeat_buyers"}
+LINE_KEYS = {"units", "line_gmv"}
+TRAFFIC_KEYS = {"visitors", "page_views"}
 
 
 def period_label(day: date, grain: str) -> str:
@@ -31,29 +41,72 @@ def period_label(day: date, grain: str) -> str:
     return "all"
 
 
+def _wants(base: set[str], plain: set[str], prefix: str) -> bool:
+    return bool(base & plain) or any(k.startswith(prefix) for k in base)
+
+
+def _day(value) -> date:
+    return value.date() if isinstance(value, datetime) else value  # pandas Timestamp
+
+
+def fold(grain: str, base: set[str], orders=(), lines=(), traffic=()) -> dict:
+    """{period: {base metric: value}} from the per-day row sets."""
+    out: dict = defaultdict(dict)
+    buyers: dict = defaultdict(lambda: defaultdict(int))
+    for day, buyer, n, gmv, refunds in orders:
+        values = out[period_label(_day(day), grain)]
+        values["gmv"] = values.get("gmv", Decimal(0)) + Decimal(gmv)
+        values["refunds"] = values.get("refunds", Decimal(0)) + Decimal(refunds)
+        values["orders"] = values.get("orders", 0) + int(n)
+        buyers[period_label(_day(day), grain)][buyer] += int(n)
+    for label, counts in buyers.items():
+        out[label]["buyers"] = len(counts)
+        out[label]["repeat_buyers"] = sum(1 for n in counts.values() if n >= 2)
+    sku_gmv: dict = defaultdict(lambda: defaultdict(Decimal))
+    for day, sku, units, line_gmv in lines:
+        label = period_label(_day(day), grain)
+        values = out[label]
+        values["units"] = values.get("units", 0) + int(units)
+        values["line_gmv"] = values.get("line_gmv", Decimal(0)) + Decimal(line_gmv)
+        sku_gmv[label][sku] += Decimal(line_gmv)
+    for key in base:
+        if key.startswith("topn_gmv:"):
+            n = int(key.split(":")[1])
+            for label, by_sku in sku_gmv.items():
+                # Ties do not matter: the sum of the n largest values is the same.
+                out[label][key] = sum(sorted(by_sku.values(), reverse=True)[:n], Decimal(0))
+    for day, source, visitors, page_views in traffic:
+        values = out[period_label(_day(day), grain)]
+        values["visitors"] = values.get("visitors", 0) + int(visitors)
+        values["page_views"] = values.get("page_views", 0) + int(page_views)
+        key = f"source_visitors:{source}"
+        values[key] = values.get(key, 0) + int(visitors)
+    return dict(out)
+
+
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
 def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> dict:
-    """{period label: {base metric: value}} computed with Ibis on DuckDB."""
     con = connect()
     backend = ibis.duckdb.from_connection(con)
-    zone = _sql_literal(store.timezone)
-    # The local day of payment, and a buyer identity where a guest order is its own buyer.
-    # The zone is a quoted literal of a validated time zone name; the store id an int.
-    sql = f"""
-        SELECT id, paid_amount, refunded_amount,
-               CAST(timezone({zone}, paid_at::TIMESTAMPTZ) AS DATE) AS day,
-               COALESCE('c' || CAST(customer_id AS VARCHAR), 'g' || CAST(id AS VARCHAR)) AS buyer
+    zone, store_id = _sql_literal(store.timezone), int(store.pk)
+    # Local payment day per order; a guest order (no customer) is a buyer of its own.
+    # The zone is a quoted literal of a validated time zone name, the store id an int.
+    paid_sql = f"""
+        SELECT id, customer_id, paid_amount, refunded_amount,
+               CAST(timezone({zone}, paid_at::TIMESTAMPTZ) AS DATE) AS day
         FROM oltp.orders_order
-        WHERE store_id = {int(store.pk)} AND paid_at IS NOT NULL
+        WHERE store_id = {store_id} AND paid_at IS NOT NULL
     """  # noqa: S608
-    paid = backend.sql(sql)
-    paid = paid.filter((paid.day >= start) & (paid.day <= end))
-    out: dict = defaultdict(dict)
-    if base & {"gmv", "orders", "buyers", "refunds", "repeat_buyers"}:
-        days = (
+    rows: dict = {}
+    if base & ORDER_KEYS:
+        paid = backend.sql(paid_sql)
+        paid = paid.filter((paid.day >= start) & (paid.day <= end)).mutate(
+            buyer=ibis.coalesce("c" + paid.customer_id.cast("string"), "g" + paid.id.cast("string"))
+        )
+        rows["orders"] = (
             paid.group_by(["day", "buyer"])
             .aggregate(
                 n=paid.count(),
@@ -61,47 +114,62 @@ def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> di
                 refunds=paid.refunded_amount.cast("decimal(18,2)").sum(),
             )
             .execute()
+            .itertuples(index=False)
         )
-        # Buyers and repeat buyers depend on the period, so the per-day-and-buyer rows are
-        # folded into periods here; a buyer counts once per period.
-        per_buyer: dict = defaultdict(lambda: defaultdict(int))
-        for row in days.itertuples(index=False):
-            day = row.day.date() if isinstance(row.day, datetime) else row.day  # pandas Timestamp
-            label = period_label(day, grain)
-            values = out[label]
-            values["gmv"] = values.get("gmv", Decimal(0)) + Decimal(row.gmv)
-            values["refunds"] = values.get("refunds", Decimal(0)) + Decimal(row.refunds)
-            values["orders"] = values.get("orders", 0) + int(row.n)
-            per_buyer[label][row.buyer] += int(row.n)
-        for label, buyers in per_buyer.items():
-            out[label]["buyers"] = len(buyers)
-            out[label]["repeat_buyers"] = sum(1 for n in buyers.values() if n >= 2)
+    if _wants(base, LINE_KEYS, "topn_gmv:"):
+        paid = backend.sql(paid_sql)
+        paid = paid.filter((paid.day >= start) & (paid.day <= end))
+        line_sql = f"SELECT * FROM oltp.orders_orderline WHERE store_id = {store_id}"  # noqa: S608
+        line = backend.sql(line_sql).select("order_id", "sku_code", "quantity", "allocated_amount")
+        joined = line.join(paid, line.order_id == paid.id)
+        rows["lines"] = (
+            joined.group_by(["day", "sku_code"])
+            .aggregate(
+                units=joined.quantity.sum(), gmv=joined.allocated_amount.cast("decimal(18,2)").sum()
+            )
+            .execute()
+            .itertuples(index=False)
+        )
+    if _wants(base, TRAFFIC_KEYS, "source_visitors:"):
+        fact_sql = f"SELECT * FROM oltp.marketing_trafficfact WHERE store_id = {store_id}"  # noqa: S608
+        fact = backend.sql(fact_sql)
+        fact = fact.filter(fact.sku_code == "").rename(day="date")
+        fact = fact.filter((fact.day >= start) & (fact.day <= end))
+        rows["traffic"] = (
+            fact.group_by(["day", "source"])
+            .aggregate(visitors=fact.visitors.sum(), page_views=fact.page_views.sum())
+            .execute()
+            .itertuples(index=False)
+        )
+    result = fold(grain, base, **rows)
     con.close()
-    return dict(out)
+    return result
 
 
 def reference_base(store, start: date, end: date, grain: str, base: set[str]) -> dict:
     """The same numbers in plain Python over the ORM, for cross-checking."""
-    from shopops.orders.models import Order
+    from shopops.marketing.models import TrafficFact
+    from shopops.orders.models import Order, OrderLine
 
-    out: dict = defaultdict(lambda: {"gmv": Decimal(0), "refunds": Decimal(0), "orders": 0})
-    buyers: dict = defaultdict(lambda: defaultdict(int))
-    for order in Order.objects.filter(store=store, paid_at__isnull=False).only(
-        "pk", "paid_at", "paid_amount", "refunded_amount", "customer_id"
-    ):
-        day = order.paid_at.astimezone(store.zone).date()
-        if not start <= day <= end:
-            continue
-        label = period_label(day, grain)
-        out[label]["gmv"] += order.paid_amount
-        out[label]["refunds"] += order.refunded_amount
-        out[label]["orders"] += 1
-        buyer = f"c{order.customer_id}" if order.customer_id else f"g{order.pk}"
-        buyers[label][buyer] += 1
-    for label, counts in buyers.items():
-        out[label]["buyers"] = len(counts)
-        out[label]["repeat_buyers"] = sum(1 for n in counts.values() if n >= 2)
-    return {label: dict(values) for label, values in out.items()}
+    def local(moment) -> date:
+        return moment.astimezone(store.zone).date()
+
+    orders, lines, traffic = [], [], []
+    for order in Order.objects.filter(store=store, paid_at__isnull=False):
+        day = local(order.paid_at)
+        if start <= day <= end:
+            buyer = f"c{order.customer_id}" if order.customer_id else f"g{order.pk}"
+            orders.append((day, buyer, 1, order.paid_amount, order.refunded_amount))
+    if _wants(base, LINE_KEYS, "topn_gmv:"):
+        for line in OrderLine.objects.filter(
+            store=store, order__paid_at__isnull=False
+        ).select_related("order"):
+            day = local(line.order.paid_at)
+            if start <= day <= end:
+                lines.append((day, line.sku_code, line.quantity, line.allocated_amount))
+    for fact in TrafficFact.objects.filter(store=store, sku_code="", date__range=(start, end)):
+        traffic.append((fact.date, fact.source, fact.visitors, fact.page_views))
+    return fold(grain, base, orders=orders, lines=lines, traffic=traffic)
 
 
 ENGINES = {"duckdb": duckdb_base, "sql": reference_base}

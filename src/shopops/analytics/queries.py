@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from shopops.analytics.catalog import finish, resolve
+from shopops.analytics.catalog import finish, lookup, resolve
 from shopops.analytics.engines import ENGINES, GRAINS, period_label
 
 ZEROS = {"gmv": Decimal(0), "refunds": Decimal(0), "orders": 0, "buyers": 0, "repeat_buyers": 0}
@@ -31,8 +31,10 @@ def metrics(
     if end < start:
         raise ValueError("the period ends before it starts")
     requested, base = resolve(keys)
+    # A period without rows has zero of every base measure (and so no ratios).
+    zeros = {key: Decimal(0) if lookup(key).unit == "money" else 0 for key in base}
     computed = ENGINES[engine](store, start, end, grain, base)
     return [
-        {"period": label, **finish(requested, {**ZEROS, **computed.get(label, {})})}
+        {"period": label, **finish(requested, {**zeros, **computed.get(label, {})})}
         for label in periods(start, end, grain)
     ]

@@ -139,11 +139,140 @@ def test_engines_agree_on_the_demo_store():
         store, seed=3, months=2, end=date(2025, 11, 30), target_orders=3000, progress=lambda m: None
     )
     for grain in ("day", "week", "month"):
-        a = metrics(KEYS, store, date(2025, 10, 1), date(2025, 11, 30), grain, "duckdb")
-        b = metrics(KEYS, store, date(2025, 10, 1), date(2025, 11, 30), grain, "sql")
+        keys = [
+            *KEYS,
+            "units",
+            "line_gmv",
+            "topn_share:3",
+            "visitors",
+            "cvr",
+            "source_share:natural_search",
+            "page_views",
+        ]
+        a = metrics(keys, store, date(2025, 10, 1), date(2025, 11, 30), grain, "duckdb")
+        b = metrics(keys, store, date(2025, 10, 1), date(2025, 11, 30), grain, "sql")
         assert a == b, grain
 
 
 def test_unknown_metric_is_a_clear_error(store):
     with pytest.raises(UnknownMetric, match="unknown metric 'gvm'"):
         metrics(["gvm"], store, date(2024, 1, 1), date(2024, 1, 2))
+
+
+LINES = """order_id,sku,quantity,unit_price
+A,X,1,60.00
+A,Y,2,20.00
+B,Y,1,50.00
+C,Z,1,30.00
+E,X,1,10.00
+"""
+TRAFFIC = """date,source,visitors,page_views
+2024-06-18,natural_search,30,90
+2024-06-18,paid,10,25
+2024-06-19,natural_search,50,100
+"""
+
+
+@pytest.fixture
+def full_store(store, tmp_path):
+    for kind, text in (("order_lines", LINES), ("traffic", TRAFFIC)):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text)
+        assert run_import(store=store, kind=kind, path=path).rejected == 0
+    return store
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sql"])
+def test_lines_and_traffic_metrics(full_store, engine):
+    keys = [
+        "units",
+        "line_gmv",
+        "topn_share:1",
+        "topn_share:2",
+        "visitors",
+        "cvr",
+        "source_share:paid",
+        "page_views",
+    ]
+    rows = metrics(keys, full_store, date(2024, 6, 18), date(2024, 6, 19), "day", engine)
+    # 18th: A (100 = X 60 + Y 40) and B (Y 50): X 60, Y 90 -> top1 90/150, top2 150/150.
+    # 19th: C (Z 30) and E (X 10): top1 = Z 30 of 40. A tie-free check of topn; visitors
+    # 40 -> 1 buyer: cvr 0.025; paid share 10/40.
+    assert rows == [
+        {
+            "period": "2024-06-18",
+            "units": 4,
+            "line_gmv": Decimal("150.00"),
+            "topn_share:1": Decimal("0.600000"),
+            "topn_share:2": Decimal("1.000000"),
+            "visitors": 40,
+            "cvr": Decimal("0.025000"),
+            "source_share:paid": Decimal("0.250000"),
+            "page_views": 115,
+        },
+        {
+            "period": "2024-06-19",
+            "units": 2,
+            "line_gmv": Decimal("40.00"),
+            "topn_share:1": Decimal("0.750000"),
+            "topn_share:2": Decimal("1.000000"),
+            "visitors": 50,
+            "cvr": Decimal("0.040000"),
+            "source_share:paid": Decimal("0.000000"),
+            "page_views": 100,
+        },
+    ]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sql"])
+def test_topn_share_with_a_tie(store, tmp_path, engine):
+    path = tmp_path / "lines.csv"
+    path.write_text("order_id,sku,quantity,unit_price\nA,P,1,50.00\nA,Q,1,50.00\n")
+    run_import(store=store, kind="order_lines", path=path)
+    row = metrics(["topn_share:1"], store, date(2024, 6, 18), date(2024, 6, 18), "day", engine)[0]
+    # Order A paid 100 split 50/50: whichever SKU is first, the top-1 share is 0.5.
+    assert row["topn_share:1"] == Decimal("0.500000")
+
+
+def test_identity_gmv_is_visitors_times_cvr_times_aov_on_the_demo_store():
+    from shopops.devtools import demo_data
+
+    store = services.create_store(None, code="demo", name="示例", platform="tmall")
+    demo_data.load(
+        store, seed=5, months=1, end=date(2025, 6, 30), target_orders=1500, progress=lambda m: None
+    )
+    keys = ["gmv", "visitors", "cvr", "aov", "buyers"]
+    for grain in ("day", "week", "month"):
+        for row in metrics(keys, store, date(2025, 6, 1), date(2025, 6, 30), grain):
+            if row["visitors"]:
+                # With the unrounded ratios the identity is exact; with 6-place ratios it
+                # holds to the rounding of cvr and aov.
+                exact = (
+                    row["visitors"]
+                    * (Decimal(row["buyers"]) / row["visitors"])
+                    * (row["gmv"] / row["buyers"])
+                )
+                assert abs(exact - row["gmv"]) < Decimal("0.000001")
+                approx = row["visitors"] * row["cvr"] * row["aov"]
+                assert abs(approx - row["gmv"]) <= row["visitors"] * Decimal("0.0000005") * (
+                    row["aov"] + 1
+                ), row
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sql"])
+def test_tmall_report_counts_and_gmv(shared_file, engine):
+    import csv
+
+    from conftest import TMALL_REPORT
+
+    path = shared_file(TMALL_REPORT)
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [{k.strip(): v for k, v in r.items()} for r in csv.DictReader(f)]
+    paid = [r for r in rows if r["订单付款时间"].strip()]
+    store = services.create_store(None, code="tm", name="天猫", platform="tmall")
+    run_import(store=store, kind="orders", path=path, fmt="taobao")
+    result = metrics(["orders", "gmv"], store, date(2020, 1, 1), date(2020, 12, 31), "none", engine)
+    assert result == [
+        {"period": "all", "orders": len(paid), "gmv": sum(Decimal(r["总金额"]) for r in paid)}
+    ]
+    assert result[0]["orders"] == 24087 and result[0]["gmv"] == Decimal("2474823.07")
