@@ -3,7 +3,8 @@
 Each engine reads three small row sets at the grain of a store-local day:
   orders:  (day, buyer, orders, gmv, refunds)      per day and buyer
   lines:   (day, sku, units, line_gmv)             per day and SKU
-  traffic: (day, source, visitors, page_views)     per day and source
+  traffic: (day, source, visitors, page_views, impressions, clicks)   per day and source
+  ads:     (day, impressions, clicks, cost, gmv)   per day
 and `fold` turns them into periods, so that the period arithmetic (a buyer counted once per
 period, top-N SKUs per period) is written once.
 
@@ -26,7 +27,8 @@ from shopops.analytics.duckdb_engine import connect
 GRAINS = ("day", "week", "month", "quarter", "none")
 ORDER_KEYS = {"gmv", "orders", "buyers", "refunds", "repeat_buyers"}
 LINE_KEYS = {"units", "line_gmv"}
-TRAFFIC_KEYS = {"visitors", "page_views"}
+TRAFFIC_KEYS = {"visitors", "page_views", "impressions", "clicks"}
+AD_KEYS = {"ad_impressions", "ad_clicks", "ad_cost", "ad_gmv"}
 
 
 def period_label(day: date, grain: str) -> str:
@@ -49,7 +51,7 @@ def _day(value) -> date:
     return value.date() if isinstance(value, datetime) else value  # pandas Timestamp
 
 
-def fold(grain: str, base: set[str], orders=(), lines=(), traffic=()) -> dict:
+def fold(grain: str, base: set[str], orders=(), lines=(), traffic=(), ads=()) -> dict:
     """{period: {base metric: value}} from the per-day row sets."""
     out: dict = defaultdict(dict)
     buyers: dict = defaultdict(lambda: defaultdict(int))
@@ -75,12 +77,20 @@ def fold(grain: str, base: set[str], orders=(), lines=(), traffic=()) -> dict:
             for label, by_sku in sku_gmv.items():
                 # Ties do not matter: the sum of the n largest values is the same.
                 out[label][key] = sum(sorted(by_sku.values(), reverse=True)[:n], Decimal(0))
-    for day, source, visitors, page_views in traffic:
+    for day, source, visitors, page_views, impressions, clicks in traffic:
         values = out[period_label(_day(day), grain)]
         values["visitors"] = values.get("visitors", 0) + int(visitors)
         values["page_views"] = values.get("page_views", 0) + int(page_views)
+        values["impressions"] = values.get("impressions", 0) + int(impressions)
+        values["clicks"] = values.get("clicks", 0) + int(clicks)
         key = f"source_visitors:{source}"
         values[key] = values.get(key, 0) + int(visitors)
+    for day, impressions, clicks, cost, gmv in ads:
+        values = out[period_label(_day(day), grain)]
+        values["ad_impressions"] = values.get("ad_impressions", 0) + int(impressions)
+        values["ad_clicks"] = values.get("ad_clicks", 0) + int(clicks)
+        values["ad_cost"] = values.get("ad_cost", Decimal(0)) + Decimal(cost)
+        values["ad_gmv"] = values.get("ad_gmv", Decimal(0)) + Decimal(gmv)
     return dict(out)
 
 
@@ -137,7 +147,27 @@ def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> di
         fact = fact.filter((fact.day >= start) & (fact.day <= end))
         rows["traffic"] = (
             fact.group_by(["day", "source"])
-            .aggregate(visitors=fact.visitors.sum(), page_views=fact.page_views.sum())
+            .aggregate(
+                visitors=fact.visitors.sum(),
+                page_views=fact.page_views.sum(),
+                impressions=fact.impressions.sum(),
+                clicks=fact.clicks.sum(),
+            )
+            .execute()
+            .itertuples(index=False)
+        )
+    if base & AD_KEYS:
+        ad_sql = f"SELECT * FROM oltp.marketing_adfact WHERE store_id = {store_id}"  # noqa: S608
+        ad = backend.sql(ad_sql).rename(day="date")
+        ad = ad.filter((ad.day >= start) & (ad.day <= end))
+        rows["ads"] = (
+            ad.group_by("day")
+            .aggregate(
+                impressions=ad.impressions.sum(),
+                clicks=ad.clicks.sum(),
+                cost=ad.cost.cast("decimal(18,2)").sum(),
+                gmv=ad.gmv.cast("decimal(18,2)").sum(),
+            )
             .execute()
             .itertuples(index=False)
         )
@@ -148,7 +178,7 @@ def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> di
 
 def reference_base(store, start: date, end: date, grain: str, base: set[str]) -> dict:
     """The same numbers in plain Python over the ORM, for cross-checking."""
-    from shopops.marketing.models import TrafficFact
+    from shopops.marketing.models import AdFact, TrafficFact
     from shopops.orders.models import Order, OrderLine
 
     def local(moment) -> date:
@@ -168,8 +198,14 @@ def reference_base(store, start: date, end: date, grain: str, base: set[str]) ->
             if start <= day <= end:
                 lines.append((day, line.sku_code, line.quantity, line.allocated_amount))
     for fact in TrafficFact.objects.filter(store=store, sku_code="", date__range=(start, end)):
-        traffic.append((fact.date, fact.source, fact.visitors, fact.page_views))
-    return fold(grain, base, orders=orders, lines=lines, traffic=traffic)
+        traffic.append(
+            (fact.date, fact.source, fact.visitors, fact.page_views, fact.impressions, fact.clicks)
+        )
+    ads = [
+        (a.date, a.impressions, a.clicks, a.cost, a.gmv)
+        for a in AdFact.objects.filter(store=store, date__range=(start, end))
+    ]
+    return fold(grain, base, orders=orders, lines=lines, traffic=traffic, ads=ads)
 
 
 ENGINES = {"duckdb": duckdb_base, "sql": reference_base}

@@ -276,3 +276,45 @@ def test_tmall_report_counts_and_gmv(shared_file, engine):
         {"period": "all", "orders": len(paid), "gmv": sum(Decimal(r["总金额"]) for r in paid)}
     ]
     assert result[0]["orders"] == 24087 and result[0]["gmv"] == Decimal("2474823.07")
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sql"])
+def test_ad_and_click_metrics(store, tmp_path, engine):
+    for kind, text in (
+        (
+            "ads",
+            "date,channel,plan,impressions,clicks,cost,orders,gmv\n"
+            "2024-06-18,直通车,春季上新,10000,300,450.00,9,1800.00\n"
+            "2024-06-18,直通车,爆款,5000,100,150.00,3,600.00\n"
+            "2024-06-19,直通车,春季上新,0,0,0,0,0\n",
+        ),
+        ("traffic", "date,source,visitors,impressions,clicks\n2024-06-18,paid,80,4000,120\n"),
+    ):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text)
+        assert run_import(store=store, kind=kind, path=path).rejected == 0
+    keys = ["ad_cost", "ad_clicks", "cpc", "roi", "impressions", "clicks", "ctr"]
+    rows = metrics(keys, store, date(2024, 6, 18), date(2024, 6, 19), "day", engine)
+    assert rows == [
+        {
+            "period": "2024-06-18",
+            "ad_cost": Decimal("600.00"),
+            "ad_clicks": 400,
+            "cpc": Decimal("1.500000"),
+            "roi": Decimal("4.000000"),
+            "impressions": 4000,
+            "clicks": 120,
+            "ctr": Decimal("0.030000"),
+        },
+        # Spend 0 and no clicks: CPC and ROI are undefined, not 0.
+        {
+            "period": "2024-06-19",
+            "ad_cost": Decimal("0.00"),
+            "ad_clicks": 0,
+            "cpc": None,
+            "roi": None,
+            "impressions": 0,
+            "clicks": 0,
+            "ctr": None,
+        },
+    ]
