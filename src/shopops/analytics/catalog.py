@@ -220,6 +220,15 @@ CATALOG: dict[str, Metric] = {
             needs=("ad_gmv", "ad_cost"),
         ),
         M(
+            "new_buyers",
+            "新买家数",
+            "New buyers",
+            "count",
+            True,
+            "buyers whose first paid order ever in this store falls in the period",
+            source="orders",
+        ),
+        M(
             "aov",
             "客单价",
             "AOV",

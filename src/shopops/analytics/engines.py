@@ -25,7 +25,7 @@ import ibis
 from shopops.analytics.duckdb_engine import connect
 
 GRAINS = ("day", "week", "month", "quarter", "none")
-ORDER_KEYS = {"gmv", "orders", "buyers", "refunds", "repeat_buyers"}
+ORDER_KEYS = {"gmv", "orders", "buyers", "refunds", "repeat_buyers", "new_buyers"}
 LINE_KEYS = {"units", "line_gmv"}
 TRAFFIC_KEYS = {"visitors", "page_views", "impressions", "clicks"}
 AD_KEYS = {"ad_impressions", "ad_clicks", "ad_cost", "ad_gmv"}
@@ -51,7 +51,15 @@ def _day(value) -> date:
     return value.date() if isinstance(value, datetime) else value  # pandas Timestamp
 
 
-def fold(grain: str, base: set[str], orders=(), lines=(), traffic=(), ads=()) -> dict:
+def fold(
+    grain: str,
+    base: set[str],
+    orders=(),
+    lines=(),
+    traffic=(),
+    ads=(),
+    first_days: dict | None = None,
+) -> dict:
     """{period: {base metric: value}} from the per-day row sets."""
     out: dict = defaultdict(dict)
     buyers: dict = defaultdict(lambda: defaultdict(int))
@@ -64,6 +72,10 @@ def fold(grain: str, base: set[str], orders=(), lines=(), traffic=(), ads=()) ->
     for label, counts in buyers.items():
         out[label]["buyers"] = len(counts)
         out[label]["repeat_buyers"] = sum(1 for n in counts.values() if n >= 2)
+        if first_days is not None:
+            out[label]["new_buyers"] = sum(
+                1 for b in counts if period_label(_day(first_days[b]), grain) == label
+            )
     sku_gmv: dict = defaultdict(lambda: defaultdict(Decimal))
     for day, sku, units, line_gmv in lines:
         label = period_label(_day(day), grain)
@@ -94,6 +106,11 @@ def fold(grain: str, base: set[str], orders=(), lines=(), traffic=(), ads=()) ->
     return dict(out)
 
 
+def _buyer(paid):
+    """A buyer identity where a guest order (no customer) is a buyer of its own."""
+    return ibis.coalesce("c" + paid.customer_id.cast("string"), "g" + paid.id.cast("string"))
+
+
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -111,11 +128,19 @@ def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> di
         WHERE store_id = {store_id} AND paid_at IS NOT NULL
     """  # noqa: S608
     rows: dict = {}
+    if "new_buyers" in base:
+        # First paid order ever of each buyer, before the period too (a guest: that order).
+        everything = backend.sql(paid_sql)
+        everything = everything.mutate(buyer=_buyer(everything))
+        rows["first_days"] = dict(
+            everything.group_by("buyer")
+            .aggregate(first=everything.day.min())
+            .execute()
+            .itertuples(index=False)
+        )
     if base & ORDER_KEYS:
         paid = backend.sql(paid_sql)
-        paid = paid.filter((paid.day >= start) & (paid.day <= end)).mutate(
-            buyer=ibis.coalesce("c" + paid.customer_id.cast("string"), "g" + paid.id.cast("string"))
-        )
+        paid = paid.filter((paid.day >= start) & (paid.day <= end)).mutate(buyer=_buyer(paid))
         rows["orders"] = (
             paid.group_by(["day", "buyer"])
             .aggregate(
@@ -184,11 +209,12 @@ def reference_base(store, start: date, end: date, grain: str, base: set[str]) ->
     def local(moment) -> date:
         return moment.astimezone(store.zone).date()
 
-    orders, lines, traffic = [], [], []
+    orders, lines, traffic, first_days = [], [], [], {}
     for order in Order.objects.filter(store=store, paid_at__isnull=False):
         day = local(order.paid_at)
+        buyer = f"c{order.customer_id}" if order.customer_id else f"g{order.pk}"
+        first_days[buyer] = min(day, first_days.get(buyer, day))
         if start <= day <= end:
-            buyer = f"c{order.customer_id}" if order.customer_id else f"g{order.pk}"
             orders.append((day, buyer, 1, order.paid_amount, order.refunded_amount))
     if _wants(base, LINE_KEYS, "topn_gmv:"):
         for line in OrderLine.objects.filter(
@@ -205,7 +231,15 @@ def reference_base(store, start: date, end: date, grain: str, base: set[str]) ->
         (a.date, a.impressions, a.clicks, a.cost, a.gmv)
         for a in AdFact.objects.filter(store=store, date__range=(start, end))
     ]
-    return fold(grain, base, orders=orders, lines=lines, traffic=traffic, ads=ads)
+    return fold(
+        grain,
+        base,
+        orders=orders,
+        lines=lines,
+        traffic=traffic,
+        ads=ads,
+        first_days=first_days if "new_buyers" in base else None,
+    )
 
 
 ENGINES = {"duckdb": duckdb_base, "sql": reference_base}

@@ -318,3 +318,19 @@ def test_ad_and_click_metrics(store, tmp_path, engine):
             "ctr": None,
         },
     ]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sql"])
+def test_new_buyers_count_the_first_paid_order_ever(store, engine):
+    days = metrics(
+        ["buyers", "new_buyers"], store, date(2024, 6, 18), date(2024, 6, 19), "day", engine
+    )
+    # 18th: c1 for the first time. 19th: c2 for the first time, and a guest (always new).
+    assert [(d["buyers"], d["new_buyers"]) for d in days] == [(1, 1), (2, 2)]
+    # c2 comes back at new year: a buyer, not a new one.
+    week = metrics(
+        ["buyers", "new_buyers"], store, date(2024, 12, 30), date(2025, 1, 5), "week", engine
+    )
+    assert [(w["buyers"], w["new_buyers"]) for w in week] == [(1, 0)]
+    june = metrics(["new_buyers"], store, date(2024, 6, 1), date(2024, 6, 30), "month", engine)
+    assert june == [{"period": "2024-06", "new_buyers": 3}]
