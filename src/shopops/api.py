@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
+from shopops.analytics.api import router as metrics_router
 from shopops.core.api import audit_router, me_router, stores_router
 from shopops.ingest.api import router as imports_router
 
@@ -22,3 +23,4 @@ api.add_router("/me", me_router)
 api.add_router("/stores", stores_router)
 api.add_router("/audit", audit_router)
 api.add_router("/imports", imports_router)
+api.add_router("/metrics", metrics_router)
