@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,27 @@ def shared_file():
         return path
 
     return get
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """Run `shopops …` as a user does: a real process on its own SQLite file, English
+    messages unless --lang says otherwise."""
+    env = {
+        **os.environ,
+        "SHOPOPS_VAR_DIR": str(tmp_path),
+        "SHOPOPS_LANG": "en",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+    }
+
+    def run(*args, input=None):
+        return subprocess.run(
+            [sys.executable, "-m", "shopops.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=300,
+        )
+
+    return run

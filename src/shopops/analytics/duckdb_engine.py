@@ -46,17 +46,17 @@ def connect() -> duckdb.DuckDBPyConnection:
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     )
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"LOAD {_literal(str(extension_file(vendor)))}")
+    con.execute(f"LOAD {sql_literal(str(extension_file(vendor)))}")
     settings = connection.settings_dict
     if vendor == "sqlite":
-        con.execute(f"ATTACH {_literal(str(settings['NAME']))} AS oltp (TYPE sqlite, READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(str(settings['NAME']))} AS oltp (TYPE sqlite, READ_ONLY)")
     else:
         con.execute(
-            f"ATTACH {_literal(_postgres_dsn(settings))} AS oltp (TYPE postgres, READ_ONLY)"
+            f"ATTACH {sql_literal(_postgres_dsn(settings))} AS oltp (TYPE postgres, READ_ONLY)"
         )
     return con
 
 
-def _literal(text: str) -> str:
-    """A SQL string literal (LOAD and ATTACH take no parameters)."""
+def sql_literal(text: str) -> str:
+    """A SQL string literal, for statements that take no parameters (LOAD, ATTACH)."""
     return "'" + text.replace("'", "''") + "'"

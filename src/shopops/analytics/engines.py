@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import ibis
 
-from shopops.analytics.duckdb_engine import connect
+from shopops.analytics.duckdb_engine import connect, sql_literal
 
 GRAINS = ("day", "week", "month", "quarter", "none")
 ORDER_KEYS = {"gmv", "orders", "buyers", "refunds", "repeat_buyers", "new_buyers"}
@@ -111,14 +111,10 @@ def _buyer(paid):
     return ibis.coalesce("c" + paid.customer_id.cast("string"), "g" + paid.id.cast("string"))
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> dict:
     con = connect()
     backend = ibis.duckdb.from_connection(con)
-    zone, store_id = _sql_literal(store.timezone), int(store.pk)
+    zone, store_id = sql_literal(store.timezone), int(store.pk)
     # Local payment day per order; a guest order (no customer) is a buyer of its own.
     # The zone is a quoted literal of a validated time zone name, the store id an int.
     paid_sql = f"""
@@ -128,10 +124,15 @@ def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> di
         WHERE store_id = {store_id} AND paid_at IS NOT NULL
     """  # noqa: S608
     rows: dict = {}
+
+    def in_period(table):
+        return table.filter((table.day >= start) & (table.day <= end))
+
+    everything = backend.sql(paid_sql)
+    everything = everything.mutate(buyer=_buyer(everything))
+    paid = in_period(everything)
     if "new_buyers" in base:
         # First paid order ever of each buyer, before the period too (a guest: that order).
-        everything = backend.sql(paid_sql)
-        everything = everything.mutate(buyer=_buyer(everything))
         rows["first_days"] = dict(
             everything.group_by("buyer")
             .aggregate(first=everything.day.min())
@@ -139,8 +140,6 @@ def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> di
             .itertuples(index=False)
         )
     if base & ORDER_KEYS:
-        paid = backend.sql(paid_sql)
-        paid = paid.filter((paid.day >= start) & (paid.day <= end)).mutate(buyer=_buyer(paid))
         rows["orders"] = (
             paid.group_by(["day", "buyer"])
             .aggregate(
@@ -152,8 +151,6 @@ def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> di
             .itertuples(index=False)
         )
     if _wants(base, LINE_KEYS, "topn_gmv:"):
-        paid = backend.sql(paid_sql)
-        paid = paid.filter((paid.day >= start) & (paid.day <= end))
         line_sql = f"SELECT * FROM oltp.orders_orderline WHERE store_id = {store_id}"  # noqa: S608
         line = backend.sql(line_sql).select("order_id", "sku_code", "quantity", "allocated_amount")
         joined = line.join(paid, line.order_id == paid.id)
@@ -168,8 +165,7 @@ def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> di
     if _wants(base, TRAFFIC_KEYS, "source_visitors:"):
         fact_sql = f"SELECT * FROM oltp.marketing_trafficfact WHERE store_id = {store_id}"  # noqa: S608
         fact = backend.sql(fact_sql)
-        fact = fact.filter(fact.sku_code == "").rename(day="date")
-        fact = fact.filter((fact.day >= start) & (fact.day <= end))
+        fact = in_period(fact.filter(fact.sku_code == "").rename(day="date"))
         rows["traffic"] = (
             fact.group_by(["day", "source"])
             .aggregate(
@@ -183,8 +179,7 @@ def duckdb_base(store, start: date, end: date, grain: str, base: set[str]) -> di
         )
     if base & AD_KEYS:
         ad_sql = f"SELECT * FROM oltp.marketing_adfact WHERE store_id = {store_id}"  # noqa: S608
-        ad = backend.sql(ad_sql).rename(day="date")
-        ad = ad.filter((ad.day >= start) & (ad.day <= end))
+        ad = in_period(backend.sql(ad_sql).rename(day="date"))
         rows["ads"] = (
             ad.group_by("day")
             .aggregate(
@@ -210,7 +205,8 @@ def reference_base(store, start: date, end: date, grain: str, base: set[str]) ->
         return moment.astimezone(store.zone).date()
 
     orders, lines, traffic, first_days = [], [], [], {}
-    for order in Order.objects.filter(store=store, paid_at__isnull=False):
+    paid_orders = Order.objects.filter(store=store, paid_at__isnull=False)
+    for order in paid_orders if base & ORDER_KEYS else ():
         day = local(order.paid_at)
         buyer = f"c{order.customer_id}" if order.customer_id else f"g{order.pk}"
         first_days[buyer] = min(day, first_days.get(buyer, day))

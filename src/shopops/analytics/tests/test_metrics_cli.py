@@ -1,35 +1,16 @@
 import json
-import os
-import subprocess
-import sys
 
 
-def test_metrics_command_json(tmp_path):
-    env = {
-        **os.environ,
-        "SHOPOPS_VAR_DIR": str(tmp_path),
-        "SHOPOPS_LANG": "en",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}",
-    }
-
-    def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "shopops.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-
-    assert run("store", "add", "s", "--name", "S", "--platform", "jd").returncode == 0
+def test_metrics_command_json(tmp_path, cli):
+    assert cli("store", "add", "s", "--name", "S", "--platform", "jd").returncode == 0
     orders = tmp_path / "o.csv"
     orders.write_text(
         "order_id,paid_amount,created_at,paid_at,customer_id\n"
         "1,10.10,2024-03-01 10:00,2024-03-01 10:00,a\n"
         "2,20.20,2024-03-02 10:00,2024-03-02 10:00,a\n"
     )
-    assert run("import", "orders", str(orders), "--store", "s").returncode == 0
-    out = run(
+    assert cli("import", "orders", str(orders), "--store", "s").returncode == 0
+    out = cli(
         "metrics",
         "gmv",
         "buyers",
@@ -56,7 +37,7 @@ def test_metrics_command_json(tmp_path):
             "repurchase_rate": "1.000000",
         }
     ]
-    bad = run("metrics", "gvm", "--store", "s", "--from", "2024-03-01", "--to", "2024-03-02")
+    bad = cli("metrics", "gvm", "--store", "s", "--from", "2024-03-01", "--to", "2024-03-02")
     assert bad.returncode == 2 and "unknown metric 'gvm'" in bad.stderr
 
 

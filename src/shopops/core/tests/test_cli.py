@@ -1,32 +1,8 @@
 """The `shopops` CLI, run as a user runs it: a real process against a real database file."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
-
-
-@pytest.fixture
-def cli(tmp_path):
-    env = {
-        **os.environ,
-        "SHOPOPS_VAR_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-    }
-
-    def run(*args, input=None):
-        return subprocess.run(
-            [sys.executable, "-m", "shopops.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            input=input,
-            timeout=120,
-        )
-
-    return run
 
 
 def test_store_and_user_lifecycle(cli):

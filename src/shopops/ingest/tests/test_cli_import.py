@@ -1,35 +1,15 @@
 import json
-import os
-import subprocess
-import sys
 
 from conftest import TMALL_REPORT
 
 
-def run(tmp_path, *args):
-    env = {
-        **os.environ,
-        "SHOPOPS_VAR_DIR": str(tmp_path),
-        "SHOPOPS_LANG": "en",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "shopops.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def test_import_command(tmp_path, shared_file):
+def test_import_command(tmp_path, shared_file, cli):
     TMALL = shared_file(TMALL_REPORT)
-    assert run(tmp_path, "store", "add", "tm", "--name", "T", "--platform", "tmall").returncode == 0
-    first = run(tmp_path, "import", "orders", str(TMALL), "--store", "tm", "--format", "taobao")
+    assert cli("store", "add", "tm", "--name", "T", "--platform", "tmall").returncode == 0
+    first = cli("import", "orders", str(TMALL), "--store", "tm", "--format", "taobao")
     assert first.returncode == 0, first.stderr
     assert "28010 inserted, 0 updated, 0 unchanged, 0 rejected" in first.stdout
-    again = run(
-        tmp_path,
+    again = cli(
         "import",
         "orders",
         str(TMALL),
@@ -48,12 +28,11 @@ def test_import_command(tmp_path, shared_file):
         "order_id,paid_amount,created_at,paid_at\nB1,x,2024-01-01,2024-01-01\n"
         "B2,1,2024-01-01,2024-01-01\n"
     )
-    refused = run(tmp_path, "import", "orders", str(bad), "--store", "tm")
+    refused = cli("import", "orders", str(bad), "--store", "tm")
     assert refused.returncode == 2
     assert "bad.csv, line 2, column paid_amount: 'x' is not a number" in refused.stderr
     rejects = tmp_path / "rejects.csv"
-    skipped = run(
-        tmp_path,
+    skipped = cli(
         "import",
         "orders",
         str(bad),
