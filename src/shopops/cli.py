@@ -8,6 +8,10 @@ import time
 import click
 from django.utils.translation import gettext as _
 
+# Plain-Python modules (no Django models), so importing them costs nothing at start-up.
+from shopops.ingest.formats import FORMATS
+from shopops.ingest.kinds import KINDS
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopops.settings")
 
 
@@ -182,9 +186,7 @@ def test(keyword, no_browser, no_postgres, pytest_args):
 
 
 @main.command("import")
-@click.argument(
-    "kind", type=click.Choice(["orders", "order_lines", "products", "stock", "traffic", "ads"])
-)
+@click.argument("kind", type=click.Choice(list(KINDS)))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--store", "store_code", required=True, help="Store code.")
 @click.option(
@@ -192,7 +194,7 @@ def test(keyword, no_browser, no_postgres, pytest_args):
     "fmt",
     default="shopops",
     show_default=True,
-    type=click.Choice(["shopops", "shopify", "taobao", "mapping"]),
+    type=click.Choice(FORMATS),
     help="Input format of the file.",
 )
 @click.option(
