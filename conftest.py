@@ -58,6 +58,9 @@ def store_a_form():
         "currency": "CNY",
         "timezone": "Asia/Shanghai",
         "commission_rate": "0.0500",
+        "payment_fee_rate": "0",
+        "shipping_cost_per_order": "0",
+        "packaging_cost_per_order": "0",
         "is_active": "on",
         **changes,
     }
@@ -92,6 +95,19 @@ def as_role(role_users):
 def _fast_password_hasher(settings):
     # PBKDF2's deliberate slowness costs seconds per test; hashing is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings, tmp_path_factory):
+    # Each test reads and writes a cache of its own, never the console's var/cache.
+    location = tmp_path_factory.mktemp("cache")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(location),
+        }
+    }
+    # (Django's setting_changed handler rebuilds the cache connections.)
 
 
 @pytest.fixture(autouse=True)

@@ -290,7 +290,9 @@ class _progress_bar:
 
 @main.command("metrics")
 @click.argument("keys", nargs=-1, required=True)
-@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option(
+    "--store", "store_codes", required=True, multiple=True, help="Store code; repeat for several."
+)
 @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option(
@@ -300,7 +302,15 @@ class _progress_bar:
     show_default=True,
     type=click.Choice(["day", "week", "month", "quarter", "none"]),
 )
-@click.option("--engine", default="duckdb", show_default=True, type=click.Choice(["duckdb", "sql"]))
+@click.option("--dim", "dims", multiple=True, help="Break down by a dimension (up to two).")
+@click.option("--filter", "filters", multiple=True, help="dimension:value, repeatable.")
+@click.option("--compare", type=click.Choice(["prev", "wow", "yoy"]), default=None)
+@click.option(
+    "--engine",
+    default=lambda: os.environ.get("SHOPOPS_METRICS_ENGINE", "duckdb"),
+    show_default="duckdb, or SHOPOPS_METRICS_ENGINE",
+    type=click.Choice(["duckdb", "sql", "spark"]),
+)
 @click.option(
     "--format",
     "out_fmt",
@@ -308,36 +318,53 @@ class _progress_bar:
     show_default=True,
     type=click.Choice(["table", "json", "csv"]),
 )
-def metrics_cmd(keys, store_code, start, end, grain, engine, out_fmt):
-    """Metrics of METRICS.md for a store and period, e.g. `metrics gmv buyers aov --store demo
-    --from 2026-06-01 --to 2026-06-30 --by week`."""
+def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, engine, out_fmt):
+    """Metrics of METRICS.md for stores and a period, e.g. `metrics gmv buyers aov --store demo
+    --from 2026-06-01 --to 2026-06-30 --by week --compare prev`."""
     setup_django(migrate=True)
+    from shopops.analytics.api import parse_filters
     from shopops.analytics.catalog import UnknownMetric
-    from shopops.analytics.queries import metrics
+    from shopops.analytics.queries import columns, labels, metrics
     from shopops.core.models import Store
 
-    store_obj = Store.objects.filter(code=store_code).first()
-    if store_obj is None:
-        fail(_("--store: no store with code %(code)r") % {"code": store_code})
+    stores = []
+    for code in store_codes:
+        store_obj = Store.objects.filter(code=code).first()
+        if store_obj is None:
+            fail(_("--store: no store with code %(code)r") % {"code": code})
+        stores.append(store_obj)
     try:
-        rows = metrics(list(keys), store_obj, start.date(), end.date(), grain, engine)
+        rows = metrics(
+            list(keys),
+            stores,
+            start.date(),
+            end.date(),
+            grain,
+            engine,
+            dims=dims,
+            filters=parse_filters(filters),
+            compare=compare,
+        )
     except (UnknownMetric, ValueError) as exc:
         fail(str(exc))
     # Exact decimals as strings; ratios already carry 6 places; null where undefined.
     text_rows = [{k: (None if v is None else str(v)) for k, v in row.items()} for row in rows]
+    names = columns(list(keys), dims, compare)
     if out_fmt == "json":
         click.echo(json.dumps(text_rows, ensure_ascii=False, indent=2))
     elif out_fmt == "csv":
         import csv as csv_module
 
-        writer = csv_module.DictWriter(sys.stdout, fieldnames=["period", *keys])
+        writer = csv_module.DictWriter(sys.stdout, fieldnames=names)
         writer.writeheader()
         writer.writerows(text_rows)
     else:
+        titles = labels(list(keys))
         click.echo(
             _table(
                 [{k: "" if v is None else v for k, v in r.items()} for r in text_rows],
-                ["period", *keys],
+                names,
+                titles,
             )
         )
 
@@ -365,6 +392,25 @@ def bench_import_cmd(lines, databases, out_fmt):
     from shopops.devtools import bench_import
 
     sys.exit(bench_import.run(lines, list(databases), out_fmt))
+
+
+@bench.command("metrics")
+@click.option("--lines", default=10_000_000, show_default=True, type=int)
+@click.option(
+    "--spark/--no-spark",
+    default=False,
+    show_default=True,
+    help="Also time the Spark engine on a standalone master with two workers.",
+)
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def bench_metrics_cmd(lines, spark, out_fmt):
+    """Time the standard report set through the engine against hand-written DuckDB SQL,
+    the same SQL on SQLite, and pandas, on LINES generated order lines."""
+    from shopops.devtools import bench_metrics
+
+    sys.exit(bench_metrics.run(lines, spark, out_fmt))
 
 
 @main.group()
@@ -551,7 +597,8 @@ def user_token(username, name):
     click.echo(raw)
 
 
-def _table(rows: list[dict], columns: list[str]) -> str:
+def _table(rows: list[dict], columns: list[str], titles: dict | None = None) -> str:
+    """A plain-text table; `titles` replaces column names in the header (metric labels)."""
     from unicodedata import east_asian_width
 
     def width(text: str) -> int:
@@ -563,7 +610,9 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     def line(values):
         return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths, strict=True))
 
-    return "\n".join([line(columns), line(["-" * w for w in widths]), *map(line, cells)])
+    header = [(titles or {}).get(c, c) for c in columns]
+    widths = [max(w, width(h)) for w, h in zip(widths, header, strict=True)]
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, cells)])
 
 
 if __name__ == "__main__":

@@ -196,6 +196,19 @@ SECURE_CSP = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Shared by the web, worker and CLI processes: metric results are cached here (analytics).
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

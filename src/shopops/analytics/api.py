@@ -1,37 +1,94 @@
 from datetime import date
 
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
-from shopops.analytics.catalog import UnknownMetric
-from shopops.analytics.engines import GRAINS
-from shopops.analytics.queries import metrics
-from shopops.core.access import COST_FIELDS, can_see_costs, get_scoped_or_404
+from shopops.analytics.catalog import CATALOG, UnknownMetric, lookup
+from shopops.analytics.queries import COMPARES, metrics
+from shopops.analytics.request import DIMENSIONS, GRAINS
+from shopops.core.access import can_see_costs, get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
 
+DIM_HELP = "up to two of " + ", ".join(DIMENSIONS)
+COMPARE_HELP = "one of " + ", ".join(COMPARES)
 router = Router(tags=["metrics"], auth=ModuleAuth("metrics", "view"))
 
 
-@router.get("", summary="Metrics of METRICS.md for a store and period")
+class MetricOut(Schema):
+    key: str
+    zh: str
+    en: str
+    unit: str
+    higher_is_better: bool
+    formula: str
+    cost: bool
+
+
+def parse_filters(items: list[str]) -> dict[str, list[str]]:
+    """`dim:value` items, repeated: filter=source:paid&filter=source:natural_search."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        dim, sep, value = item.partition(":")
+        if not sep or dim not in DIMENSIONS:
+            raise ValueError(
+                f"filter {item!r}: write dimension:value, the dimension one of "
+                f"{', '.join(DIMENSIONS)}"
+            )
+        out.setdefault(dim, []).append(value)
+    return out
+
+
+def is_cost(key: str) -> bool:
+    metric = lookup(key)
+    return metric.cost or any(is_cost(k) for k in metric.needs)
+
+
+@router.get("/catalog", response=list[MetricOut], summary="The metric catalog (METRICS.md)")
+def catalog(request):
+    """Every metric with its Chinese and English label, unit and formula; cost metrics are
+    left out for roles that may not see costs. Parametric metrics: topn_share:<n>,
+    source_share:<source>."""
+    costs = can_see_costs(request.auth)
+    return [
+        {**m.__dict__, "higher_is_better": m.higher_is_better}
+        for m in CATALOG.values()
+        if costs or not m.cost
+    ]
+
+
+@router.get("", summary="Metrics of METRICS.md for stores and a period")
 def get_metrics(
     request,
-    store: str,
+    store: list[str] = Query(..., description="store code; repeat for several stores"),
     start: date = Query(..., alias="from"),
     end: date = Query(..., alias="to"),
     metric: list[str] = Query(..., description="repeat: metric=gmv&metric=aov"),
     by: str = "day",
+    dim: list[str] = Query([], description=DIM_HELP),
+    filter: list[str] = Query([], description="dimension:value, repeatable"),
+    compare: str | None = Query(None, description=COMPARE_HELP),
     engine: str = "duckdb",
 ):
-    """One row per period: the period, and each metric as an exact decimal string (ratios to
-    6 places), null where undefined."""
-    target = get_scoped_or_404(Store, request.auth, code=store)
+    """One row per period (and dimension values): the period, and each metric as an exact
+    decimal string (ratios to 6 places), null where undefined."""
+    targets = [get_scoped_or_404(Store, request.auth, code=code) for code in store]
     if by not in GRAINS:
         raise HttpError(422, f"by: one of {', '.join(GRAINS)}")
-    if not can_see_costs(request.auth) and COST_FIELDS & {m.split(":")[0] for m in metric}:
-        raise HttpError(403, "Your role may not see costs or profit.")
     try:
-        rows = metrics(metric, target, start, end, by, engine)
+        if not can_see_costs(request.auth) and any(is_cost(m) for m in metric):
+            raise HttpError(403, "Your role may not see costs or profit.")
+        rows = metrics(
+            metric,
+            targets,
+            start,
+            end,
+            by,
+            engine,
+            dims=dim,
+            filters=parse_filters(filter),
+            compare=compare,
+        )
     except (UnknownMetric, ValueError) as exc:
         raise HttpError(422, str(exc)) from None
     return [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]

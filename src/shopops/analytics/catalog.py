@@ -23,6 +23,14 @@ class Metric:
     source: str | None = None  # fact of a base metric: "orders"
     derive: Callable[[dict], Decimal | int | None] | None = None
     needs: tuple[str, ...] = ()
+    cost: bool = False  # withheld from roles without the view_costs permission
+
+    @property
+    def label(self) -> str:
+        """The label in the active language."""
+        from django.utils.translation import get_language
+
+        return self.zh if (get_language() or "zh-hans").startswith("zh") else self.en
 
     @property
     def is_base(self) -> bool:
@@ -39,11 +47,15 @@ def ratio(numerator: str, denominator: str) -> Callable[[dict], Decimal | None]:
     return compute
 
 
-def difference(a: str, b: str) -> Callable[[dict], Decimal | None]:
+def difference(a: str, *subtracted: str) -> Callable[[dict], Decimal | None]:
+    """a - b - …, undefined when any term is undefined (e.g. not available along a
+    dimension)."""
+
     def compute(values: dict) -> Decimal | None:
-        if values.get(a) is None:
+        terms = [values.get(k) for k in (a, *subtracted)]
+        if any(t is None for t in terms):
             return None
-        return Decimal(values[a]) - Decimal(values.get(b) or 0)
+        return Decimal(terms[0]) - sum((Decimal(t) for t in terms[1:]), Decimal(0))
 
     return compute
 
@@ -278,6 +290,94 @@ CATALOG: dict[str, Metric] = {
             derive=ratio("repeat_buyers", "buyers"),
             needs=("repeat_buyers", "buyers"),
         ),
+        M(
+            "cogs",
+            "商品成本",
+            "COGS",
+            "money",
+            False,
+            "sum over paid lines of quantity x unit cost at sale time",
+            source="lines",
+            cost=True,
+        ),
+        M(
+            "commission",
+            "平台佣金",
+            "Platform commission",
+            "money",
+            False,
+            "net sales x the store's commission rate (platforms return it on refunds)",
+            source="orders",
+            cost=True,
+        ),
+        M(
+            "payment_fees",
+            "支付手续费",
+            "Payment fees",
+            "money",
+            False,
+            "gmv x the store's payment fee rate (not returned on refunds)",
+            source="orders",
+            cost=True,
+        ),
+        M(
+            "shipping_cost",
+            "物流成本",
+            "Shipping cost",
+            "money",
+            False,
+            "paid orders x the store's shipping cost per order",
+            source="orders",
+            cost=True,
+        ),
+        M(
+            "packaging_cost",
+            "包装成本",
+            "Packaging cost",
+            "money",
+            False,
+            "paid orders x the store's packaging cost per order",
+            source="orders",
+            cost=True,
+        ),
+        M(
+            "gross_profit",
+            "毛利",
+            "Gross profit",
+            "money",
+            True,
+            "net_sales - cogs - commission - payment fees - shipping - packaging - ad_cost",
+            derive=difference(
+                "net_sales",
+                "cogs",
+                "commission",
+                "payment_fees",
+                "shipping_cost",
+                "packaging_cost",
+                "ad_cost",
+            ),
+            needs=(
+                "net_sales",
+                "cogs",
+                "commission",
+                "payment_fees",
+                "shipping_cost",
+                "packaging_cost",
+                "ad_cost",
+            ),
+            cost=True,
+        ),
+        M(
+            "gross_margin",
+            "毛利率",
+            "Gross margin",
+            "ratio",
+            True,
+            "gross_profit / net_sales",
+            derive=ratio("gross_profit", "net_sales"),
+            needs=("gross_profit", "net_sales"),
+            cost=True,
+        ),
     )
 }
 
@@ -376,9 +476,19 @@ def resolve(keys: list[str]) -> tuple[list[Metric], set[str]]:
 
 
 def finish(requested: list[Metric], base_values: dict) -> dict:
-    """All requested values of one row, derived ones computed from the base values."""
+    """All requested values of one row, derived ones computed from the base values (and from
+    derived ones in turn: gross_margin needs gross_profit). A base value that is missing is
+    undefined (None), e.g. a metric that does not exist along the row's dimension."""
     values = dict(base_values)
-    for metric in requested:
-        if not metric.is_base:
-            values[metric.key] = metric.derive(values)
-    return {m.key: values.get(m.key) for m in requested}
+
+    def value(metric: Metric):
+        if metric.key not in values:
+            if metric.is_base:
+                values[metric.key] = None
+            else:
+                for dependency in metric.needs:
+                    value(lookup(dependency))
+                values[metric.key] = metric.derive(values)
+        return values[metric.key]
+
+    return {m.key: value(m) for m in requested}

@@ -1,40 +1,192 @@
 """The one function pages, reports, alerts, the API and the CLI call for numbers."""
 
+import calendar
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from shopops.analytics.catalog import finish, lookup, resolve
-from shopops.analytics.engines import ENGINES, GRAINS, period_label
+from shopops.analytics import cache
+from shopops.analytics.catalog import RATIO_PLACES, finish, lookup, resolve
+from shopops.analytics.engines import ENGINES
+from shopops.analytics.expressions import family_of, unsupported
+from shopops.analytics.reference import period_start
+from shopops.analytics.request import Request, validate
 
-ZEROS = {"gmv": Decimal(0), "refunds": Decimal(0), "orders": 0, "buyers": 0, "repeat_buyers": 0}
+COMPARES = ("prev", "wow", "yoy")
 
 
-def periods(start: date, end: date, grain: str) -> list[str]:
-    labels, day = [], start
+def period_label(day: date, grain: str) -> str:
+    if grain in ("day", "week"):
+        return day.isoformat()
+    if grain == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    if grain == "quarter":
+        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+    return "all"
+
+
+def periods(start: date, end: date, grain: str) -> list[date]:
+    starts, day = [], start
     while day <= end:
-        label = period_label(day, grain)
-        if not labels or labels[-1] != label:
-            labels.append(label)
+        first = period_start(day, grain, start)
+        if not starts or starts[-1] != first:
+            starts.append(first)
         day += timedelta(days=1)
-    return labels
+    return starts
+
+
+def months_back(day: date, months: int) -> date:
+    """The same day `months` months earlier, clamped to the month's end (Mar 31 -> Feb 28)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def shift(day: date, mode: str, grain: str, length: int) -> date:
+    """The day a row is compared with: `prev` the previous period of the grain (yesterday,
+    last week, last month, last quarter; for a whole range the range just before it), `wow`
+    seven days earlier, `yoy` the same date a year earlier (52 weeks for weekly rows, so that
+    weeks stay Monday to Sunday)."""
+    if mode == "wow" or (mode == "prev" and grain == "week"):
+        return day - timedelta(days=7)
+    if mode == "yoy":
+        return day - timedelta(days=364) if grain == "week" else months_back(day, 12)
+    if grain == "day":
+        return day - timedelta(days=1)
+    if grain == "month":
+        return months_back(day, 1)
+    if grain == "quarter":
+        return months_back(day, 3)
+    return day - timedelta(days=length)
+
+
+def change(current, previous) -> Decimal | None:
+    if current is None or previous is None or not previous:
+        return None
+    delta = (Decimal(current) - Decimal(previous)) / abs(Decimal(previous))
+    return delta.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _base_values(request: Request, base: set[str], engine: str, use_cache: bool) -> dict:
+    if not use_cache:
+        return ENGINES[engine](request, base)
+    key = cache.key(engine, request, base)
+    found = cache.get(key)
+    if found is None:
+        found = ENGINES[engine](request, base)
+        cache.put(key, found)
+    return found
+
+
+def _rows(keys, request: Request, engine: str, use_cache: bool) -> list[dict]:
+    requested, base = resolve(keys)
+    computed = _base_values(request, base, engine, use_cache)
+    families = {family_of(k) for k in base}
+    missing = set().union(*(unsupported(request, f, base) for f in families))
+    # A slice without rows has zero of every base measure (and so no ratios); a measure that
+    # does not exist along the request's dimensions is None.
+    zeros = {
+        key: None if key in missing else (Decimal(0) if lookup(key).unit == "money" else 0)
+        for key in base
+    }
+    codes = {int(s.pk): s.code for s in request.stores}
+    if request.dims:
+        slices = sorted(computed, key=lambda k: (k[0], tuple(str(v) for v in k[1])))
+    else:
+        slices = [(p, ()) for p in periods(request.start, request.end, request.grain)]
+    rows = []
+    for first, dim_values in slices:
+        row = {"period": period_label(first, request.grain), "_start": first}
+        for dim, value in zip(request.dims, dim_values, strict=True):
+            row[dim] = codes.get(value, value) if dim == "store" else value
+        values = {**zeros, **computed.get((first, dim_values), {})}
+        row.update(finish(requested, values))
+        rows.append(row)
+    return rows
 
 
 def metrics(
-    keys: list[str], store, start: date, end: date, grain: str = "day", engine: str = "duckdb"
+    keys: list[str],
+    store,
+    start: date,
+    end: date,
+    grain: str = "day",
+    engine: str = "duckdb",
+    dims=(),
+    filters: dict | None = None,
+    compare: str | None = None,
+    use_cache: bool = True,
 ) -> list[dict]:
-    """One row per period of the store-local calendar, every period present (an empty day
-    has 0 orders and no AOV), each row {"period": …, metric: value}."""
-    if grain not in GRAINS:
-        raise ValueError(f"grain: one of {', '.join(GRAINS)}")
+    """Rows of the store-local calendar, each {"period": …, dimension: value, metric: value}.
+
+    Without dimensions every period is present (an empty day has 0 orders and no AOV); with
+    dimensions, the slices that have data. `store` is a Store or a list of them (the numbers
+    of several stores together, or per store with the `store` dimension). `filters` is
+    {dimension: [values]}. `compare` adds `<metric>_<mode>` (the value in the compared
+    period) and `<metric>_<mode>_change` (relative change, 6 places) to every row.
+    """
+    stores = tuple(store) if isinstance(store, list | tuple) else (store,)
+    if not stores:
+        raise ValueError("no store")
     if engine not in ENGINES:
         raise ValueError(f"engine: one of {', '.join(ENGINES)}")
     if end < start:
         raise ValueError("the period ends before it starts")
-    requested, base = resolve(keys)
-    # A period without rows has zero of every base measure (and so no ratios).
-    zeros = {key: Decimal(0) if lookup(key).unit == "money" else 0 for key in base}
-    computed = ENGINES[engine](store, start, end, grain, base)
-    return [
-        {"period": label, **finish(requested, {**zeros, **computed.get(label, {})})}
-        for label in periods(start, end, grain)
-    ]
+    if compare is not None and compare not in COMPARES:
+        raise ValueError(f"compare: one of {', '.join(COMPARES)}")
+    filters = filters or {}
+    dims = tuple(dims)
+    validate(grain, dims, list(filters.items()))
+    if "store" in filters:
+        raise ValueError("choose stores with the store parameter, not a filter")
+    request = Request(
+        stores=stores,
+        start=start,
+        end=end,
+        grain=grain,
+        dims=dims,
+        filters=tuple(sorted((d, tuple(sorted(map(str, v)))) for d, v in filters.items())),
+    )
+    rows = _rows(keys, request, engine, use_cache)
+    if compare:
+        length = (end - start).days + 1
+        back = Request(
+            stores=stores,
+            start=shift(start, compare, grain, length),
+            end=shift(end, compare, grain, length),
+            grain=grain,
+            dims=dims,
+            filters=request.filters,
+        )
+        earlier = {
+            (r["_start"], tuple(r[d] for d in dims)): r
+            for r in _rows(keys, back, engine, use_cache)
+        }
+        for row in rows:
+            first = max(row["_start"], start)
+            then = shift(first, compare, grain, length)
+            other = earlier.get(
+                (period_start(then, grain, back.start), tuple(row[d] for d in dims)), {}
+            )
+            row[f"period_{compare}"] = period_label(period_start(then, grain, back.start), grain)
+            for key in keys:
+                row[f"{key}_{compare}"] = other.get(key)
+                row[f"{key}_{compare}_change"] = change(row[key], other.get(key))
+    for row in rows:
+        del row["_start"]
+    return rows
+
+
+def columns(keys: list[str], dims=(), compare: str | None = None) -> list[str]:
+    """The column order of `metrics` rows, for tables and CSV."""
+    out = ["period", *dims, *keys]
+    if compare:
+        out.append(f"period_{compare}")
+        for key in keys:
+            out += [f"{key}_{compare}", f"{key}_{compare}_change"]
+    return out
+
+
+def labels(keys: list[str]) -> dict[str, str]:
+    """Each metric's label in the active language."""
+    return {key: lookup(key).label for key in keys}

@@ -13,6 +13,10 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict:
     for name in fields:
         value = getattr(obj, name)
         if isinstance(value, Decimal):
+            # To the column's places, so that an unchanged 0 and 0.0000 are equal.
+            places = getattr(obj._meta.get_field(name), "decimal_places", None)
+            if places is not None:
+                value = value.quantize(Decimal(1).scaleb(-places))
             value = str(value)
         elif isinstance(value, models.Model):
             value = value.pk

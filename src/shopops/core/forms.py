@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,13 +22,32 @@ class TablerFormMixin:
                 widget.attrs.setdefault("class", "form-control")
 
 
-class StoreForm(TablerFormMixin, forms.ModelForm):
+OPTIONAL_COSTS = ("payment_fee_rate", "shipping_cost_per_order", "packaging_cost_per_order")
+
+
+class OptionalCostsMixin:
+    """The order costs of gross profit may be left empty (0) when a store is set up."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in OPTIONAL_COSTS:
+            self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        for name in OPTIONAL_COSTS:
+            if data.get(name) is None and name not in self.errors:
+                data[name] = Decimal(0)
+        return data
+
+
+class StoreForm(OptionalCostsMixin, TablerFormMixin, forms.ModelForm):
     class Meta:
         model = Store
         fields = ["code", *STORE_AUDITED_FIELDS]
 
 
-class StoreEditForm(TablerFormMixin, forms.ModelForm):
+class StoreEditForm(OptionalCostsMixin, TablerFormMixin, forms.ModelForm):
     class Meta:
         model = Store
         fields = STORE_AUDITED_FIELDS

@@ -62,6 +62,29 @@ class Store(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
         help_text=_("Platform commission as a fraction of paid amount, e.g. 0.05."),
     )
+    # The order costs of gross profit (METRICS.md) that the facts do not carry.
+    payment_fee_rate = models.DecimalField(
+        _("payment fee rate"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text=_("Payment processing fee as a fraction of paid amount, e.g. 0.006."),
+    )
+    shipping_cost_per_order = models.DecimalField(
+        _("shipping cost per order"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    packaging_cost_per_order = models.DecimalField(
+        _("packaging cost per order"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -15,6 +15,9 @@ def store_dict(store: Store, user) -> dict:
             "timezone": store.timezone,
             "is_active": store.is_active,
             "commission_rate": store.commission_rate,
+            "payment_fee_rate": store.payment_fee_rate,
+            "shipping_cost_per_order": store.shipping_cost_per_order,
+            "packaging_cost_per_order": store.packaging_cost_per_order,
         },
         user,
     )

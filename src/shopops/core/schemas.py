@@ -13,6 +13,9 @@ class StoreOut(Schema):
     timezone: str
     is_active: bool
     commission_rate: Decimal | None = None  # absent for roles that must not see costs
+    payment_fee_rate: Decimal | None = None
+    shipping_cost_per_order: Decimal | None = None
+    packaging_cost_per_order: Decimal | None = None
 
 
 class StoreIn(Schema):
@@ -22,6 +25,9 @@ class StoreIn(Schema):
     currency: str = "CNY"
     timezone: str = "Asia/Shanghai"
     commission_rate: Decimal = Decimal("0")
+    payment_fee_rate: Decimal = Decimal("0")
+    shipping_cost_per_order: Decimal = Decimal("0")
+    packaging_cost_per_order: Decimal = Decimal("0")
 
 
 class StorePatch(Schema):
@@ -30,6 +36,9 @@ class StorePatch(Schema):
     currency: str | None = None
     timezone: str | None = None
     commission_rate: Decimal | None = None
+    payment_fee_rate: Decimal | None = None
+    shipping_cost_per_order: Decimal | None = None
+    packaging_cost_per_order: Decimal | None = None
     is_active: bool | None = None
 
 

@@ -9,7 +9,17 @@ from shopops.core import audit
 from shopops.core.models import ApiToken, Store, StoreGrant, User, hash_token
 from shopops.core.roles import ROLES_BY_KEY
 
-STORE_AUDITED_FIELDS = ["name", "platform", "currency", "timezone", "commission_rate", "is_active"]
+STORE_AUDITED_FIELDS = [
+    "name",
+    "platform",
+    "currency",
+    "timezone",
+    "commission_rate",
+    "payment_fee_rate",
+    "shipping_cost_per_order",
+    "packaging_cost_per_order",
+    "is_active",
+]
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
+from shopops.analytics.cache import facts_changed
 from shopops.catalog.models import Product, Sku, Supplier
 from shopops.customers.models import Customer
 from shopops.ingest.bulk import insert_objects
@@ -762,6 +763,7 @@ def load(
     gen.traffic_and_ads()
     progress("stock …")
     gen.stock()
+    facts_changed(store.pk)
     return {
         "from": gen.start.isoformat(),
         "to": gen.end.isoformat(),

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection, transaction
 
+from shopops.analytics.cache import facts_changed
 from shopops.core import audit
 from shopops.ingest.bulk import RunState
 from shopops.ingest.errors import ImportFailed, RowError, where
@@ -228,6 +229,7 @@ def run_import(
     if rejects_path and result.rejects:
         write_rejects(Path(rejects_path), table.header, result.rejects)
     if not dry_run and (result.inserted or result.updated):
+        facts_changed(store.pk)  # cached metrics of the store are stale now
         audit.record(
             user,
             store,

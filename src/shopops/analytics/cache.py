@@ -1,0 +1,79 @@
+"""The metrics result cache and its invalidation.
+
+A result is stored under a key made of the request, the engine and each store's facts
+version (plus the store settings the numbers depend on). Any import or write touching the
+facts raises the store's version after commit, so stale results are never read again; they
+expire on their own. The cache is Django's (Redis when REDIS_URL is set, else files in var/),
+shared by web, worker and CLI processes.
+"""
+
+import hashlib
+
+from django.core.cache import cache as django_cache
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+
+from shopops.analytics.models import FactsVersion
+
+TIMEOUT = 7 * 24 * 3600
+PREFIX = "metrics:v1:"
+
+
+def versions(store_ids) -> dict[int, int]:
+    found = dict(
+        FactsVersion.objects.filter(store_id__in=store_ids).values_list("store_id", "version")
+    )
+    return {i: found.get(i, 0) for i in store_ids}
+
+
+def key(engine: str, request, base: set[str]) -> str:
+    stamp = versions(request.store_ids)
+    stores = [
+        (
+            int(s.pk),
+            stamp[int(s.pk)],
+            s.created_at.isoformat() if s.created_at else "",
+            s.timezone,
+            str(s.commission_rate),
+            str(getattr(s, "payment_fee_rate", "")),
+            str(getattr(s, "shipping_cost_per_order", "")),
+            str(getattr(s, "packaging_cost_per_order", "")),
+        )
+        for s in request.stores
+    ]
+    parts = (
+        connection.vendor,
+        str(connection.settings_dict["NAME"]),
+        engine,
+        stores,
+        request.start,
+        request.end,
+        request.grain,
+        request.dims,
+        request.filters,
+        sorted(base),
+    )
+    return PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def get(cache_key: str):
+    return django_cache.get(cache_key)
+
+
+def put(cache_key: str, value) -> None:
+    django_cache.set(cache_key, value, TIMEOUT)
+
+
+def _increment(store_id: int) -> None:
+    if FactsVersion.objects.filter(store_id=store_id).update(version=F("version") + 1):
+        return
+    try:
+        with transaction.atomic():
+            FactsVersion.objects.create(store_id=store_id, version=1)
+    except IntegrityError:  # created meanwhile by another process
+        FactsVersion.objects.filter(store_id=store_id).update(version=F("version") + 1)
+
+
+def facts_changed(store_id: int) -> None:
+    """Call after writing facts of a store; takes effect when the transaction commits."""
+    transaction.on_commit(lambda: _increment(store_id))

@@ -1,0 +1,202 @@
+"""The catalog's base metrics as Ibis expressions, one aggregate per fact family.
+
+The same expressions run on DuckDB (over the live database) and on Spark (over the Parquet
+lake): an engine only supplies the source relations, with the columns documented in
+`sources.py`. Every aggregate runs in the backend and returns one small row per period and
+dimension values; nothing per order comes back to Python.
+"""
+
+from datetime import date
+
+import ibis
+from ibis import _
+
+from shopops.analytics.request import FAMILY_DIMENSIONS, ORDER_KEYS_PER_LINE, Request
+
+EXACT = "decimal(24, 6)"
+ORDER_KEYS = {
+    "gmv",
+    "orders",
+    "buyers",
+    "refunds",
+    "repeat_buyers",
+    "new_buyers",
+    "commission",
+    "payment_fees",
+    "shipping_cost",
+    "packaging_cost",
+}
+LINE_KEYS = {"units", "line_gmv", "cogs"}
+TRAFFIC_KEYS = {"visitors", "page_views", "impressions", "clicks"}
+AD_KEYS = {"ad_impressions", "ad_clicks", "ad_cost", "ad_gmv"}
+
+
+def family_of(key: str) -> str:
+    if key in ORDER_KEYS:
+        return "orders"
+    if key in LINE_KEYS or key.startswith("topn_gmv:"):
+        return "lines"
+    if key in TRAFFIC_KEYS or key.startswith("source_visitors:"):
+        return "traffic"
+    if key in AD_KEYS:
+        return "ads"
+    raise KeyError(key)
+
+
+def period_of(day, grain: str, start: date):
+    if grain == "day":
+        return day
+    if grain == "none":
+        return ibis.literal(start)
+    return day.truncate({"week": "W", "month": "M", "quarter": "Q"}[grain])
+
+
+def _in_range(table, request: Request):
+    return table.filter(
+        table.store_id.isin(request.store_ids),
+        table.day >= request.start,
+        table.day <= request.end,
+    )
+
+
+def _filtered(table, request: Request, family: str):
+    columns = FAMILY_DIMENSIONS[family]
+    for dim, values in request.filters:
+        table = table.filter(table[columns[dim]].isin(values))
+    return table
+
+
+def _keys(request: Request, family: str) -> list:
+    columns = FAMILY_DIMENSIONS[family]
+    return ["period", *(columns[d] for d in request.dims)]
+
+
+def order_metrics(src, request: Request, base: set[str]):
+    """gmv, orders, buyers, repeat and new buyers, refunds and order costs, computed per
+    buyer first so that a buyer counts once per period and slice."""
+    family = request.family_for_orders()
+    orders = _in_range(src.orders(), request)
+    if family == "order_lines":
+        lines = src.lines()
+        rel = lines.join(orders, lines.order_id == orders.id)
+        measures = {"n": _.order_id.nunique(), "gmv": _.line_gmv.sum()}
+    else:
+        rel = orders
+        # Rates are DECIMAL(24,6) in every source: amount x rate is exact in 6 places.
+        every = {
+            "gmv": _.paid_amount.sum(),
+            "refunds": _.refunded_amount.sum(),
+            "commission": (
+                (_.paid_amount - _.refunded_amount).cast(EXACT) * _.commission_rate
+            ).sum(),
+            "payment_fees": (_.paid_amount.cast(EXACT) * _.payment_fee_rate).sum(),
+            "shipping_cost": _.shipping_cost.sum(),
+            "packaging_cost": _.packaging_cost.sum(),
+        }
+        measures = {"n": _.count(), **{k: v for k, v in every.items() if k in base}}
+    per_order_measures = measures
+    rel = _filtered(rel, request, family)
+    rel = rel.mutate(period=period_of(rel.day, request.grain, request.start))
+    keys = _keys(request, family)
+    per_buyer = rel.group_by([*keys, "buyer"]).aggregate(**per_order_measures)
+    totals = {
+        "orders": _.n.sum(),
+        "buyers": _.count(),
+        "repeat_buyers": (_.n >= 2).ifelse(1, 0).sum(),
+        **{name: _[name].sum() for name in per_order_measures if name != "n"},
+    }
+    if "new_buyers" in base:
+        first = src.first_days()
+        joined = per_buyer.left_join(first, per_buyer.buyer == first.buyer)
+        # New: the buyer's first paid order ever falls in this (clipped) period.
+        per_buyer = joined.mutate(
+            is_new=(
+                (joined.first >= request.start)
+                & (period_of(joined.first, request.grain, request.start) == joined.period)
+            ).ifelse(1, 0)
+        )
+        totals["new_buyers"] = _.is_new.sum()
+    return per_buyer.group_by(keys).aggregate(**totals)
+
+
+def line_metrics(src, request: Request, base: set[str]):
+    """units, line GMV, cogs and the top-N SKU GMV of each period and slice."""
+    orders = _in_range(src.orders(), request)
+    lines = src.lines()
+    rel = _filtered(lines.join(orders, lines.order_id == orders.id), request, "lines")
+    rel = rel.mutate(period=period_of(rel.day, request.grain, request.start))
+    keys = _keys(request, "lines")
+    measures = {"units": rel.quantity.sum(), "line_gmv": rel.line_gmv.sum()}
+    if "cogs" in base:
+        measures["cogs"] = (rel.quantity.cast(EXACT) * rel.unit_cost.cast(EXACT)).sum()
+    totals = rel.group_by(keys).aggregate(**measures)
+    tops = sorted({int(k.split(":")[1]) for k in base if k.startswith("topn_gmv:")})
+    if not tops:
+        return totals
+    # A SKU is (store, code); ties do not matter, the n largest values sum the same.
+    sku_keys = [*keys, *(c for c in ("store_id", "sku_code") if c not in keys)]
+    by_sku = rel.group_by(sku_keys).aggregate(g=rel.line_gmv.sum())
+    by_sku = by_sku.mutate(
+        rank=ibis.row_number().over(group_by=[by_sku[k] for k in keys], order_by=ibis.desc("g"))
+    )
+    top = by_sku.group_by(keys).aggregate(
+        **{f"topn_{n}": (by_sku["rank"] < n).ifelse(by_sku.g, 0).sum() for n in tops}
+    )
+    return totals.join(top, keys)
+
+
+def traffic_metrics(src, request: Request, base: set[str]):
+    """Visitors, page views, impressions and clicks; per-source visitors for source_share.
+    Store-level rows unless the request is by SKU or category, which reads the SKU rows."""
+    traffic = _in_range(src.traffic(), request)
+    per_sku = bool(request.touched & {"sku", "category"})
+    traffic = traffic.filter(traffic.sku_code != "" if per_sku else traffic.sku_code == "")
+    rel = _filtered(traffic, request, "traffic")
+    rel = rel.mutate(period=period_of(rel.day, request.grain, request.start))
+    sources = sorted(k.split(":")[1] for k in base if k.startswith("source_visitors:"))
+    return rel.group_by(_keys(request, "traffic")).aggregate(
+        visitors=rel.visitors.sum(),
+        page_views=rel.page_views.sum(),
+        impressions=rel.impressions.sum(),
+        clicks=rel.clicks.sum(),
+        **{f"src_{s}": (rel.source == s).ifelse(rel.visitors, 0).sum() for s in sources},
+    )
+
+
+def ad_metrics(src, request: Request, base: set[str]):
+    ads = _filtered(_in_range(src.ads(), request), request, "ads")
+    rel = ads.mutate(period=period_of(ads.day, request.grain, request.start))
+    return rel.group_by(_keys(request, "ads")).aggregate(
+        ad_impressions=rel.impressions.sum(),
+        ad_clicks=rel.clicks.sum(),
+        ad_cost=rel.cost.sum(),
+        ad_gmv=rel.gmv.sum(),
+    )
+
+
+BUILDERS = {
+    "orders": order_metrics,
+    "lines": line_metrics,
+    "traffic": traffic_metrics,
+    "ads": ad_metrics,
+}
+
+
+def column_to_key(column: str) -> str:
+    if column.startswith("topn_"):
+        return "topn_gmv:" + column[5:]
+    if column.startswith("src_"):
+        return "source_visitors:" + column[4:]
+    return column
+
+
+def unsupported(request: Request, family: str, base: set[str]) -> set[str]:
+    """Base keys of a family that are undefined for this request's dimensions and filters."""
+    keys = {k for k in base if family_of(k) == family}
+    if family == "orders":
+        if not request.supports(request.family_for_orders()):
+            return keys
+        if request.family_for_orders() == "order_lines":
+            return keys - ORDER_KEYS_PER_LINE
+        return set()
+    return set() if request.supports(family) else keys

@@ -1,0 +1,78 @@
+"""What a metrics query asks for, and which dimensions each fact family carries.
+
+A dimension a family does not carry makes that family's metrics undefined (None) along it:
+visitors have no province, an order has no traffic source. That is shown as a blank, never
+as 0.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+GRAINS = ("day", "week", "month", "quarter", "none")
+DIMENSIONS = ("store", "channel", "province", "category", "sku", "source", "ad_channel", "plan")
+# Dimensions that live on order lines: order metrics along them are read from the lines
+# (gmv of a SKU = its line GMV; buyers of a SKU = distinct buyers of orders with that SKU).
+LINE_LEVEL = frozenset({"sku", "category"})
+
+# Column of each dimension in each family's relation.
+FAMILY_DIMENSIONS = {
+    "orders": {"store": "store_id", "channel": "channel", "province": "province"},
+    "order_lines": {
+        "store": "store_id",
+        "channel": "channel",
+        "province": "province",
+        "sku": "sku_code",
+        "category": "category",
+    },
+    "lines": {
+        "store": "store_id",
+        "channel": "channel",
+        "province": "province",
+        "sku": "sku_code",
+        "category": "category",
+    },
+    "traffic": {"store": "store_id", "source": "source", "sku": "sku_code", "category": "category"},
+    "ads": {"store": "store_id", "ad_channel": "channel", "plan": "plan"},
+}
+# Order metrics that exist per line (the others, refunds and order costs, do not split).
+ORDER_KEYS_PER_LINE = frozenset({"gmv", "orders", "buyers", "repeat_buyers", "new_buyers"})
+
+
+@dataclass(frozen=True)
+class Request:
+    stores: tuple  # Store objects
+    start: date
+    end: date
+    grain: str = "day"
+    dims: tuple[str, ...] = ()
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+
+    @property
+    def store_ids(self) -> tuple[int, ...]:
+        return tuple(int(s.pk) for s in self.stores)
+
+    @property
+    def touched(self) -> set[str]:
+        """Dimensions used as a breakdown or a filter."""
+        return set(self.dims) | {d for d, _ in self.filters}
+
+    def family_for_orders(self) -> str:
+        return "order_lines" if self.touched & LINE_LEVEL else "orders"
+
+    def supports(self, family: str) -> bool:
+        return self.touched <= set(FAMILY_DIMENSIONS[family])
+
+    def filter_map(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.filters)
+
+
+def validate(grain: str, dims, filters) -> None:
+    if grain not in GRAINS:
+        raise ValueError(f"grain: one of {', '.join(GRAINS)}")
+    if len(dims) > 2:
+        raise ValueError("at most two dimensions")
+    for dim in [*dims, *(d for d, _ in filters)]:
+        if dim not in DIMENSIONS:
+            raise ValueError(f"dimension {dim!r}: one of {', '.join(DIMENSIONS)}")
+    if len(set(dims)) != len(dims):
+        raise ValueError("a dimension is given twice")

@@ -1,0 +1,171 @@
+"""Source relations the catalog's expressions read, from the live database through DuckDB.
+
+Every engine supplies the same columns:
+  orders:     store_id, id, buyer, day, paid_amount, refunded_amount, channel, province,
+              commission_rate, payment_fee_rate, shipping_cost, packaging_cost
+              (paid orders only; `day` is the local date of payment in the store's zone;
+              `buyer` is the customer id, or minus the order id for a guest order)
+  first_days: buyer, first          (first local payment day ever of each buyer)
+  lines:      order_id, sku_code, category, quantity, line_gmv, unit_cost
+  traffic:    store_id, day, source, sku_code, category, visitors, page_views, impressions,
+              clicks
+  ads:        store_id, day, channel, plan, impressions, clicks, cost, gmv
+
+DuckDB copies the paid orders of the period into a temporary table once per call (the
+SQLite scanner reads a table in full on every reference, and every family joins to the
+orders); order lines, read once per aggregate, stay a view over the attached table.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+import ibis
+
+from shopops.analytics.duckdb_engine import connect, sql_literal
+
+
+def store_parameters(stores) -> list[tuple]:
+    """(id, zone, rates and per-order costs) of each store: the order costs of gross profit."""
+    return [
+        (
+            int(s.pk),
+            s.timezone,
+            Decimal(s.commission_rate),
+            Decimal(getattr(s, "payment_fee_rate", 0) or 0),
+            Decimal(getattr(s, "shipping_cost_per_order", 0) or 0),
+            Decimal(getattr(s, "packaging_cost_per_order", 0) or 0),
+        )
+        for s in stores
+    ]
+
+
+def utc_window(start, end) -> tuple[datetime, datetime]:
+    """UTC instants surely covering the local days start..end in any zone (UTC-12..+14)."""
+    low = datetime.combine(start - timedelta(days=1), time(), UTC)
+    high = datetime.combine(end + timedelta(days=2), time(), UTC)
+    return low, high
+
+
+def _by_store(stores, value, sql_type: str) -> str:
+    """A constant per store as SQL: the literal itself when all stores share it."""
+    values = {int(s.pk): value(s) for s in stores}
+    if len(set(values.values())) == 1:
+        return f"CAST({sql_literal(str(next(iter(values.values()))))} AS {sql_type})"
+    cases = " ".join(
+        f"WHEN {pk} THEN CAST({sql_literal(str(v))} AS {sql_type})" for pk, v in values.items()
+    )
+    return f"CASE o.store_id {cases} END"
+
+
+class DuckDBSources:
+    def __init__(self, request, base: set[str] = frozenset()):
+        self.request = request
+        self.base = base
+        self.con = connect()
+        self.backend = ibis.duckdb.from_connection(self.con)
+        self.made: set[str] = set()
+        self.ids = ", ".join(str(i) for i in request.store_ids)  # ints, safe to inline
+        self.zone = _by_store(request.stores, lambda s: s.timezone, "VARCHAR")
+
+    def _table(self, name: str, sql: str, params=(), kind: str = "TABLE"):
+        if name not in self.made:
+            self.con.execute(f"CREATE TEMP {kind} {name} AS {sql}", list(params))
+            self.made.add(name)
+        return self.backend.sql(f"SELECT * FROM {name}")  # noqa: S608 - fixed names
+
+    def orders(self):
+        """Only the columns this request reads: each one costs a pass over the scan."""
+        low, high = utc_window(self.request.start, self.request.end)
+        touched, base = self.request.touched, self.base
+        extra = [f"{c}" for c in ("channel", "province") if c in touched]
+        if base & {"refunds", "commission"}:
+            extra.append("CAST(coalesce(o.refunded_amount, 0) AS DECIMAL(18,2)) AS refunded_amount")
+        parameters = store_parameters(self.request.stores)
+        for index, (key, column, sql_type) in enumerate(
+            (
+                ("commission", "commission_rate", "DECIMAL(24,6)"),
+                ("payment_fees", "payment_fee_rate", "DECIMAL(24,6)"),
+                ("shipping_cost", "shipping_cost", "DECIMAL(18,2)"),
+                ("packaging_cost", "packaging_cost", "DECIMAL(18,2)"),
+            ),
+            start=2,
+        ):
+            if key in base:
+                by_id = {p[0]: p[index] for p in parameters}
+                value = _by_store(self.request.stores, lambda s, m=by_id: m[int(s.pk)], sql_type)
+                extra.append(f"{value} AS {column}")
+        columns = "".join(f", {c}" for c in extra)
+        return self._table(
+            "src_orders",
+            f"""
+            SELECT o.store_id, o.id, coalesce(o.customer_id, -o.id) AS buyer,
+                   CAST(timezone({self.zone}, o.ts) AS DATE) AS day,
+                   CAST(o.paid_amount AS DECIMAL(18,2)) AS paid_amount{columns}
+            FROM (
+                SELECT *, paid_at::TIMESTAMPTZ AS ts FROM oltp.orders_order
+                WHERE store_id IN ({self.ids}) AND paid_at IS NOT NULL
+            ) o
+            WHERE o.ts >= ? AND o.ts < ?
+            """,  # noqa: S608 - ids are ints, the rest literals of validated values
+            (low, high),
+        )
+
+    def first_days(self):
+        return self._table(
+            "src_first",
+            f"""
+            SELECT coalesce(o.customer_id, -o.id) AS buyer,
+                   min(CAST(timezone({self.zone}, o.paid_at::TIMESTAMPTZ) AS DATE)) AS first
+            FROM oltp.orders_order o
+            WHERE o.store_id IN ({self.ids}) AND o.paid_at IS NOT NULL
+            GROUP BY 1
+            """,  # noqa: S608 - ids are ints, the zone a literal of a validated name
+        )
+
+    def lines(self):
+        """A view, not a copy: lines are read once per aggregate, joined to the orders."""
+        extra = ", l.category" if "category" in self.request.touched else ""
+        if "cogs" in self.base:
+            extra += ", CAST(coalesce(l.unit_cost, 0) AS DECIMAL(18,4)) AS unit_cost"
+        return self._table(
+            "src_lines",
+            f"""
+            SELECT l.order_id, l.sku_code, l.quantity,
+                   CAST(l.allocated_amount AS DECIMAL(18,2)) AS line_gmv{extra}
+            FROM oltp.orders_orderline l
+            WHERE l.store_id IN ({self.ids})
+            """,  # noqa: S608 - ids are ints
+            kind="VIEW",
+        )
+
+    def traffic(self):
+        return self._table(
+            "src_traffic",
+            f"""
+            SELECT t.store_id, CAST(t.date AS DATE) AS day, t.source, t.sku_code,
+                   coalesce(c.category, '') AS category,
+                   t.visitors, t.page_views, t.impressions, t.clicks
+            FROM oltp.marketing_trafficfact t
+            LEFT JOIN (
+                SELECT k.store_id, k.code, p.category
+                FROM oltp.catalog_sku k JOIN oltp.catalog_product p ON k.product_id = p.id
+            ) c ON c.store_id = t.store_id AND c.code = t.sku_code AND t.sku_code <> ''
+            WHERE t.store_id IN ({self.ids}) AND CAST(t.date AS DATE) BETWEEN ? AND ?
+            """,  # noqa: S608 - ids are ints
+            (self.request.start, self.request.end),
+        )
+
+    def ads(self):
+        return self._table(
+            "src_ads",
+            f"""
+            SELECT store_id, CAST(date AS DATE) AS day, channel, plan, impressions, clicks,
+                   CAST(cost AS DECIMAL(18,2)) AS cost, CAST(gmv AS DECIMAL(18,2)) AS gmv
+            FROM oltp.marketing_adfact
+            WHERE store_id IN ({self.ids}) AND CAST(date AS DATE) BETWEEN ? AND ?
+            """,  # noqa: S608 - ids are ints
+            (self.request.start, self.request.end),
+        )
+
+    def close(self) -> None:
+        self.con.close()
