@@ -4,6 +4,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 import click
 from django.utils.translation import gettext as _
@@ -367,6 +368,73 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
                 titles,
             )
         )
+
+
+@main.group()
+def lake():
+    """The Parquet lake the spark engine reads."""
+
+
+@lake.command("export")
+@click.option(
+    "--to",
+    "to_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Lake directory [default: SHOPOPS_LAKE_DIR or var/lake].",
+)
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def lake_export(to_dir, out_fmt):
+    """Write the fact tables to Parquet by store and month; only changed partitions."""
+    setup_django(migrate=True)
+    from shopops.analytics import lake as lake_module
+
+    summary = lake_module.export(
+        Path(to_dir) if to_dir else None, progress=lambda m: click.echo(m, err=True)
+    )
+    if out_fmt == "json":
+        click.echo(json.dumps(summary, indent=2))
+        return
+    for table, t in summary["tables"].items():
+        click.echo(
+            _(
+                "%(table)s: %(partitions)d partitions, %(written)d written (%(rows)d rows), "
+                "%(removed)d removed"
+            )
+            % {"table": table, **t}
+        )
+    click.echo(_("lake %(dir)s up to date in %(seconds)s s") % summary)
+
+
+@main.command()
+@click.option(
+    "--with",
+    "extras",
+    multiple=True,
+    type=click.Choice(["spark"]),
+    help="Optional parts to install (the bootstrap installs them before this runs).",
+)
+def setup(extras):
+    """Install what the console needs (and optional parts), apply migrations, and check."""
+    setup_django(migrate=True)
+    if "spark" in extras:
+        import shutil
+        import subprocess
+
+        from shopops.analytics.spark_session import spark_home
+
+        java = shutil.which("java")
+        if java is None:
+            fail(_("the spark engine needs Java 17 or newer on PATH"))
+        version = subprocess.run(  # noqa: S603
+            [java, "-version"], capture_output=True, text=True, check=False
+        ).stderr.splitlines()[0]
+        click.echo(
+            _("spark: PySpark in %(home)s, %(java)s") % {"home": spark_home(), "java": version}
+        )
+    click.echo(_("shopops: ready"))
 
 
 @main.group()

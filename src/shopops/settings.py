@@ -235,7 +235,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SHOPOPS_LOG_LEVEL", "INFO")},
     # huey's consumer installs its own handler; letting it propagate would print twice.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"propagate": False}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "huey": {"propagate": False},
+        "py4j": {"level": "WARNING"},  # the spark engine's gateway talks at INFO
+    },
 }
 
 # A worker whose heartbeat is older than this is reported as down by /healthz.

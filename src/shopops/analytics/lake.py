@@ -1,0 +1,295 @@
+"""The Parquet lake the spark engine reads: `./shopops lake export --to DIR`.
+
+Each fact table is written under DIR/<table>/store_id=<id>/month=<YYYY-MM>/, with the local
+day (and the buyer identity) already computed in the store's zone, so the catalog's
+expressions run unchanged on Spark. Export is incremental: every (table, store, month)
+partition carries a fingerprint (row count and a sum of row hashes, computed by DuckDB over
+the live database); only partitions whose fingerprint changed are rewritten, and partitions
+that no longer have rows are removed. DIR/_state.json keeps the fingerprints.
+"""
+
+import json
+import os
+import shutil
+import time
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import ibis
+from django.conf import settings
+
+from shopops.analytics.duckdb_engine import connect, sql_literal
+from shopops.analytics.sources import store_parameters
+
+STATE = "_state.json"
+SCHEMAS = {
+    "orders": {
+        "id": "int64",
+        "customer_id": "int64",
+        "buyer": "int64",
+        "day": "date",
+        "paid_amount": "decimal(18, 2)",
+        "refunded_amount": "decimal(18, 2)",
+        "channel": "string",
+        "province": "string",
+    },
+    "lines": {
+        "order_id": "int64",
+        "line_no": "int64",
+        "sku_code": "string",
+        "category": "string",
+        "quantity": "int64",
+        "line_gmv": "decimal(18, 2)",
+        "unit_cost": "decimal(18, 4)",
+    },
+    "traffic": {
+        "day": "date",
+        "source": "string",
+        "sku_code": "string",
+        "category": "string",
+        "visitors": "int64",
+        "page_views": "int64",
+        "impressions": "int64",
+        "clicks": "int64",
+    },
+    "ads": {
+        "day": "date",
+        "channel": "string",
+        "plan": "string",
+        "keyword": "string",
+        "impressions": "int64",
+        "clicks": "int64",
+        "cost": "decimal(18, 2)",
+        "gmv": "decimal(18, 2)",
+    },
+}
+
+
+def default_dir() -> Path:
+    return Path(os.environ.get("SHOPOPS_LAKE_DIR") or settings.VAR_DIR / "lake")
+
+
+def _zone_sql(stores, column: str) -> str:
+    if not stores:
+        return "'UTC'"
+    cases = " ".join(f"WHEN {int(s.pk)} THEN {sql_literal(s.timezone)}" for s in stores)
+    return f"CASE {column} {cases} ELSE 'UTC' END"
+
+
+def _sources(stores) -> dict[str, str]:
+    """The SELECT of each table, with store_id and month for partitioning."""
+    zone = _zone_sql(stores, "o.store_id")
+    paid = f"""
+        SELECT o.*, CAST(timezone({zone}, o.paid_at::TIMESTAMPTZ) AS DATE) AS day
+        FROM oltp.orders_order o WHERE o.paid_at IS NOT NULL
+    """
+    categories = """
+        SELECT k.store_id, k.code, p.category
+        FROM oltp.catalog_sku k JOIN oltp.catalog_product p ON k.product_id = p.id
+    """
+    return {
+        "orders": f"""
+            SELECT o.store_id, strftime(o.day, '%Y-%m') AS month, o.id,
+                   CAST(o.customer_id AS BIGINT) AS customer_id,
+                   coalesce(o.customer_id, -o.id) AS buyer, o.day,
+                   CAST(o.paid_amount AS DECIMAL(18,2)) AS paid_amount,
+                   CAST(coalesce(o.refunded_amount, 0) AS DECIMAL(18,2)) AS refunded_amount,
+                   o.channel, o.province
+            FROM ({paid}) o
+        """,
+        "lines": f"""
+            SELECT o.store_id, strftime(o.day, '%Y-%m') AS month, l.order_id,
+                   CAST(l.line_no AS BIGINT) AS line_no, l.sku_code, l.category,
+                   CAST(l.quantity AS BIGINT) AS quantity,
+                   CAST(l.allocated_amount AS DECIMAL(18,2)) AS line_gmv,
+                   CAST(coalesce(l.unit_cost, 0) AS DECIMAL(18,4)) AS unit_cost
+            FROM oltp.orders_orderline l JOIN ({paid}) o ON l.order_id = o.id
+        """,
+        "traffic": f"""
+            SELECT t.store_id, strftime(CAST(t.date AS DATE), '%Y-%m') AS month,
+                   CAST(t.date AS DATE) AS day, t.source, t.sku_code,
+                   coalesce(c.category, '') AS category,
+                   CAST(t.visitors AS BIGINT) AS visitors,
+                   CAST(t.page_views AS BIGINT) AS page_views,
+                   CAST(t.impressions AS BIGINT) AS impressions,
+                   CAST(t.clicks AS BIGINT) AS clicks
+            FROM oltp.marketing_trafficfact t
+            LEFT JOIN ({categories}) c
+              ON c.store_id = t.store_id AND c.code = t.sku_code AND t.sku_code <> ''
+        """,
+        "ads": """
+            SELECT store_id, strftime(CAST(date AS DATE), '%Y-%m') AS month,
+                   CAST(date AS DATE) AS day, channel, plan, keyword,
+                   CAST(impressions AS BIGINT) AS impressions, CAST(clicks AS BIGINT) AS clicks,
+                   CAST(cost AS DECIMAL(18,2)) AS cost, CAST(gmv AS DECIMAL(18,2)) AS gmv
+            FROM oltp.marketing_adfact
+        """,
+    }
+
+
+def _read_state(lake: Path) -> dict:
+    path = lake / STATE
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text())
+
+
+def _partition(lake: Path, table: str, store_id, month: str) -> Path:
+    return lake / table / f"store_id={store_id}" / f"month={month}"
+
+
+def export(lake: Path | None = None, progress=None) -> dict:
+    """Bring the lake up to date with the live database; returns what was written."""
+    from shopops.analytics.cache import versions
+    from shopops.core.models import Store
+
+    lake = Path(lake or default_dir())
+    lake.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    stores = list(Store.objects.all())
+    state = _read_state(lake)
+    old = state.get("partitions", {})
+    new: dict[str, dict[str, str]] = {}
+    summary = {"tables": {}, "rows": 0}
+    con = connect()
+    try:
+        for table, sql in _sources(stores).items():
+            if progress:
+                progress(f"{table} …")
+            con.execute(f"CREATE TEMP TABLE x AS {sql}")
+            prints = {
+                f"{store_id}/{month}": f"{n}:{h}"
+                for store_id, month, n, h in con.execute(
+                    "SELECT store_id, month, count(*), sum(hash(x)::HUGEINT) FROM x GROUP BY ALL"
+                ).fetchall()
+            }
+            before = old.get(table, {})
+            changed = sorted(k for k, v in prints.items() if before.get(k) != v)
+            removed = sorted(set(before) - set(prints))
+            for key in [*changed, *removed]:
+                shutil.rmtree(_partition(lake, table, *key.split("/")), ignore_errors=True)
+            rows = 0
+            if changed:
+                con.execute("CREATE TEMP TABLE todo (store_id BIGINT, month VARCHAR)")
+                con.executemany(
+                    "INSERT INTO todo VALUES (?, ?)",
+                    [(int(k.split("/")[0]), k.split("/")[1]) for k in changed],
+                )
+                rows = con.execute(
+                    "SELECT count(*) FROM x SEMI JOIN todo USING (store_id, month)"
+                ).fetchone()[0]
+                con.execute(
+                    f"""
+                    COPY (SELECT * FROM x SEMI JOIN todo USING (store_id, month))
+                    TO {sql_literal(str(lake / table))}
+                    (FORMAT parquet, PARTITION_BY (store_id, month), OVERWRITE_OR_IGNORE true,
+                     FILENAME_PATTERN 'part_{{uuid}}')
+                    """
+                )
+                con.execute("DROP TABLE todo")
+            con.execute("DROP TABLE x")
+            new[table] = prints
+            summary["tables"][table] = {
+                "partitions": len(prints),
+                "written": len(changed),
+                "removed": len(removed),
+                "rows": rows,
+            }
+            summary["rows"] += rows
+    finally:
+        con.close()
+    state = {
+        "exported_at": datetime.now().astimezone().isoformat(),
+        "versions": {str(k): v for k, v in versions([s.pk for s in stores]).items()},
+        "zones": {str(s.pk): s.timezone for s in stores},
+        "partitions": new,
+    }
+    tmp = lake / (STATE + ".tmp")
+    tmp.write_text(json.dumps(state, indent=1))
+    tmp.replace(lake / STATE)
+    summary["seconds"] = round(time.monotonic() - started, 2)
+    summary["dir"] = str(lake)
+    return summary
+
+
+class StaleLake(RuntimeError):
+    pass
+
+
+class SparkSources:
+    """The source relations of `sources.py`, read from the lake by Spark through Ibis."""
+
+    def __init__(self, request, base: set[str] = frozenset()):
+        from shopops.analytics import spark_session
+        from shopops.analytics.cache import versions
+
+        self.request, self.base = request, base
+        self.lake = default_dir()
+        state = _read_state(self.lake)
+        if not state:
+            raise StaleLake(f"no lake in {self.lake}: run ./shopops lake export --to {self.lake}")
+        now = versions(request.store_ids)
+        for store in request.stores:
+            if (
+                state["versions"].get(str(store.pk), -1) != now[int(store.pk)]
+                or state["zones"].get(str(store.pk)) != store.timezone
+            ):
+                raise StaleLake(
+                    f"the lake in {self.lake} is older than the data of store {store.code}: "
+                    "run ./shopops lake export"
+                )
+        self.partitions = state["partitions"]
+        self.backend = ibis.pyspark.connect(spark_session.get())
+
+    def _read(self, table: str):
+        wanted = {str(i) for i in self.request.store_ids}
+        present = {k.split("/")[0] for k in self.partitions.get(table, {})} & wanted
+        schema = {"store_id": "int64", **SCHEMAS[table]}
+        if not present:
+            return ibis.memtable({k: [] for k in schema}, schema=schema)
+        paths = [str(self.lake / table / f"store_id={s}") for s in sorted(present)]
+        frame = self.backend._session.read.option("basePath", str(self.lake / table)).parquet(
+            *paths
+        )
+        name = f"lake_{table}"
+        frame.createOrReplaceTempView(name)
+        t = self.backend.table(name)
+        return t.select(**{c: t[c].cast(schema[c]) for c in schema})
+
+    def _rates(self, orders):
+        parameters = {p[0]: p for p in store_parameters(self.request.stores)}
+        columns = {}
+        for index, (key, column, sql_type) in enumerate(
+            (
+                ("commission", "commission_rate", "decimal(24, 6)"),
+                ("payment_fees", "payment_fee_rate", "decimal(24, 6)"),
+                ("shipping_cost", "shipping_cost", "decimal(18, 2)"),
+                ("packaging_cost", "packaging_cost", "decimal(18, 2)"),
+            ),
+            start=2,
+        ):
+            if key in self.base:
+                value = ibis.literal(Decimal(0), type=sql_type)
+                for store_id, p in parameters.items():
+                    value = (orders.store_id == store_id).ifelse(
+                        ibis.literal(p[index], type=sql_type), value
+                    )
+                columns[column] = value
+        return orders.mutate(**columns) if columns else orders
+
+    def orders(self):
+        return self._rates(self._read("orders"))
+
+    def first_days(self):
+        orders = self._read("orders")
+        return orders.group_by("buyer").aggregate(first=orders.day.min())
+
+    def lines(self):
+        return self._read("lines").drop("store_id")
+
+    def traffic(self):
+        return self._read("traffic")
+
+    def ads(self):
+        return self._read("ads")
