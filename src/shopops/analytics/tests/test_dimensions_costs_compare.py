@@ -268,3 +268,30 @@ def test_bad_requests_are_clear(store):
         metrics(["gmv"], store, *JUNE, dims=["sku", "channel", "province"])
     with pytest.raises(ValueError, match="compare: one of prev, wow, yoy"):
         metrics(["gmv"], store, *JUNE, compare="mom")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_fully_refunded_day_has_no_margin(tmp_path, engine):
+    store = services.create_store(
+        None, code="r", name="R", platform="tmall", shipping_cost_per_order=Decimal("5")
+    )
+    load(
+        store,
+        tmp_path,
+        {
+            "orders": "order_id,paid_amount,created_at,paid_at,refunded_amount\n"
+            "A,80.00,2024-06-18 09:00,2024-06-18 09:01,80.00\n"
+        },
+    )
+    keys = ["net_sales", "refund_rate", "gross_profit", "gross_margin", "cogs", "commission"]
+    (row,) = metrics(keys, store, date(2024, 6, 18), date(2024, 6, 18), "day", engine)
+    # Net sales 0: the margin is undefined, the loss is the shipping.
+    assert row == {
+        "period": "2024-06-18",
+        "net_sales": Decimal("0.00"),
+        "refund_rate": Decimal("1.000000"),
+        "gross_profit": Decimal("-5.00"),
+        "gross_margin": None,
+        "cogs": Decimal("0"),
+        "commission": Decimal("0"),
+    }

@@ -39,6 +39,30 @@ def test_metrics_command_json(tmp_path, cli):
     ]
     bad = cli("metrics", "gvm", "--store", "s", "--from", "2024-03-01", "--to", "2024-03-02")
     assert bad.returncode == 2 and "unknown metric 'gvm'" in bad.stderr
+    span = ("--store", "s", "--from", "2024-03-02", "--to", "2024-03-02")
+    compared = cli("metrics", "gmv", *span, "--compare", "prev", "--format", "csv")
+    assert compared.returncode == 0, compared.stderr
+    assert compared.stdout.splitlines() == [
+        "period,gmv,period_prev,gmv_prev,gmv_prev_change",
+        "2024-03-02,20.20,2024-03-01,10.10,1.000000",
+    ]
+    table = cli("--lang", "zh-hans", "metrics", "gmv", *span, "--dim", "province")
+    assert table.returncode == 0 and "销售额" in table.stdout.splitlines()[0]
+    assert "dimension 'colour'" in cli("metrics", "gmv", *span, "--dim", "colour").stderr
+    assert "filter 'paid'" in cli("metrics", "gmv", *span, "--filter", "paid").stderr
+
+
+def test_bench_metrics_runs_and_all_paths_agree(cli):
+    out = cli("bench", "metrics", "--lines", "3000", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["orders"] == 1200
+    assert all(report["same_numbers"].values()), report
+    assert set(report["engine_vs"]) == {
+        "(a) hand-written DuckDB SQL",
+        "(b) the same SQL on SQLite",
+        "(c) pandas",
+    }
 
 
 def test_metrics_api_same_numbers_and_same_scoping(
@@ -64,3 +88,31 @@ def test_metrics_api_same_numbers_and_same_scoping(
     assert as_role("content_editor").get(f"/api/v1/metrics?store=alpha&{query}").status_code == 403
     bad = client.get("/api/v1/metrics?store=alpha&from=2024-03-01&to=2024-03-02&metric=gvm")
     assert bad.status_code == 422 and "unknown metric" in bad.json()["detail"]
+
+
+def test_metrics_command_on_the_real_tmall_report(cli, shared_file):
+    """`./shopops metrics` gives the paid-order count and GMV computed from the file itself."""
+    import csv
+    from decimal import Decimal
+
+    from conftest import TMALL_REPORT
+
+    path = shared_file(TMALL_REPORT)
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [{k.strip(): v for k, v in r.items()} for r in csv.DictReader(f)]
+    paid = [r for r in rows if r["订单付款时间"].strip()]
+    assert cli("store", "add", "tm", "--name", "天猫", "--platform", "tmall").returncode == 0
+    imported = cli("import", "orders", str(path), "--store", "tm", "--format", "taobao")
+    assert imported.returncode == 0, imported.stderr
+    out = cli(
+        "metrics", "orders", "gmv", "--store", "tm", "--from", "2020-01-01", "--to", "2020-12-31",
+        "--by", "none", "--format", "json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [
+        {
+            "period": "all",
+            "orders": str(len(paid)),
+            "gmv": str(sum(Decimal(r["总金额"]) for r in paid)),
+        }
+    ]

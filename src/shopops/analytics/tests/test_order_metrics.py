@@ -273,9 +273,16 @@ def test_identity_gmv_is_visitors_times_cvr_times_aov_on_the_demo_store():
         store, seed=5, months=1, end=date(2025, 6, 30), target_orders=1500, progress=lambda m: None
     )
     keys = ["gmv", "visitors", "cvr", "aov", "buyers"]
-    for grain in ("day", "week", "month"):
-        for row in metrics(keys, store, date(2025, 6, 1), date(2025, 6, 30), grain):
-            if row["visitors"]:
+    slices = [
+        (grain, dims)
+        for grain in ("day", "week", "month", "none")
+        for dims in ((), ("store",), ("sku",), ("category",))
+    ]
+    checked = 0
+    for grain, dims in slices:
+        for row in metrics(keys, store, date(2025, 6, 1), date(2025, 6, 30), grain, dims=dims):
+            if row["visitors"] and row["buyers"]:
+                checked += 1
                 # With the unrounded ratios the identity is exact; with 6-place ratios it
                 # holds to the rounding of cvr and aov.
                 exact = (
@@ -288,6 +295,7 @@ def test_identity_gmv_is_visitors_times_cvr_times_aov_on_the_demo_store():
                 assert abs(approx - row["gmv"]) <= row["visitors"] * Decimal("0.0000005") * (
                     row["aov"] + 1
                 ), row
+    assert checked > 60
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "sql"])
