@@ -98,8 +98,10 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
-def _own_cache(settings, tmp_path_factory):
-    # Each test reads and writes a cache of its own, never the console's var/cache.
+def _own_cache_and_lake(settings, tmp_path_factory, monkeypatch):
+    # Each test reads and writes a cache and a lake of its own, never the console's var/.
+    monkeypatch.setenv("SHOPOPS_LAKE_DIR", str(tmp_path_factory.mktemp("lake")))
+    monkeypatch.delenv("SHOPOPS_DUCKDB_LAKE", raising=False)
     location = tmp_path_factory.mktemp("cache")
     settings.CACHES = {
         "default": {

@@ -148,6 +148,8 @@ def export(lake: Path | None = None, progress=None) -> dict:
     lake.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     stores = list(Store.objects.all())
+    # Versions before the scan: a write committed meanwhile leaves the lake marked stale.
+    stamp = versions([s.pk for s in stores])
     state = _read_state(lake)
     old = state.get("partitions", {})
     new: dict[str, dict[str, str]] = {}
@@ -201,8 +203,8 @@ def export(lake: Path | None = None, progress=None) -> dict:
         con.close()
     state = {
         "exported_at": datetime.now().astimezone().isoformat(),
-        "versions": {str(k): v for k, v in versions([s.pk for s in stores]).items()},
-        "zones": {str(s.pk): s.timezone for s in stores},
+        "database": _database(),
+        "stores": {str(s.pk): _store_stamp(s, stamp[s.pk]) for s in stores},
         "partitions": new,
     }
     tmp = lake / (STATE + ".tmp")
@@ -217,28 +219,66 @@ class StaleLake(RuntimeError):
     pass
 
 
+def _database() -> str:
+    from django.db import connection
+
+    return f"{connection.vendor}:{connection.settings_dict['NAME']}"
+
+
+def _store_stamp(store, version: int) -> dict:
+    """What the lake's content of a store depends on: its facts version and its zone (the
+    local days); created_at tells a re-created store with the same id apart."""
+    return {
+        "version": version,
+        "zone": store.timezone,
+        "created": store.created_at.isoformat() if store.created_at else "",
+    }
+
+
+def staleness(lake: Path, stores) -> tuple[dict | None, str | None]:
+    """(the lake's state, None) when the lake holds the current data of every store, else
+    (None, why not)."""
+    from shopops.analytics.cache import versions
+
+    state = _read_state(lake)
+    if not state:
+        return None, f"no lake in {lake}: run ./shopops lake export --to {lake}"
+    if state.get("database") != _database():
+        return None, f"the lake in {lake} was written from another database"
+    now = versions([s.pk for s in stores])
+    for store in stores:
+        if state.get("stores", {}).get(str(store.pk)) != _store_stamp(store, now[store.pk]):
+            return None, (
+                f"the lake in {lake} is older than the data of store {store.code}: "
+                "run ./shopops lake export"
+            )
+    return state, None
+
+
+def lake_paths(lake: Path, state: dict, table: str, store_ids, start=None, end=None) -> list:
+    """The Parquet files' directories of the stores (and months, when given) that exist."""
+    low = f"{start:%Y-%m}" if start else ""
+    high = f"{end:%Y-%m}" if end else "9999-99"
+    wanted = {str(i) for i in store_ids}
+    out = []
+    for key in sorted(state["partitions"].get(table, {})):
+        store_id, month = key.split("/")
+        if store_id in wanted and low <= month <= high:
+            out.append(_partition(lake, table, store_id, month))
+    return out
+
+
 class SparkSources:
     """The source relations of `sources.py`, read from the lake by Spark through Ibis."""
 
     def __init__(self, request, base: set[str] = frozenset()):
         from shopops.analytics import spark_session
-        from shopops.analytics.cache import versions
 
         self.request, self.base = request, base
         self.lake = default_dir()
-        state = _read_state(self.lake)
-        if not state:
-            raise StaleLake(f"no lake in {self.lake}: run ./shopops lake export --to {self.lake}")
-        now = versions(request.store_ids)
-        for store in request.stores:
-            if (
-                state["versions"].get(str(store.pk), -1) != now[int(store.pk)]
-                or state["zones"].get(str(store.pk)) != store.timezone
-            ):
-                raise StaleLake(
-                    f"the lake in {self.lake} is older than the data of store {store.code}: "
-                    "run ./shopops lake export"
-                )
+        state, why = staleness(self.lake, request.stores)
+        if state is None:
+            raise StaleLake(why)
         self.partitions = state["partitions"]
         self.backend = ibis.pyspark.connect(spark_session.get())
 

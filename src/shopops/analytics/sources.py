@@ -73,9 +73,8 @@ class DuckDBSources:
             self.made.add(name)
         return self.backend.sql(f"SELECT * FROM {name}")  # noqa: S608 - fixed names
 
-    def orders(self):
+    def _order_extras(self) -> str:
         """Only the columns this request reads: each one costs a pass over the scan."""
-        low, high = utc_window(self.request.start, self.request.end)
         touched, base = self.request.touched, self.base
         extra = [f"{c}" for c in ("channel", "province") if c in touched]
         if base & {"refunds", "commission"}:
@@ -94,7 +93,11 @@ class DuckDBSources:
                 by_id = {p[0]: p[index] for p in parameters}
                 value = _by_store(self.request.stores, lambda s, m=by_id: m[int(s.pk)], sql_type)
                 extra.append(f"{value} AS {column}")
-        columns = "".join(f", {c}" for c in extra)
+        return "".join(f", {c}" for c in extra)
+
+    def orders(self):
+        low, high = utc_window(self.request.start, self.request.end)
+        columns = self._order_extras()
         return self._table(
             "src_orders",
             f"""
@@ -169,3 +172,83 @@ class DuckDBSources:
 
     def close(self) -> None:
         self.con.close()
+
+
+DUCKDB_TYPES = {"int64": "BIGINT", "date": "DATE", "string": "VARCHAR"}
+
+
+class DuckDBLakeSources(DuckDBSources):
+    """The same relations read from the Parquet lake (`lake.py`), a columnar replica with
+    the local day and buyer already computed; used only while the lake holds the current
+    data of every store of the request (see `lake.staleness`)."""
+
+    def __init__(self, request, base, lake_dir, state):
+        super().__init__(request, base)
+        self.lake_dir, self.state = lake_dir, state
+
+    def _from(self, table: str, months: bool = True) -> str:
+        from shopops.analytics.lake import SCHEMAS, lake_paths
+
+        start, end = (self.request.start, self.request.end) if months else (None, None)
+        dirs = lake_paths(self.lake_dir, self.state, table, self.request.store_ids, start, end)
+        if not dirs:  # nothing of these stores and months: an empty relation of the columns
+            columns = {"store_id": "int64", **SCHEMAS[table]}
+            typed = ", ".join(
+                f"CAST(NULL AS {DUCKDB_TYPES.get(t, t.upper())}) AS {c}" for c, t in columns.items()
+            )
+            return f"(SELECT {typed} WHERE false)"
+        files = ", ".join(sql_literal(str(d / "*.parquet")) for d in dirs)
+        return (
+            f"read_parquet([{files}], hive_partitioning = true, "
+            "hive_types = {'store_id': BIGINT, 'month': VARCHAR})"
+        )
+
+    def orders(self):
+        return self._table(
+            "src_orders",
+            f"""
+            SELECT o.store_id, o.id, o.buyer, o.day, o.paid_amount{self._order_extras()}
+            FROM {self._from("orders")} o
+            WHERE o.day BETWEEN ? AND ?
+            """,  # noqa: S608 - quoted paths, ints and literals of validated values
+            (self.request.start, self.request.end),
+        )
+
+    def first_days(self):
+        return self._table(
+            "src_first",
+            f"SELECT buyer, min(day) AS first FROM {self._from('orders', months=False)} "  # noqa: S608
+            "GROUP BY buyer",
+        )
+
+    def lines(self):
+        extra = ", l.category" if "category" in self.request.touched else ""
+        if "cogs" in self.base:
+            extra += ", l.unit_cost"
+        return self._table(
+            "src_lines",
+            f"SELECT l.order_id, l.sku_code, l.quantity, l.line_gmv{extra} "  # noqa: S608
+            f"FROM {self._from('lines')} l",
+            kind="VIEW",
+        )
+
+    def traffic(self):
+        return self._table(
+            "src_traffic",
+            f"""
+            SELECT store_id, day, source, sku_code, category, visitors, page_views,
+                   impressions, clicks
+            FROM {self._from("traffic")} WHERE day BETWEEN ? AND ?
+            """,  # noqa: S608 - quoted paths
+            (self.request.start, self.request.end),
+        )
+
+    def ads(self):
+        return self._table(
+            "src_ads",
+            f"""
+            SELECT store_id, day, channel, plan, impressions, clicks, cost, gmv
+            FROM {self._from("ads")} WHERE day BETWEEN ? AND ?
+            """,  # noqa: S608 - quoted paths
+            (self.request.start, self.request.end),
+        )

@@ -99,3 +99,47 @@ def test_whole_catalog_equal_on_duckdb_sql_and_spark(lake_dir):
         assert reference, case
         assert metrics(keys, store, *span, grain, "duckdb", **case) == reference, (grain, case)
         assert metrics(keys, store, *span, grain, "spark", **case) == reference, (grain, case)
+
+
+def test_duckdb_reads_the_lake_while_it_is_current_and_the_live_database_after(
+    tmp_path, lake_dir, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from shopops.analytics import engines
+
+    used = []
+    real = engines.run_expressions
+
+    def spy(src, request, base):
+        used.append(type(src).__name__)
+        return real(src, request, base)
+
+    monkeypatch.setattr(engines, "run_expressions", spy)
+    store = services.create_store(None, code="d", name="D", platform="tmall")
+    load(store, tmp_path)
+    june = (date(2024, 6, 18), date(2024, 6, 19))
+
+    def gmv():
+        return metrics(["gmv"], store, *june, "none", use_cache=False)[0]["gmv"]
+
+    assert gmv() == Decimal("190.00") and used == ["DuckDBSources"]
+    lake.export(lake_dir)
+    assert gmv() == Decimal("190.00") and used[-1] == "DuckDBLakeSources"
+    moment = datetime(2024, 6, 18, 3, tzinfo=UTC)
+    Order.objects.create(
+        store=store, order_id="N", created_at=moment, paid_at=moment, paid_amount=Decimal("1")
+    )
+    # The lake no longer holds the store's current data: the live database answers.
+    assert gmv() == Decimal("191.00") and used[-1] == "DuckDBSources"
+
+
+def test_the_worker_refreshes_the_lake_only_when_data_moved(tmp_path, lake_dir):
+    from shopops.analytics.tasks import refresh_lake
+
+    store = services.create_store(None, code="d", name="D", platform="tmall")
+    load(store, tmp_path, {"orders": FILES["orders"]})
+    assert refresh_lake()["tables"]["orders"]["rows"] == 4
+    assert refresh_lake() is None
+    load(store, tmp_path, {"ads": FILES["ads"]})
+    assert refresh_lake()["tables"]["ads"]["written"] == 1

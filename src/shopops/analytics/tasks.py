@@ -1,0 +1,34 @@
+"""Keeps the Parquet lake (the DuckDB engine's columnar replica and the Spark engine's
+input) current: every few minutes the worker exports what changed. Between two runs the
+DuckDB engine reads the live database, so numbers never wait for this."""
+
+import logging
+import os
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+log = logging.getLogger(__name__)
+EVERY = int(os.environ.get("SHOPOPS_LAKE_REFRESH_MINUTES", "10"))
+
+
+def refresh_lake() -> dict | None:
+    """Export when some store's data moved on since the last export; None when current."""
+    from shopops.analytics import lake
+    from shopops.core.models import Store
+
+    stores = list(Store.objects.all())
+    state, _ = lake.staleness(lake.default_dir(), stores)
+    if state is not None and set(state.get("stores", {})) == {str(s.pk) for s in stores}:
+        return None
+    summary = lake.export()
+    log.info("lake refreshed: %s rows written in %s s", summary["rows"], summary["seconds"])
+    return summary
+
+
+if EVERY > 0:
+
+    @db_periodic_task(crontab(minute=f"*/{EVERY}"))
+    @lock_task("refresh-lake")
+    def refresh_lake_task():
+        refresh_lake()
