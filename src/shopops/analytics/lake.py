@@ -36,6 +36,10 @@ SCHEMAS = {
     },
     "lines": {
         "order_id": "int64",
+        "buyer": "int64",
+        "day": "date",
+        "channel": "string",
+        "province": "string",
         "line_no": "int64",
         "sku_code": "string",
         "category": "string",
@@ -100,6 +104,7 @@ def _sources(stores) -> dict[str, str]:
         """,
         "lines": f"""
             SELECT o.store_id, strftime(o.day, '%Y-%m') AS month, l.order_id,
+                   coalesce(o.customer_id, -o.id) AS buyer, o.day, o.channel, o.province,
                    CAST(l.line_no AS BIGINT) AS line_no, l.sku_code, l.category,
                    CAST(l.quantity AS BIGINT) AS quantity,
                    CAST(l.allocated_amount AS DECIMAL(18,2)) AS line_gmv,
@@ -326,7 +331,11 @@ class SparkSources:
         return orders.group_by("buyer").aggregate(first=orders.day.min())
 
     def lines(self):
-        return self._read("lines").drop("store_id")
+        return self._read("lines").drop("store_id", "buyer", "day", "channel", "province")
+
+    def order_lines(self):
+        """Lines with their order's day, buyer, channel and province, as exported."""
+        return self._read("lines")
 
     def traffic(self):
         return self._read("traffic")

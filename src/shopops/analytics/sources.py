@@ -232,6 +232,24 @@ class DuckDBLakeSources(DuckDBSources):
             kind="VIEW",
         )
 
+    def order_lines(self):
+        """A view of the exported lines, which carry their order's day and buyer: no join."""
+        extra = "".join(
+            f", {c}" for c in ("channel", "province", "category") if c in self.request.touched
+        )
+        if "cogs" in self.base:
+            extra += ", unit_cost"
+        start, end = self.request.start.isoformat(), self.request.end.isoformat()
+        return self._table(
+            "src_order_lines",
+            f"""
+            SELECT store_id, order_id, buyer, day, sku_code, quantity, line_gmv{extra}
+            FROM {self._from("lines")}
+            WHERE day BETWEEN DATE '{start}' AND DATE '{end}'
+            """,  # noqa: S608 - quoted paths, ISO dates
+            kind="VIEW",
+        )
+
     def traffic(self):
         return self._table(
             "src_traffic",
