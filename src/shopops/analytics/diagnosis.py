@@ -1,0 +1,310 @@
+"""Why a number moved: factor decomposition, dimension drill-down and anomaly baselines.
+
+Factor decomposition uses the Shapley value: the change of a product of factors is split
+into one contribution per factor, averaging each factor's marginal effect over every order
+in which the factors could change. Unlike a log (LMDI) split it is defined when a factor is
+zero or changes sign, and computed in exact fractions its contributions add up exactly to
+the total change. Rounded to cents, the rounding residue goes to the largest contribution,
+so the shown parts still add up to the shown total.
+
+The drill-down follows Adtributor (Bhagwan et al., NSDI 2014): for each dimension, the
+elements are ranked by surprise (Jensen-Shannon divergence between their expected and
+actual shares) and taken until they explain most of the change (explanatory power); the
+dimensions are ranked by the surprise of what they selected.
+"""
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from itertools import combinations
+from math import factorial
+from statistics import median
+
+CENT = Decimal("0.01")
+
+
+def _fraction(value) -> Fraction:
+    return Fraction(Decimal(value)) if not isinstance(value, Fraction) else value
+
+
+def shapley(before: dict, after: dict) -> dict[str, Fraction]:
+    """Exact contributions of each factor to the change of their product."""
+    names = list(before)
+    a = {k: _fraction(before[k]) for k in names}
+    b = {k: _fraction(after[k]) for k in names}
+    n = len(names)
+
+    def product(changed: frozenset) -> Fraction:
+        out = Fraction(1)
+        for k in names:
+            out *= b[k] if k in changed else a[k]
+        return out
+
+    out = {}
+    for name in names:
+        others = [k for k in names if k != name]
+        total = Fraction(0)
+        for size in range(n):
+            weight = Fraction(factorial(size) * factorial(n - size - 1), factorial(n))
+            for subset in combinations(others, size):
+                s = frozenset(subset)
+                total += weight * (product(s | {name}) - product(s))
+        out[name] = total
+    return out
+
+
+def to_cents(parts: dict[str, Fraction], total: Fraction) -> dict[str, Decimal]:
+    """Contributions rounded half-up to cents whose sum is the rounded total exactly."""
+    rounded = {k: Decimal(v.numerator) / Decimal(v.denominator) for k, v in parts.items()}
+    rounded = {k: v.quantize(CENT, rounding=ROUND_HALF_UP) for k, v in rounded.items()}
+    goal = (Decimal(total.numerator) / Decimal(total.denominator)).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+    residue = goal - sum(rounded.values(), Decimal(0))
+    if residue and rounded:
+        largest = max(rounded, key=lambda k: abs(parts[k]))
+        rounded[largest] += residue
+    return rounded
+
+
+@dataclass
+class Factors:
+    """GMV = visitors x conversion x AOV of one period, in exact fractions."""
+
+    gmv: Fraction
+    visitors: Fraction
+    cvr: Fraction
+    aov: Fraction
+
+    @classmethod
+    def of(cls, gmv, visitors, buyers) -> "Factors | None":
+        """None without visitors: the identity needs traffic facts for the period."""
+        gmv, visitors, buyers = _fraction(gmv), Fraction(int(visitors)), Fraction(int(buyers))
+        if not visitors:
+            return None
+        cvr = buyers / visitors
+        aov = gmv / buyers if buyers else Fraction(0)
+        return cls(gmv, visitors, cvr, aov)
+
+
+def decompose_gmv(before: Factors, after: Factors) -> dict:
+    """{factor: contribution to the GMV change (exact)}, adding up to after.gmv - before.gmv."""
+    keys = ("visitors", "cvr", "aov")
+    return shapley({k: getattr(before, k) for k in keys}, {k: getattr(after, k) for k in keys})
+
+
+def relative(now, then) -> Decimal | None:
+    now, then = _fraction(now), _fraction(then)
+    if not then:
+        return None
+    change = (now - then) / abs(then)
+    return (Decimal(change.numerator) / Decimal(change.denominator)).quantize(
+        Decimal("0.000001"), rounding=ROUND_HALF_UP
+    )
+
+
+# --- Adtributor ---------------------------------------------------------------------------
+
+EP_ELEMENT = 0.1  # an element must explain at least this share of the change
+EP_SET = 0.67  # stop once the chosen elements explain this much
+
+
+def _js(p: float, q: float) -> float:
+    """One element's term of the Jensen-Shannon divergence between shares p and q."""
+    m = (p + q) / 2
+    out = 0.0
+    if p > 0:
+        out += 0.5 * p * math.log(p / m)
+    if q > 0:
+        out += 0.5 * q * math.log(q / m)
+    return out
+
+
+@dataclass
+class Slice:
+    dimension: str
+    element: str
+    expected: Decimal
+    actual: Decimal
+    explanatory_power: float
+    surprise: float
+
+
+def attribute(dimension: str, expected: dict, actual: dict) -> tuple[float, list[Slice]]:
+    """(the dimension's surprise, the smallest set of its elements explaining the change)."""
+    keys = set(expected) | set(actual)
+    e = {k: Decimal(expected.get(k) or 0) for k in keys}
+    a = {k: Decimal(actual.get(k) or 0) for k in keys}
+    total_e, total_a = sum(e.values(), Decimal(0)), sum(a.values(), Decimal(0))
+    change = total_a - total_e
+    if not change:
+        return 0.0, []
+    slices = []
+    for k in keys:
+        p = float(e[k] / total_e) if total_e else 0.0
+        q = float(a[k] / total_a) if total_a else 0.0
+        slices.append(Slice(dimension, k, e[k], a[k], float((a[k] - e[k]) / change), _js(p, q)))
+    slices.sort(key=lambda s: (-s.surprise, -abs(s.explanatory_power), s.element))
+    chosen, explained = [], 0.0
+    for s in slices:
+        if s.explanatory_power >= EP_ELEMENT:
+            chosen.append(s)
+            explained += s.explanatory_power
+            if explained >= EP_SET:
+                break
+    if explained < EP_SET:
+        return 0.0, []
+    return sum(s.surprise for s in chosen), chosen
+
+
+def drill_down(by_dimension: dict[str, tuple[dict, dict]]) -> list[tuple[str, float, list]]:
+    """Dimensions ranked by surprise, each with its explaining elements."""
+    ranked = []
+    for dimension, (expected, actual) in by_dimension.items():
+        surprise, chosen = attribute(dimension, expected, actual)
+        if chosen:
+            ranked.append((dimension, surprise, chosen))
+    ranked.sort(key=lambda r: -r[1])
+    return ranked
+
+
+# --- Anomaly baseline ---------------------------------------------------------------------
+
+ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
+MAD_FLOOR = 0.05  # a perfectly regular history still tolerates 5% of its median
+
+
+def robust_score(value, history: list) -> float | None:
+    """Modified z-score of `value` against the same weekday of recent weeks (median, MAD);
+    None with fewer than three past values."""
+    past = [float(h) for h in history if h is not None]
+    if len(past) < 3 or value is None:
+        return None
+    mid = median(past)
+    mad = median(abs(h - mid) for h in past)
+    mad = max(mad, abs(mid) * MAD_FLOOR, 1e-9)
+    return 0.6745 * (float(value) - mid) / mad
+
+
+# --- Explaining a change in words ---------------------------------------------------------
+
+SOURCE_LABELS = {
+    "natural_search": ("自然搜索", "natural search"),
+    "paid": ("付费流量", "paid traffic"),
+    "campaign": ("活动流量", "campaign traffic"),
+    "member": ("会员流量", "member traffic"),
+    "other": ("其他流量", "other traffic"),
+}
+# Where to look for the cause of a metric's move: (metric to split, dimension).
+DRILLS = {
+    "visitors": [("visitors", "source")],
+    "gmv": [("gmv", "category"), ("gmv", "province")],
+    "ad_cost": [("ad_cost", "plan")],
+    "ad_clicks": [("ad_clicks", "plan")],
+}
+
+
+def _pct(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:+.1f}%"
+
+
+def _by(store, metric: str, dimension: str, day) -> dict:
+    from shopops.analytics.queries import metrics
+
+    rows = metrics([metric], store, day, day, "none", dims=[dimension])
+    return {r[dimension]: r[metric] or 0 for r in rows if r[metric] is not None}
+
+
+def explain_gmv(store, day, base_day) -> dict:
+    """GMV's change from base_day to day: Shapley contributions of visitors, conversion and
+    AOV, the sources behind the visitors, the ad plans behind paid traffic, the categories
+    and provinces behind the sales; and the sentence in 中文 and English."""
+    from shopops.analytics.queries import metrics
+
+    keys = ["gmv", "visitors", "buyers", "cvr", "aov"]
+    (now,) = metrics(keys, store, day, day, "none")
+    (then,) = metrics(keys, store, base_day, base_day, "none")
+    out = {
+        "metric": "gmv",
+        "day": day.isoformat(),
+        "base_day": base_day.isoformat(),
+        "change": relative(now["gmv"], then["gmv"]),
+        "contributions": None,
+        "drill_down": [],
+    }
+    a = Factors.of(then["gmv"], then["visitors"], then["buyers"])
+    b = Factors.of(now["gmv"], now["visitors"], now["buyers"])
+    factor_changes = {}
+    if a and b:
+        parts = decompose_gmv(a, b)
+        out["contributions"] = to_cents(parts, b.gmv - a.gmv)
+        factor_changes = {
+            "visitors": relative(b.visitors, a.visitors),
+            "cvr": relative(b.cvr, a.cvr),
+            "aov": relative(b.aov, a.aov),
+        }
+    out["factor_changes"] = factor_changes
+    drills = {}
+    for metric, dimension in [("visitors", "source"), ("ad_cost", "plan"), *DRILLS["gmv"]]:
+        drills[f"{metric}:{dimension}"] = (
+            _by(store, metric, dimension, base_day),
+            _by(store, metric, dimension, day),
+        )
+    ranked = drill_down(drills)
+    out["drill_down"] = [
+        {
+            "dimension": name,
+            "surprise": round(surprise, 6),
+            "elements": [
+                {
+                    "element": s.element,
+                    "before": s.expected,
+                    "after": s.actual,
+                    "change": relative(s.actual, s.expected),
+                    "explanatory_power": round(s.explanatory_power, 4),
+                }
+                for s in chosen
+            ],
+        }
+        for name, surprise, chosen in ranked
+    ]
+    out["zh"], out["en"] = _sentence(out)
+    return out
+
+
+def _sentence(result: dict) -> tuple[str, str]:
+    """e.g. 销售额环比 -12.3%：访客数 -15.1%（付费流量 -38.0%，计划「春季上新」花费 -100.0%），
+    转化率 +2.0%，客单价 +1.1%"""
+    changes = result["factor_changes"]
+    drills = {d["dimension"]: d["elements"] for d in result["drill_down"]}
+    causes_zh, causes_en = [], []
+    for e in drills.get("visitors:source", [])[:2]:
+        zh, en = SOURCE_LABELS.get(e["element"], (e["element"], e["element"]))
+        causes_zh.append(f"{zh} {_pct(e['change'])}")
+        causes_en.append(f"{en} {_pct(e['change'])}")
+    for e in drills.get("ad_cost:plan", [])[:1]:
+        if e["after"] == 0:
+            causes_zh.append(f"计划「{e['element']}」花费降至 0")
+            causes_en.append(f"plan “{e['element']}” spend fell to 0")
+        else:
+            causes_zh.append(f"计划「{e['element']}」花费 {_pct(e['change'])}")
+            causes_en.append(f"plan “{e['element']}” spend {_pct(e['change'])}")
+    head_zh = f"销售额环比 {_pct(result['change'])}"
+    head_en = f"GMV {_pct(result['change'])} vs {result['base_day']}"
+    if not changes:
+        return head_zh + "（无访客数据，无法分解）", head_en + " (no traffic data to decompose)"
+    visitors_zh = f"访客数 {_pct(changes['visitors'])}"
+    visitors_en = f"visitors {_pct(changes['visitors'])}"
+    if causes_zh:
+        visitors_zh += "（" + "，".join(causes_zh) + "）"
+        visitors_en += " (" + ", ".join(causes_en) + ")"
+    zh = f"{head_zh}：{visitors_zh}，转化率 {_pct(changes['cvr'])}，客单价 {_pct(changes['aov'])}"
+    en = f"{head_en}: {visitors_en}, conversion {_pct(changes['cvr'])}, AOV {_pct(changes['aov'])}"
+    for key in ("gmv:category", "gmv:province"):
+        for e in drills.get(key, [])[:1]:
+            zh += f"；{e['element']} {_pct(e['change'])}"
+            en += f"; {e['element']} {_pct(e['change'])}"
+    return zh, en

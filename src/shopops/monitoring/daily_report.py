@@ -1,0 +1,179 @@
+"""The daily monitoring report (核心数据监控日报, template 3): per store and day, each core
+metric's target, actual, achievement, day-over-day and week-over-week change, an anomaly
+flag with a drafted note, and the team's adjustment measure."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+
+from shopops.analytics.catalog import lookup
+from shopops.analytics.diagnosis import ROBUST_Z, explain_gmv, relative, robust_score
+from shopops.analytics.queries import metrics
+from shopops.core import audit
+from shopops.monitoring.models import AdjustmentMeasure, DailyReport, DailyReportRow
+
+DEFAULT_CORE = ["gmv", "visitors", "cvr", "aov", "orders", "repurchase_rate", "roi"]
+ACHIEVEMENT_FLOOR = Decimal("0.8")  # below 80% of the day's target is an anomaly
+HISTORY_WEEKS = 8  # the robust baseline: the same weekday of the last eight weeks
+
+
+def core_metrics(store) -> list[str]:
+    from shopops.monitoring.models import ReportSettings
+
+    found = ReportSettings.objects.filter(store=store).first()
+    return list(found.core_metrics) if found and found.core_metrics else list(DEFAULT_CORE)
+
+
+def day_targets(store, keys: list[str], day: date) -> dict[str, Decimal]:
+    """Each metric's target for the day: its share of the most specific store-wide goal
+    (the shortest period) covering the day."""
+    from shopops.planning.models import GoalDay
+
+    out: dict[str, tuple[int, Decimal]] = {}
+    found = GoalDay.objects.filter(
+        goal__store=store, goal__metric__in=keys, day=day, goal__scope={}
+    ).select_related("goal")
+    for part in found:
+        length = (part.goal.end - part.goal.start).days
+        if part.goal.metric not in out or length < out[part.goal.metric][0]:
+            out[part.goal.metric] = (length, part.target)
+    return {k: v for k, (_, v) in out.items()}
+
+
+def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str, str, dict]:
+    """The drafted 异常说明: GMV gets the full decomposition, the others their change
+    against yesterday and against the usual value of the weekday."""
+    if metric == "gmv":
+        result = explain_gmv(store, day, day - timedelta(days=1))
+        return result["zh"], result["en"], _jsonable(result)
+    label = lookup(metric)
+    past = sorted(float(h) for h in history if h is not None)
+    usual = past[len(past) // 2] if past else None
+    vs_usual = relative(row["actual"], usual) if usual else None
+    dod = row["day_change"]
+    zh = f"{label.zh}环比 {_pct(dod)}"
+    en = f"{label.en} {_pct(dod)} vs the day before"
+    if vs_usual is not None:
+        zh += f"，较近 {HISTORY_WEEKS} 周同日中位数 {_pct(vs_usual)}"
+        en += f", {_pct(vs_usual)} vs the median of the same weekday over {HISTORY_WEEKS} weeks"
+    return zh, en, {}
+
+
+def _ratio(top, bottom) -> Decimal | None:
+    if top is None or not bottom:
+        return None
+    return (Decimal(top) / Decimal(bottom)).quantize(Decimal("0.000001"))
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{Decimal(value) * 100:+.1f}%"
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@transaction.atomic
+def build(store, day: date) -> DailyReport:
+    """Compute (or recompute) the report of a store and day."""
+    keys = core_metrics(store)
+    first = day - timedelta(weeks=HISTORY_WEEKS)
+    rows = {r["period"]: r for r in metrics(keys, store, first, day, "day")}
+    targets = day_targets(store, keys, day)
+    report, _ = DailyReport.objects.get_or_create(store=store, day=day)
+    report.save()  # generated_at
+    report.rows.all().delete()
+    out = []
+    for position, key in enumerate(keys):
+        actual = rows[day.isoformat()][key]
+        yesterday = rows[(day - timedelta(days=1)).isoformat()][key]
+        last_week = rows[(day - timedelta(weeks=1)).isoformat()][key]
+        history = [
+            rows[(day - timedelta(weeks=k)).isoformat()][key] for k in range(1, HISTORY_WEEKS + 1)
+        ]
+        target = targets.get(key)
+        achievement = _ratio(actual, target)
+        score = robust_score(actual, history)
+        metric = lookup(key)
+        reason = ""
+        if achievement is not None and (
+            achievement < ACHIEVEMENT_FLOOR
+            if metric.higher_is_better
+            else achievement > 2 - ACHIEVEMENT_FLOOR
+        ):
+            reason = "goal"
+        elif score is not None and abs(score) > ROBUST_Z:
+            reason = "statistical"
+        row = {
+            "metric": key,
+            "target": target,
+            "actual": actual,
+            "achievement": achievement,
+            "day_change": relative(actual, yesterday) if actual is not None else None,
+            "week_change": relative(actual, last_week) if actual is not None else None,
+        }
+        note_zh = note_en = ""
+        diagnosis = None
+        if reason:
+            note_zh, note_en, diagnosis = _note(store, key, day, row, history)
+        out.append(
+            DailyReportRow(
+                report=report,
+                position=position,
+                anomaly=bool(reason),
+                anomaly_reason=reason,
+                score=score,
+                note_zh=note_zh,
+                note_en=note_en,
+                diagnosis=diagnosis or None,
+                **row,
+            )
+        )
+    DailyReportRow.objects.bulk_create(out)
+    return report
+
+
+def latest_measures(store, day: date) -> dict[str, list[AdjustmentMeasure]]:
+    """{metric: [current measure, then its earlier versions]} of a store's day."""
+    out: dict[str, list] = {}
+    for m in AdjustmentMeasure.objects.filter(store=store, day=day).select_related("owner"):
+        out.setdefault(m.metric, []).append(m)
+    return out
+
+
+@transaction.atomic
+def write_measure(actor, store, day: date, metric: str, text: str, owner=None, due=None, via="web"):
+    """A new version of the metric's adjustment measure for the day; audited."""
+    from django.core.exceptions import ValidationError
+
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "write the measure"})
+    previous = AdjustmentMeasure.objects.filter(store=store, day=day, metric=metric).first()
+    measure = AdjustmentMeasure.objects.create(
+        store=store,
+        day=day,
+        metric=metric,
+        text=text,
+        owner=owner,
+        due=due,
+        written_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    fields = ["day", "metric", "text", "owner", "due"]
+    audit.record(
+        actor,
+        measure,
+        "update" if previous else "create",
+        audit.snapshot(previous, fields) if previous else None,
+        audit.snapshot(measure, fields),
+        store=store,
+        via=via,
+    )
+    return measure

@@ -1,0 +1,106 @@
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shopops.core.models import StoreOwned
+
+
+class DailyReport(StoreOwned):
+    """核心数据监控日报 of one store and day (template 3), made each morning by the worker
+    and on demand; regenerating it replaces its rows and keeps the team's measures."""
+
+    day = models.DateField(_("day"))
+    generated_at = models.DateTimeField(_("generated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="uniq_daily_report")]
+        verbose_name = _("daily report")
+        verbose_name_plural = _("daily reports")
+
+    def __str__(self) -> str:
+        return f"{self.store_id}@{self.day}"
+
+
+class DailyReportRow(models.Model):
+    report = models.ForeignKey(DailyReport, on_delete=models.CASCADE, related_name="rows")
+    position = models.PositiveSmallIntegerField(_("position"))
+    metric = models.CharField(_("metric"), max_length=64)
+    target = models.DecimalField(_("target"), max_digits=20, decimal_places=6, null=True)
+    actual = models.DecimalField(_("actual"), max_digits=20, decimal_places=6, null=True)
+    achievement = models.DecimalField(_("achievement"), max_digits=12, decimal_places=6, null=True)
+    day_change = models.DecimalField(_("day over day"), max_digits=12, decimal_places=6, null=True)
+    week_change = models.DecimalField(
+        _("week over week"), max_digits=12, decimal_places=6, null=True
+    )
+    anomaly = models.BooleanField(_("anomaly"), default=False)
+    anomaly_reason = models.CharField(_("anomaly reason"), max_length=32, blank=True)
+    score = models.FloatField(_("robust score"), null=True)
+    note_zh = models.TextField(_("anomaly note (Chinese)"), blank=True)
+    note_en = models.TextField(_("anomaly note (English)"), blank=True)
+    diagnosis = models.JSONField(_("diagnosis"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "metric"], name="uniq_report_metric")
+        ]
+        verbose_name = _("daily report row")
+        verbose_name_plural = _("daily report rows")
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.metric}"
+
+
+class AdjustmentMeasure(StoreOwned):
+    """调整措施 the team writes for a metric on a day. Every edit is a new row: the latest
+    is the measure, the earlier ones its history."""
+
+    day = models.DateField(_("day"))
+    metric = models.CharField(_("metric"), max_length=64)
+    text = models.TextField(_("measure"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    due = models.DateField(_("due"), null=True, blank=True)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    written_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+        indexes = [models.Index(fields=["store", "day", "metric"], name="measure_store_day")]
+        verbose_name = _("adjustment measure")
+        verbose_name_plural = _("adjustment measures")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.metric}: {self.text[:40]}"
+
+
+class ReportSettings(models.Model):
+    """A store's daily report: which core metrics, and when the worker makes it."""
+
+    store = models.OneToOneField(
+        "core.Store", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    core_metrics = models.JSONField(_("core metrics"), default=list, blank=True)
+    send_at = models.TimeField(_("made at (store time)"), default=time(8, 30))
+
+    class Meta:
+        verbose_name = _("report settings")
+        verbose_name_plural = _("report settings")
+
+    def __str__(self) -> str:
+        return f"{self.store_id}"

@@ -1,0 +1,39 @@
+"""The worker makes each store's daily report for yesterday every morning, at the store's
+configured time in its own zone (default 08:30)."""
+
+import logging
+from datetime import datetime, time, timedelta
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+log = logging.getLogger(__name__)
+
+
+def due_reports(now: datetime) -> list:
+    """(store, day) pairs whose report for yesterday is due and not made yet."""
+    from shopops.core.models import Store
+    from shopops.monitoring.models import DailyReport, ReportSettings
+
+    send_at = dict(ReportSettings.objects.values_list("store_id", "send_at"))
+    out = []
+    for store in Store.objects.filter(is_active=True):
+        local = now.astimezone(store.zone)
+        if local.time() < send_at.get(store.pk, time(8, 30)):
+            continue
+        day = local.date() - timedelta(days=1)
+        if not DailyReport.objects.filter(store=store, day=day).exists():
+            out.append((store, day))
+    return out
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("daily-reports")
+def make_daily_reports():
+    from django.utils import timezone
+
+    from shopops.monitoring.daily_report import build
+
+    for store, day in due_reports(timezone.now()):
+        build(store, day)
+        log.info("daily report of %s for %s made", store.code, day)

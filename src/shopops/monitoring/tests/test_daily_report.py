@@ -1,0 +1,116 @@
+"""The daily report on a store with an injected cause: paid traffic of one ad plan collapses
+on one day, everything else as usual. The cause is found; a normal Monday dip is not an
+anomaly; measures are kept with their history."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from shopops.analytics.diagnosis import explain_gmv
+from shopops.analytics.queries import metrics
+from shopops.core import services
+from shopops.ingest.pipeline import run_import
+from shopops.monitoring import daily_report
+from shopops.monitoring.models import AdjustmentMeasure
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+DAY = date(2024, 6, 24)  # a Monday: paid traffic of 春季上新 collapses
+FIRST = DAY - timedelta(weeks=6)
+SOURCES = {"natural_search": 1000, "paid": 1000, "campaign": 100, "member": 200}
+WEEKDAY = [0.7, 1.0, 1.0, 1.0, 1.0, 1.5, 1.5]  # Mondays are always low, weekends high
+
+
+def traffic_of(day: date) -> dict:
+    out = {s: int(v * WEEKDAY[day.weekday()]) for s, v in SOURCES.items()}
+    if day == DAY:
+        out["paid"] //= 10
+    return out
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = services.create_store(None, code="inj", name="注入", platform="tmall")
+    traffic, ads, orders, lines = [], [], [], []
+    n = 0
+    for i in range((DAY - FIRST).days + 1):
+        day = FIRST + timedelta(days=i)
+        visits = traffic_of(day)
+        traffic += [f"{day},{s},{v}" for s, v in visits.items()]
+        spring = "0,0,0.00,0,0.00" if day == DAY else "20000,900,300.00,12,1500.00"
+        ads.append(f"{day},直通车,春季上新,{spring}")
+        ads.append(f"{day},直通车,爆款,8000,300,100.00,5,500.00")
+        for k in range(sum(visits.values()) * 3 // 100):  # 3% of visitors buy, 100 each
+            n += 1
+            orders.append(
+                f"O{n},100.00,{day} 10:00,{day} 10:{k % 60:02d},c{n},{['浙江', '广东'][k % 2]}"
+            )
+            lines.append(f"O{n},S{k % 3},1,100.00,{['杯具', '家纺', '收纳'][k % 3]}")
+    files = {
+        "traffic": "date,source,visitors\n" + "\n".join(traffic),
+        "ads": "date,channel,plan,impressions,clicks,cost,orders,gmv\n" + "\n".join(ads),
+        "orders": "order_id,paid_amount,created_at,paid_at,customer_id,province\n"
+        + "\n".join(orders),
+        "order_lines": "order_id,sku,quantity,unit_price,category\n" + "\n".join(lines),
+    }
+    for kind, text in files.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text + "\n")
+        result = run_import(store=store, kind=kind, path=path)
+        assert result.rejected == 0, result.rejects[:3]
+    return store
+
+
+def test_the_injected_cause_is_the_top_explanation(store):
+    result = explain_gmv(store, DAY, DAY - timedelta(days=7))
+    ranked = {d["dimension"]: [e["element"] for e in d["elements"]] for d in result["drill_down"]}
+    assert ranked["visitors:source"] == ["paid"]
+    assert ranked["ad_cost:plan"] == ["春季上新"]
+    assert result["drill_down"][0]["dimension"] in {"visitors:source", "ad_cost:plan"}
+    (now,) = metrics(["gmv"], store, DAY, DAY, "none")
+    (then,) = metrics(["gmv"], store, DAY - timedelta(days=7), DAY - timedelta(days=7), "none")
+    assert sum(result["contributions"].values()) == now["gmv"] - then["gmv"]
+    assert result["contributions"]["visitors"] < 0 and result["contributions"]["aov"] == 0
+    assert "付费流量" in result["zh"] and "计划「春季上新」花费降至 0" in result["zh"]
+    assert "paid traffic" in result["en"]
+
+
+def test_the_day_is_flagged_and_noted_a_normal_monday_is_not(store):
+    report = daily_report.build(store, DAY)
+    rows = {r.metric: r for r in report.rows.all()}
+    assert rows["gmv"].anomaly and rows["gmv"].anomaly_reason == "statistical"
+    assert "春季上新" in rows["gmv"].note_zh
+    assert rows["visitors"].anomaly
+    assert not rows["aov"].anomaly  # every order is 100: the price did not move
+    normal = daily_report.build(store, DAY - timedelta(weeks=1))
+    assert not [r.metric for r in normal.rows.all() if r.anomaly]
+    # The Monday dip is large day over day, yet no alarm.
+    assert normal.rows.get(metric="gmv").day_change < Decimal("-0.25")
+
+
+def test_goal_based_flag_and_measures_keep_their_history(store, role_users):
+    from shopops.planning import goals
+
+    goals.create_goal(
+        None,
+        store,
+        name="六月",
+        metric="gmv",
+        target=Decimal("300000.00"),
+        period="month",
+        start=date(2024, 6, 1),
+        end=date(2024, 6, 30),
+    )
+    report = daily_report.build(store, DAY - timedelta(weeks=1))
+    gmv = report.rows.get(metric="gmv")
+    assert gmv.target is not None and gmv.achievement < Decimal("0.8")
+    assert gmv.anomaly_reason == "goal"
+    lead = role_users["ops_lead"]
+    daily_report.write_measure(lead, store, DAY, "gmv", "恢复「春季上新」预算", owner=lead)
+    daily_report.write_measure(
+        lead, store, DAY, "gmv", "恢复预算并加投 20%", owner=lead, due=DAY + timedelta(days=2)
+    )
+    versions = daily_report.latest_measures(store, DAY)["gmv"]
+    assert [m.text for m in versions] == ["恢复预算并加投 20%", "恢复「春季上新」预算"]
+    assert AdjustmentMeasure.objects.filter(store=store).count() == 2
