@@ -155,6 +155,14 @@ def demo(host, port, no_run, load_only, seed, months, target_orders):
         )
         if load_only:
             return
+    if demo_setup.demo_goals(store_obj):
+        # Yesterday's daily report at once; the worker makes the next ones each morning.
+        from datetime import datetime as dt
+        from datetime import timedelta
+
+        from shopops.monitoring.daily_report import build
+
+        build(store_obj, dt.now(store_obj.zone).date() - timedelta(days=1))
     click.echo(demo_setup.format_credentials(credentials, f"http://{host}:{port}/"))
     if no_run:
         return
@@ -368,6 +376,67 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
                 titles,
             )
         )
+
+
+@main.group()
+def report():
+    """Reports: the daily monitoring report (核心数据监控日报)."""
+
+
+@report.command("daily")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option(
+    "--date",
+    "day",
+    default=None,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Report day [default: yesterday in the store's zone].",
+)
+@click.option(
+    "--format",
+    "out_fmt",
+    default="json",
+    show_default=True,
+    type=click.Choice(["json", "xlsx", "pdf", "html"]),
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--rebuild", is_flag=True, help="Recompute even if the report exists.")
+def report_daily(store_code, day, out_fmt, output, rebuild):
+    """The daily report of a store and day, made now if it does not exist yet."""
+    from datetime import datetime as dt
+    from datetime import timedelta
+
+    setup_django(migrate=True)
+    from shopops.core.models import Store
+    from shopops.monitoring import daily_report, report_export
+    from shopops.monitoring.models import DailyReport
+
+    store_obj = Store.objects.filter(code=store_code).first()
+    if store_obj is None:
+        fail(_("--store: no store with code %(code)r") % {"code": store_code})
+    day = day.date() if day else dt.now(store_obj.zone).date() - timedelta(days=1)
+    found = DailyReport.objects.filter(store=store_obj, day=day).first()
+    made = daily_report.build(store_obj, day) if rebuild or found is None else found
+    if out_fmt == "json":
+        text = json.dumps(report_export.to_json(made), ensure_ascii=False, indent=2)
+    elif out_fmt == "html":
+        text = report_export.to_html(made)
+    else:
+        path = Path(output or f"daily-report-{store_code}-{day}.{out_fmt}")
+        try:
+            if out_fmt == "xlsx":
+                report_export.to_xlsx(made, path)
+            else:
+                report_export.to_pdf(made, path)
+        except report_export.PdfUnavailable as exc:
+            fail(str(exc))
+        click.echo(str(path))
+        return
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(output)
+    else:
+        click.echo(text)
 
 
 @main.group()

@@ -239,6 +239,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "huey": {"propagate": False},
         "py4j": {"level": "WARNING"},  # the spark engine's gateway talks at INFO
+        "weasyprint": {"level": "WARNING"},  # PDF export: one INFO line per layout step
+        "fontTools": {"level": "WARNING"},
     },
 }
 

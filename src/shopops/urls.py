@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("shopops.core.urls")),
     path("", include("shopops.ingest.urls")),
+    path("", include("shopops.monitoring.urls")),
     path("", include("shopops.web.urls")),
 ]

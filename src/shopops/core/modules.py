@@ -87,7 +87,8 @@ MODULES: tuple[Module, ...] = (
         "ti-report-analytics",
         "loop",
         _("The morning report of each core metric against its target, with diagnosis."),
-        issue=5,
+        built=True,
+        page="monitoring:daily",
     ),
     Module(
         "alerts",

@@ -16,6 +16,9 @@ from shopops.monitoring.models import AdjustmentMeasure, DailyReport, DailyRepor
 DEFAULT_CORE = ["gmv", "visitors", "cvr", "aov", "orders", "repurchase_rate", "roi"]
 ACHIEVEMENT_FLOOR = Decimal("0.8")  # below 80% of the day's target is an anomaly
 HISTORY_WEEKS = 8  # the robust baseline: the same weekday of the last eight weeks
+# Metrics that mean little over one day (buyers with two orders in a day) are read over a
+# trailing window ending on the day: the report's repurchase rate is that of 30 days.
+WINDOWED = {"repurchase_rate": 30}
 
 
 def core_metrics(store) -> list[str]:
@@ -85,7 +88,15 @@ def build(store, day: date) -> DailyReport:
     """Compute (or recompute) the report of a store and day."""
     keys = core_metrics(store)
     first = day - timedelta(weeks=HISTORY_WEEKS)
-    rows = {r["period"]: r for r in metrics(keys, store, first, day, "day")}
+    daily = [k for k in keys if k not in WINDOWED]
+    rows = {r["period"]: r for r in metrics(daily or ["gmv"], store, first, day, "day")}
+    for key in (k for k in keys if k in WINDOWED):
+        span = timedelta(days=WINDOWED[key] - 1)
+        ends = {day, day - timedelta(days=1)}
+        ends |= {day - timedelta(weeks=k) for k in range(1, HISTORY_WEEKS + 1)}
+        for end in ends:
+            (value,) = metrics([key], store, end - span, end, "none")
+            rows[end.isoformat()][key] = value[key]
     targets = day_targets(store, keys, day)
     report, _ = DailyReport.objects.get_or_create(store=store, day=day)
     report.save()  # generated_at

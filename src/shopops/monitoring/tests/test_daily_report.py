@@ -114,3 +114,43 @@ def test_goal_based_flag_and_measures_keep_their_history(store, role_users):
     versions = daily_report.latest_measures(store, DAY)["gmv"]
     assert [m.text for m in versions] == ["恢复预算并加投 20%", "恢复「春季上新」预算"]
     assert AdjustmentMeasure.objects.filter(store=store).count() == 2
+
+
+def test_the_page_keeps_a_measure_and_the_xlsx_mirrors_template_3(
+    store, role_users, tmp_path, client
+):
+    """The report page of the store, a measure written there, and the XLSX read back."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from shopops.core.models import StoreGrant
+
+    lead = role_users["ops_lead"]
+    StoreGrant.objects.create(user=lead, store=store)
+    client.force_login(lead)
+    client.post("/stores/switch/", {"store": store.code})
+    page = client.get(f"/reports/daily/?date={DAY}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "春季上新" in html and "销售额" in html
+    saved = client.post(
+        "/reports/daily/",
+        {"date": str(DAY), "metric": "gmv", "text": "恢复「春季上新」预算", "owner": lead.pk},
+    )
+    assert saved.status_code == 302
+    assert "恢复「春季上新」预算" in client.get(f"/reports/daily/?date={DAY}").content.decode()
+    download = client.get(f"/reports/daily/download.xlsx?date={DAY}")
+    assert download.status_code == 200
+    sheet = load_workbook(BytesIO(b"".join(download.streaming_content))).active
+    assert [c.value for c in sheet[1]] == [
+        "日期", "核心指标", "目标值", "实际值", "达成率", "环比变化", "异常说明", "调整措施",
+    ]  # fmt: skip
+    gmv = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "销售额")
+    (actual,) = metrics(["gmv"], store, DAY, DAY, "none")
+    assert Decimal(str(gmv[3])) == actual["gmv"] and "春季上新" in gmv[6]
+    assert gmv[7].startswith("恢复「春季上新」预算")
+    assert sheet["D2"].number_format == "#,##0.00" and sheet["E2"].number_format == "0.0%"
+    # Roles without the module get nothing.
+    client.force_login(role_users["content_editor"])
+    assert client.get(f"/reports/daily/?date={DAY}").status_code == 403

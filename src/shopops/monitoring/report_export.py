@@ -1,0 +1,224 @@
+"""The daily report as JSON, XLSX (template 3's columns, number formats and colours), HTML
+and PDF (WeasyPrint, with the system's CJK fonts)."""
+
+import ctypes.util
+from decimal import Decimal
+from pathlib import Path
+
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from shopops.analytics.catalog import lookup
+from shopops.monitoring.daily_report import latest_measures
+
+# Template 3: 日期 核心指标 目标值 实际值 达成率 环比变化 异常说明 调整措施
+XLSX_HEADERS = (
+    "日期",
+    "核心指标",
+    "目标值",
+    "实际值",
+    "达成率",
+    "环比变化",
+    "异常说明",
+    "调整措施",
+)
+MULTIPLES = {"roi"}  # ratios shown as a multiple (4.00), not as a percentage
+
+
+def _zh() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+def shown(value, unit: str, percent: bool) -> str:
+    """A value as pages and the PDF show it: money to cents, counts whole, ratios as %."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    if unit == "money":
+        return f"{value:,.2f}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value * 100:.2f}%" if percent else f"{value:.2f}"
+
+
+def change_shown(value) -> str:
+    return "—" if value is None else f"{Decimal(value) * 100:+.1f}%"
+
+
+def rows(report) -> list[dict]:
+    """The report's rows with labels, notes in the active language and current measures."""
+    measures = latest_measures(report.store, report.day)
+    out = []
+    for r in report.rows.all():
+        metric = lookup(r.metric)
+        current = measures.get(r.metric, [])
+        out.append(
+            {
+                "metric": r.metric,
+                "label": metric.label,
+                "unit": metric.unit,
+                "percent": metric.unit == "ratio" and r.metric not in MULTIPLES,
+                "target": r.target,
+                "actual": r.actual,
+                "achievement": r.achievement,
+                "day_change": r.day_change,
+                "week_change": r.week_change,
+                "anomaly": r.anomaly,
+                "anomaly_reason": r.anomaly_reason,
+                "note": r.note_zh if _zh() else r.note_en,
+                "measure": current[0] if current else None,
+                "history": current[1:],
+                "diagnosis": r.diagnosis,
+                "target_text": shown(
+                    r.target, metric.unit, metric.unit == "ratio" and r.metric not in MULTIPLES
+                ),
+                "actual_text": shown(
+                    r.actual, metric.unit, metric.unit == "ratio" and r.metric not in MULTIPLES
+                ),
+                "achievement_text": "—" if r.achievement is None else f"{r.achievement * 100:.1f}%",
+                "achievement_low": r.achievement is not None and r.achievement < Decimal("0.8"),
+                "achievement_bar": (
+                    0 if r.achievement is None else int(min(max(r.achievement, 0), 1) * 100)
+                ),
+                "day_change_text": change_shown(r.day_change),
+                "week_change_text": change_shown(r.week_change),
+                "falling": r.day_change is not None and r.day_change < 0,
+            }
+        )
+    return out
+
+
+def _text(value, unit: str = "") -> str | None:
+    """Exact decimal text: money to cents, counts whole, ratios to 6 places."""
+    if value is None:
+        return None
+    places = {"money": "0.01", "count": "1"}.get(unit, "0.000001")
+    return str(Decimal(value).quantize(Decimal(places)))
+
+
+def to_json(report) -> dict:
+    return {
+        "store": report.store.code,
+        "date": report.day.isoformat(),
+        "generated_at": report.generated_at.isoformat(),
+        "rows": [
+            {
+                "metric": r["metric"],
+                "label": r["label"],
+                "target": _text(r["target"], r["unit"]),
+                "actual": _text(r["actual"], r["unit"]),
+                "achievement": _text(r["achievement"]),
+                "day_change": _text(r["day_change"]),
+                "week_change": _text(r["week_change"]),
+                "anomaly": r["anomaly"],
+                "anomaly_reason": r["anomaly_reason"] or None,
+                "note": r["note"] or None,
+                "measure": (
+                    {
+                        "text": r["measure"].text,
+                        "owner": r["measure"].owner.username if r["measure"].owner else None,
+                        "due": r["measure"].due.isoformat() if r["measure"].due else None,
+                        "written_at": r["measure"].written_at.isoformat(),
+                    }
+                    if r["measure"]
+                    else None
+                ),
+                "diagnosis": r["diagnosis"],
+            }
+            for r in rows(report)
+        ],
+    }
+
+
+def to_xlsx(report, path: Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "核心数据监控日报"
+    sheet.append(XLSX_HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="206BC4")
+        cell.alignment = Alignment(horizontal="center")
+    for r in rows(report):
+        measure = r["measure"]
+        measure_text = ""
+        if measure:
+            owner = measure.owner.username if measure.owner else ""
+            due = f" {measure.due:%m-%d}" if measure.due else ""
+            measure_text = f"{measure.text}（{owner}{due}）" if owner or due else measure.text
+        sheet.append(
+            [
+                report.day,
+                r["label"],
+                None if r["target"] is None else float(r["target"]),
+                None if r["actual"] is None else float(r["actual"]),
+                None if r["achievement"] is None else float(r["achievement"]),
+                None if r["day_change"] is None else float(r["day_change"]),
+                r["note"],
+                measure_text,
+            ]
+        )
+        line = sheet.max_row
+        if r["unit"] == "money":
+            value_format = "#,##0.00"
+        elif r["unit"] == "count":
+            value_format = "#,##0"
+        else:
+            value_format = "0.00%" if r["percent"] else "0.00"
+        for column in ("C", "D"):
+            sheet[f"{column}{line}"].number_format = value_format
+        sheet[f"A{line}"].number_format = "yyyy-mm-dd"
+        sheet[f"E{line}"].number_format = "0.0%"
+        sheet[f"F{line}"].number_format = "+0.0%;-0.0%;0.0%"
+        for column in ("G", "H"):
+            sheet[f"{column}{line}"].alignment = Alignment(wrap_text=True, vertical="top")
+    last = max(sheet.max_row, 2)
+    red, green = PatternFill("solid", fgColor="F8D7DA"), PatternFill("solid", fgColor="D1E7DD")
+    sheet.conditional_formatting.add(
+        f"E2:E{last}", CellIsRule(operator="lessThan", formula=["0.8"], fill=red)
+    )
+    sheet.conditional_formatting.add(
+        f"E2:E{last}", CellIsRule(operator="greaterThanOrEqual", formula=["1"], fill=green)
+    )
+    sheet.conditional_formatting.add(
+        f"F2:F{last}", CellIsRule(operator="lessThan", formula=["0"], font=Font(color="C0392B"))
+    )
+    sheet.conditional_formatting.add(
+        f"F2:F{last}", CellIsRule(operator="greaterThan", formula=["0"], font=Font(color="1E8449"))
+    )
+    for index, width in enumerate((12, 14, 14, 14, 10, 10, 60, 40), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    book.save(path)
+    return path
+
+
+def to_html(report, standalone: bool = True) -> str:
+    return render_to_string(
+        "monitoring/daily_report_print.html",
+        {"report": report, "rows": rows(report), "standalone": standalone},
+    )
+
+
+class PdfUnavailable(RuntimeError):
+    pass
+
+
+def to_pdf(report, path: Path) -> Path:
+    if not ctypes.util.find_library("pangoft2-1.0"):
+        raise PdfUnavailable(
+            _(
+                "PDF export needs Pango and a CJK font: "
+                "apt-get install libpangoft2-1.0-0 fonts-noto-cjk"
+            )
+        )
+    from weasyprint import HTML
+
+    HTML(string=to_html(report)).write_pdf(path)
+    return path

@@ -1,0 +1,13 @@
+from django.urls import path, re_path
+
+from shopops.monitoring import views
+
+app_name = "monitoring"
+urlpatterns = [
+    path("reports/daily/", views.daily, name="daily"),
+    re_path(
+        r"^reports/daily/download\.(?P<fmt>xlsx|pdf)$",
+        views.daily_download,
+        name="daily_download",
+    ),
+]

@@ -1,0 +1,112 @@
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from shopops.core.access import can
+from shopops.core.decorators import module_view
+from shopops.monitoring import daily_report, report_export
+from shopops.monitoring.forms import MeasureForm
+from shopops.monitoring.models import DailyReport
+
+
+def _day(request) -> date:
+    store = request.store
+    default = datetime.now(store.zone).date() - timedelta(days=1)
+    try:
+        return date.fromisoformat(request.GET.get("date") or request.POST.get("date") or "")
+    except ValueError:
+        return default
+
+
+def _report(store, day: date) -> DailyReport:
+    found = DailyReport.objects.filter(store=store, day=day).first()
+    return found or daily_report.build(store, day)
+
+
+@module_view("daily_report")
+def daily(request):
+    store = request.store
+    if store is None:
+        raise Http404("No store")
+    day = _day(request)
+    if request.method == "POST":
+        form = MeasureForm(request.POST, store=store)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                daily_report.write_measure(
+                    request.user,
+                    store,
+                    day,
+                    data["metric"],
+                    data["text"],
+                    data["owner"],
+                    data["due"],
+                )
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+            else:
+                messages.success(request, _("Measure saved."))
+        else:
+            messages.error(request, _("The measure was not saved: write the measure."))
+        return redirect(f"{request.path}?date={day.isoformat()}#m-{request.POST.get('metric', '')}")
+    report = _report(store, day)
+    rows = report_export.rows(report)
+    can_write = can(request.user, "daily_report", "change")
+    for row in rows:
+        current = row["measure"]
+        row["form"] = (
+            MeasureForm(
+                store=store,
+                initial={
+                    "metric": row["metric"],
+                    "text": current.text if current else "",
+                    "owner": current.owner_id if current else request.user.pk,
+                    "due": current.due if current else None,
+                },
+                auto_id=f"id_{row['metric'].replace(':', '_')}_%s",
+            )
+            if can_write
+            else None
+        )
+    return render(
+        request,
+        "monitoring/daily.html",
+        {
+            "report": report,
+            "rows": rows,
+            "day": day,
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+            "can_write": can_write,
+            "anomalies": sum(1 for r in rows if r["anomaly"]),
+        },
+    )
+
+
+@module_view("daily_report", "view")
+def daily_download(request, fmt: str):
+    store = request.store
+    if store is None:
+        raise Http404("No store")
+    day = _day(request)
+    report = _report(store, day)
+    import tempfile
+    from pathlib import Path
+
+    path = (
+        Path(tempfile.mkdtemp(prefix="shopops-report-")) / f"daily-report-{store.code}-{day}.{fmt}"
+    )
+    try:
+        if fmt == "xlsx":
+            report_export.to_xlsx(report, path)
+        else:
+            report_export.to_pdf(report, path)
+    except report_export.PdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect(f"/reports/daily/?date={day.isoformat()}")
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
