@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("shopops.core.urls")),
     path("", include("shopops.ingest.urls")),
     path("", include("shopops.monitoring.urls")),
+    path("", include("shopops.planning.urls")),
     path("", include("shopops.web.urls")),
 ]

@@ -72,7 +72,8 @@ MODULES: tuple[Module, ...] = (
         "ti-target-arrow",
         "loop",
         _("Quarter goals decomposed into months, weeks and days, tracked live."),
-        issue=5,
+        built=True,
+        page="planning:goals",
     ),
     Module(
         "plans",

@@ -1,0 +1,69 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from shopops.analytics.catalog import CATALOG, TRAFFIC_SOURCES, UnknownMetric, lookup
+from shopops.core.forms import TablerFormMixin
+from shopops.planning.models import Goal
+
+
+def metric_choices(costs: bool) -> list[tuple[str, str]]:
+    keys = [k for k, m in CATALOG.items() if costs or not m.cost]
+    keys += ["topn_share:3", *(f"source_share:{s}" for s in TRAFFIC_SOURCES)]
+    return [(k, f"{lookup(k).label} ({k})") for k in keys]
+
+
+class GoalForm(TablerFormMixin, forms.ModelForm):
+    metric = forms.ChoiceField(label=_("Metric"))
+    scope_text = forms.CharField(
+        label=_("Scope"),
+        required=False,
+        help_text=_("Optional, e.g. category:床品家纺 or source:paid; several separated by ;"),
+    )
+
+    class Meta:
+        model = Goal
+        fields = [
+            "name",
+            "metric",
+            "target",
+            "period",
+            "start",
+            "end",
+            "owner",
+            "department",
+            "calculation_note",
+        ]
+        widgets = {
+            "start": forms.DateInput(attrs={"type": "date"}),
+            "end": forms.DateInput(attrs={"type": "date"}),
+            "calculation_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, costs: bool = False, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = metric_choices(costs)
+        if owners is not None:
+            self.fields["owner"].queryset = owners
+
+    def clean_metric(self):
+        try:
+            lookup(self.cleaned_data["metric"])
+        except UnknownMetric as exc:
+            raise ValidationError(str(exc)) from None
+        return self.cleaned_data["metric"]
+
+    def clean_scope_text(self) -> dict:
+        from shopops.analytics.api import parse_filters
+
+        items = [i.strip() for i in (self.cleaned_data.get("scope_text") or "").split(";")]
+        try:
+            return parse_filters([i for i in items if i])
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class AdjustForm(TablerFormMixin, forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    total = forms.DecimalField(label=_("Target of these days"), max_digits=20, decimal_places=6)

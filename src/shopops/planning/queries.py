@@ -1,0 +1,52 @@
+"""Reads of goals for pages and the API: scoped to the user's stores, cost goals only for
+roles that see costs."""
+
+from decimal import Decimal
+
+from shopops.analytics.catalog import lookup
+from shopops.core.access import can_see_costs, scoped
+from shopops.monitoring.report_export import shown
+from shopops.planning import goals
+from shopops.planning.models import Goal
+
+
+def _is_cost(metric: str) -> bool:
+    m = lookup(metric)
+    return m.cost or any(_is_cost(k) for k in m.needs)
+
+
+def visible_goals(user, store):
+    qs = scoped(Goal.objects.filter(store=store), user).select_related("owner")
+    if can_see_costs(user):
+        return qs
+    return qs.exclude(pk__in=[g.pk for g in qs if _is_cost(g.metric)])
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{Decimal(value) * 100:.1f}%"
+
+
+def goal_cards(goal_list, today) -> list[dict]:
+    out = []
+    for goal in goal_list:
+        metric = lookup(goal.metric)
+        percent = metric.unit == "ratio" and goal.metric != "roi"
+        p = goals.progress(goal, today)
+        achievement = p["projected_achievement"] if goals.is_additive(goal.metric) else None
+        out.append(
+            {
+                "goal": goal,
+                "label": metric.label,
+                "target_text": shown(goal.target, metric.unit, percent),
+                "actual_text": shown(p["actual"], metric.unit, percent),
+                "projection_text": shown(p["projection"], metric.unit, percent),
+                "achievement_text": _percent(p["achievement"]),
+                "projected_text": _percent(achievement),
+                "achievement_bar": int(min(max(p["achievement"] or 0, 0), 1) * 100),
+                "on_track": (p["projected_achievement"] or 0) >= 1,
+                "elapsed": f"{p['elapsed_days']}/{p['days']}",
+                "elapsed_bar": int(p["elapsed_days"] * 100 / p["days"]) if p["days"] else 0,
+                "progress": p,
+            }
+        )
+    return out

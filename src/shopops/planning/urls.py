@@ -1,0 +1,9 @@
+from django.urls import path
+
+from shopops.planning import views
+
+app_name = "planning"
+urlpatterns = [
+    path("goals/", views.goal_list, name="goals"),
+    path("goals/<int:goal_id>/", views.goal_detail, name="goal"),
+]

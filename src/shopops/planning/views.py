@@ -1,0 +1,85 @@
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from shopops.core.access import can, can_see_costs, get_scoped_or_404
+from shopops.core.decorators import module_view
+from shopops.core.models import User
+from shopops.planning import goals
+from shopops.planning.forms import AdjustForm, GoalForm
+from shopops.planning.queries import goal_cards, visible_goals
+
+
+def _owners(store):
+    return (
+        User.objects.filter(is_active=True)
+        .filter(models.Q(grants__store=store) | models.Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )
+
+
+@module_view("goals")
+def goal_list(request):
+    store = request.store
+    if store is None:
+        raise Http404("No store")
+    costs = can_see_costs(request.user)
+    can_change = can(request.user, "goals", "change")
+    form = None
+    if can_change:
+        form = GoalForm(request.POST or None, costs=costs, owners=_owners(store))
+        if request.method == "POST" and form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "scope_text"}
+            try:
+                goal = goals.create_goal(
+                    request.user, store, scope=form.cleaned_data["scope_text"], **data
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Goal saved and spread over its days."))
+                return redirect("planning:goal", goal_id=goal.pk)
+    today = datetime.now(store.zone).date()
+    return render(
+        request,
+        "planning/goal_list.html",
+        {"cards": goal_cards(visible_goals(request.user, store), today), "form": form},
+    )
+
+
+@module_view("goals")
+def goal_detail(request, goal_id: int):
+    store = request.store
+    goal = get_scoped_or_404(visible_goals(request.user, store), request.user, pk=goal_id)
+    can_change = can(request.user, "goals", "change")
+    form = AdjustForm(request.POST or None) if can_change else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            goals.adjust(goal, data["start"], data["end"], data["total"], actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Days adjusted; the other days were re-spread."))
+            return redirect("planning:goal", goal_id=goal.pk)
+    today = datetime.now(store.zone).date()
+    (card,) = goal_cards([goal], today)
+    return render(
+        request,
+        "planning/goal_detail.html",
+        {
+            "card": card,
+            "goal": goal,
+            "months": goals.parts(goal, "month"),
+            "weeks": goals.parts(goal, "week"),
+            "days": list(goal.days.all()),
+            "form": form,
+        },
+    )
