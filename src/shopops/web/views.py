@@ -21,10 +21,25 @@ def health(request):
 @module_view("dashboard")
 def home(request):
     store = request.store
+    board = None
+    if store is not None:
+        from datetime import date
+
+        from django.utils.translation import get_language
+
+        from shopops.web import dashboard
+
+        try:
+            end = date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            end = None
+        days = 90 if request.GET.get("days") == "90" else 30
+        board = dashboard.data(store, request.user, end, days, get_language())
     return render(
         request,
         "web/home.html",
         {
+            "board": board,
             "store": store_dict(store, request.user) if store else None,
             "store_count": granted_stores(request.user).count(),
             "modules": [m for m in visible_modules(request.user) if m.key != "dashboard"],

@@ -1,0 +1,181 @@
+"""What the operations dashboard shows, computed through the metrics engine (and its cache):
+core metrics of today and yesterday against target, trends with the target line, traffic
+mix, the funnel, top SKUs, goal progress and open anomalies."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from shopops.analytics.catalog import lookup
+from shopops.analytics.diagnosis import relative
+from shopops.analytics.queries import metrics
+from shopops.monitoring.models import AdjustmentMeasure, DailyReport
+from shopops.monitoring.report_export import MULTIPLES, change_shown, shown
+from shopops.planning.models import GoalDay
+from shopops.planning.queries import goal_cards, visible_goals
+
+CARDS = ["gmv", "visitors", "cvr", "aov", "orders", "roi"]
+RANGES = (30, 90)
+SOURCE_LABELS = {
+    "natural_search": ("自然搜索", "Natural search"),
+    "paid": ("付费推广", "Paid"),
+    "campaign": ("活动", "Campaign"),
+    "member": ("会员", "Member"),
+    "other": ("其他", "Other"),
+}
+
+
+def _targets(store, keys, start: date, end: date) -> dict[tuple[str, date], Decimal]:
+    """{(metric, day): target} from the most specific store-wide goal covering each day."""
+    best: dict[tuple[str, date], tuple[int, Decimal]] = {}
+    parts = GoalDay.objects.filter(
+        goal__store=store, goal__metric__in=keys, goal__scope={}, day__range=(start, end)
+    ).select_related("goal")
+    for part in parts:
+        key = (part.goal.metric, part.day)
+        length = (part.goal.end - part.goal.start).days
+        if key not in best or length < best[key][0]:
+            best[key] = (length, part.target)
+    return {k: v for k, (_, v) in best.items()}
+
+
+def _percent(metric: str) -> bool:
+    return lookup(metric).unit == "ratio" and metric not in MULTIPLES
+
+
+def _ratio(top, bottom) -> Decimal | None:
+    if top is None or not bottom:
+        return None
+    return Decimal(top) / Decimal(bottom)
+
+
+def _lang_zh(lang: str) -> bool:
+    return (lang or "zh-hans").startswith("zh")
+
+
+def data(store, user, end: date | None, days: int, lang: str) -> dict:
+    today = datetime.now(store.zone).date()
+    end = min(end or today, today)
+    yesterday = end - timedelta(days=1)
+    start = end - timedelta(days=days - 1)
+    zh = _lang_zh(lang)
+
+    # Core metrics: the chosen day (today so far when it is today) and the day before.
+    keys = CARDS
+    rows = metrics(keys, store, yesterday, end, "day")
+    targets = _targets(store, keys, yesterday, end)
+    # Platform exports often arrive the next morning: a today without any data yet shows
+    # blanks, not a -100% fall.
+    no_data_yet = end == today and not any(rows[1][k] for k in ("gmv", "visitors", "orders"))
+    cards = []
+    for key in keys:
+        metric = lookup(key)
+        now, before = (None if no_data_yet else rows[1][key]), rows[0][key]
+        cards.append(
+            {
+                "key": key,
+                "label": metric.label,
+                "today": shown(now, metric.unit, _percent(key)),
+                "yesterday": shown(before, metric.unit, _percent(key)),
+                "change": change_shown(
+                    relative(now, before) if now is not None and before is not None else None
+                ),
+                "falling": before is not None and now is not None and now < before,
+                "target_today": shown(targets.get((key, end)), metric.unit, _percent(key)),
+                "target_yesterday": shown(
+                    targets.get((key, yesterday)), metric.unit, _percent(key)
+                ),
+                "bar_today": _bar(_ratio(now, targets.get((key, end)))),
+                "bar_yesterday": _bar(_ratio(before, targets.get((key, yesterday)))),
+                "achievement_yesterday": _pct(_ratio(before, targets.get((key, yesterday)))),
+                "achievement_today": _pct(_ratio(now, targets.get((key, end)))),
+            }
+        )
+
+    # Trend of the range with the target line.
+    trend_rows = metrics(["gmv", "visitors", "orders"], store, start, end, "day")
+    trend_targets = _targets(store, ["gmv"], start, end)
+    trend = {
+        "days": [r["period"] for r in trend_rows],
+        "gmv": [float(r["gmv"]) for r in trend_rows],
+        "visitors": [r["visitors"] for r in trend_rows],
+        "target": [
+            float(trend_targets[("gmv", date.fromisoformat(r["period"]))])
+            if ("gmv", date.fromisoformat(r["period"])) in trend_targets
+            else None
+            for r in trend_rows
+        ],
+        "labels": {
+            "gmv": lookup("gmv").label,
+            "visitors": lookup("visitors").label,
+            "target": "目标" if zh else "Target",
+        },
+    }
+
+    mix_rows = metrics(["visitors"], store, start, end, "none", dims=["source"])
+    mix = [
+        {
+            "name": SOURCE_LABELS.get(r["source"], (r["source"], r["source"]))[0 if zh else 1],
+            "value": r["visitors"],
+        }
+        for r in mix_rows
+        if r["visitors"]
+    ]
+
+    (f,) = metrics(["impressions", "clicks", "visitors", "buyers"], store, start, end, "none")
+    funnel = [
+        {"name": lookup(k).label, "value": f[k] or 0}
+        for k in ("impressions", "clicks", "visitors", "buyers")
+    ]
+
+    sku_rows = metrics(["line_gmv", "units"], store, start, end, "none", dims=["sku"])
+    total = sum((r["line_gmv"] for r in sku_rows), Decimal(0))
+    top = sorted(sku_rows, key=lambda r: r["line_gmv"], reverse=True)[:10]
+    top_skus = [
+        {
+            "sku": r["sku"],
+            "gmv": shown(r["line_gmv"], "money", False),
+            "units": shown(r["units"], "count", False),
+            "share": _pct(_ratio(r["line_gmv"], total)),
+            "bar": _bar(_ratio(r["line_gmv"], top[0]["line_gmv"] if top else 0)),
+        }
+        for r in top
+    ]
+
+    report = DailyReport.objects.filter(store=store, day__lte=end).order_by("-day").first()
+    anomalies = []
+    if report:
+        measures = {}
+        for m in AdjustmentMeasure.objects.filter(store=store, day=report.day):
+            measures.setdefault(m.metric, m)
+        for row in report.rows.filter(anomaly=True):
+            anomalies.append(
+                {
+                    "day": report.day,
+                    "label": lookup(row.metric).label,
+                    "note": row.note_zh if zh else row.note_en,
+                    "measure": measures.get(row.metric),
+                }
+            )
+
+    return {
+        "end": end,
+        "start": start,
+        "days": days,
+        "ranges": RANGES,
+        "cards": cards,
+        "is_today": end == today,
+        "no_data_yet": no_data_yet,
+        "chart": {"trend": trend, "mix": mix, "funnel": funnel},
+        "top_skus": top_skus,
+        "goals": goal_cards(visible_goals(user, store)[:8], end),
+        "anomalies": anomalies,
+        "report_day": report.day if report else None,
+    }
+
+
+def _bar(value) -> int:
+    return 0 if value is None else int(min(max(value, 0), 1) * 100)
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{Decimal(value) * 100:.1f}%"
