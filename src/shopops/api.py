@@ -6,6 +6,8 @@ from ninja import NinjaAPI
 from shopops.analytics.api import router as metrics_router
 from shopops.core.api import audit_router, me_router, stores_router
 from shopops.ingest.api import router as imports_router
+from shopops.monitoring.api import router as reports_router
+from shopops.planning.api import router as goals_router
 
 api = NinjaAPI(
     title="ShopOps API",
@@ -24,3 +26,5 @@ api.add_router("/stores", stores_router)
 api.add_router("/audit", audit_router)
 api.add_router("/imports", imports_router)
 api.add_router("/metrics", metrics_router)
+api.add_router("/goals", goals_router)
+api.add_router("/reports", reports_router)

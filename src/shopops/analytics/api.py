@@ -3,7 +3,7 @@ from datetime import date
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
-from shopops.analytics.catalog import CATALOG, UnknownMetric, lookup
+from shopops.analytics.catalog import CATALOG, UnknownMetric, is_cost
 from shopops.analytics.queries import COMPARES, metrics
 from shopops.analytics.request import DIMENSIONS, GRAINS
 from shopops.core.access import can_see_costs, get_scoped_or_404
@@ -37,11 +37,6 @@ def parse_filters(items: list[str]) -> dict[str, list[str]]:
             )
         out.setdefault(dim, []).append(value)
     return out
-
-
-def is_cost(key: str) -> bool:
-    metric = lookup(key)
-    return metric.cost or any(is_cost(k) for k in metric.needs)
 
 
 @router.get("/catalog", response=list[MetricOut], summary="The metric catalog (METRICS.md)")

@@ -61,6 +61,16 @@ def difference(a: str, *subtracted: str) -> Callable[[dict], Decimal | None]:
 
 
 M = Metric
+# gross_profit = net_sales minus each of the others (METRICS.md).
+GROSS_PROFIT_TERMS = (
+    "net_sales",
+    "cogs",
+    "commission",
+    "payment_fees",
+    "shipping_cost",
+    "packaging_cost",
+    "ad_cost",
+)
 CATALOG: dict[str, Metric] = {
     m.key: m
     for m in (
@@ -347,24 +357,8 @@ CATALOG: dict[str, Metric] = {
             "money",
             True,
             "net_sales - cogs - commission - payment fees - shipping - packaging - ad_cost",
-            derive=difference(
-                "net_sales",
-                "cogs",
-                "commission",
-                "payment_fees",
-                "shipping_cost",
-                "packaging_cost",
-                "ad_cost",
-            ),
-            needs=(
-                "net_sales",
-                "cogs",
-                "commission",
-                "payment_fees",
-                "shipping_cost",
-                "packaging_cost",
-                "ad_cost",
-            ),
+            derive=difference(*GROSS_PROFIT_TERMS),
+            needs=GROSS_PROFIT_TERMS,
             cost=True,
         ),
         M(
@@ -473,6 +467,13 @@ def resolve(keys: list[str]) -> tuple[list[Metric], set[str]]:
         need(key)
         requested.append(lookup(key))
     return requested, base
+
+
+def is_cost(key: str) -> bool:
+    """A cost metric, or one derived from a cost (gross_margin): withheld from roles that
+    may not see costs."""
+    metric = lookup(key)
+    return metric.cost or any(is_cost(k) for k in metric.needs)
 
 
 def finish(requested: list[Metric], base_values: dict) -> dict:

@@ -196,13 +196,8 @@ SOURCE_LABELS = {
     "member": ("会员流量", "member traffic"),
     "other": ("其他流量", "other traffic"),
 }
-# Where to look for the cause of a metric's move: (metric to split, dimension).
-DRILLS = {
-    "visitors": [("visitors", "source")],
-    "gmv": [("gmv", "category"), ("gmv", "province")],
-    "ad_cost": [("ad_cost", "plan")],
-    "ad_clicks": [("ad_clicks", "plan")],
-}
+# Where the cause of a sales move is looked for besides traffic and ads.
+SALES_DRILLS = [("gmv", "category"), ("gmv", "province")]
 
 
 def _pct(value: Decimal | None) -> str:
@@ -211,7 +206,7 @@ def _pct(value: Decimal | None) -> str:
     return f"{value * 100:+.1f}%"
 
 
-def _by(store, metric: str, dimension: str, day) -> dict:
+def by_dimension(store, metric: str, dimension: str, day) -> dict:
     from shopops.analytics.queries import metrics
 
     rows = metrics([metric], store, day, day, "none", dims=[dimension])
@@ -248,10 +243,18 @@ def explain_gmv(store, day, base_day) -> dict:
         }
     out["factor_changes"] = factor_changes
     drills = {}
-    for metric, dimension in [("visitors", "source"), ("ad_cost", "plan"), *DRILLS["gmv"]]:
+    # Visitors split by source, additively: the sources' changes add up to the visitors'.
+    before_sources = by_dimension(store, "visitors", "source", base_day)
+    after_sources = by_dimension(store, "visitors", "source", day)
+    out["visitor_sources"] = {
+        source: int(after_sources.get(source, 0)) - int(before_sources.get(source, 0))
+        for source in sorted(set(before_sources) | set(after_sources))
+    }
+    drills["visitors:source"] = (before_sources, after_sources)
+    for metric, dimension in [("ad_cost", "plan"), *SALES_DRILLS]:
         drills[f"{metric}:{dimension}"] = (
-            _by(store, metric, dimension, base_day),
-            _by(store, metric, dimension, day),
+            by_dimension(store, metric, dimension, base_day),
+            by_dimension(store, metric, dimension, day),
         )
     ranked = drill_down(drills)
     out["drill_down"] = [

@@ -8,7 +8,15 @@ from decimal import Decimal
 from django.db import transaction
 
 from shopops.analytics.catalog import lookup
-from shopops.analytics.diagnosis import ROBUST_Z, explain_gmv, relative, robust_score
+from shopops.analytics.diagnosis import (
+    ROBUST_Z,
+    SOURCE_LABELS,
+    attribute,
+    by_dimension,
+    explain_gmv,
+    relative,
+    robust_score,
+)
 from shopops.analytics.queries import metrics
 from shopops.core import audit
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport, DailyReportRow
@@ -60,6 +68,21 @@ def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str,
     if vs_usual is not None:
         zh += f"，较近 {HISTORY_WEEKS} 周同日中位数 {_pct(vs_usual)}"
         en += f", {_pct(vs_usual)} vs the median of the same weekday over {HISTORY_WEEKS} weeks"
+    # Which slice moved it, against the same weekday last week.
+    drill = {"visitors": "source", "roi": "plan", "orders": "province"}.get(metric)
+    if drill:
+        source = "ad_gmv" if metric == "roi" else metric
+        week_ago = day - timedelta(weeks=1)
+        _, chosen = attribute(
+            drill,
+            by_dimension(store, source, drill, week_ago),
+            by_dimension(store, source, drill, day),
+        )
+        for s in chosen[:2]:
+            name_zh, name_en = SOURCE_LABELS.get(s.element, (s.element, s.element))
+            change = relative(s.actual, s.expected)
+            zh += f"；{name_zh} {_pct(change)}"
+            en += f"; {name_en} {_pct(change)}"
     return zh, en, {}
 
 

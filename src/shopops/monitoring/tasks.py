@@ -32,8 +32,14 @@ def due_reports(now: datetime) -> list:
 def make_daily_reports():
     from django.utils import timezone
 
-    from shopops.monitoring.daily_report import build
+    run_due(timezone.now())
 
-    for store, day in due_reports(timezone.now()):
+
+def run_due(now: datetime) -> None:
+    from shopops.monitoring.daily_report import build
+    from shopops.web.dashboard import warm
+
+    for store, day in due_reports(now):
         build(store, day)
-        log.info("daily report of %s for %s made", store.code, day)
+        warm(store)
+        log.info("daily report of %s for %s made, dashboard warmed", store.code, day)

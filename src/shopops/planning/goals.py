@@ -134,6 +134,7 @@ def create_goal(actor, store, *, via: str = "web", **fields) -> Goal:
     goal.full_clean()
     goal.save()
     decompose(goal)
+    goal.refresh_from_db()  # the weighting decompose chose
     audit.record(
         actor, goal, "create", None, audit.snapshot(goal, GOAL_FIELDS), store=store, via=via
     )

@@ -3,23 +3,18 @@ roles that see costs."""
 
 from decimal import Decimal
 
-from shopops.analytics.catalog import lookup
+from shopops.analytics.catalog import is_cost, lookup
 from shopops.core.access import can_see_costs, scoped
 from shopops.monitoring.report_export import shown
 from shopops.planning import goals
 from shopops.planning.models import Goal
 
 
-def _is_cost(metric: str) -> bool:
-    m = lookup(metric)
-    return m.cost or any(_is_cost(k) for k in m.needs)
-
-
 def visible_goals(user, store):
     qs = scoped(Goal.objects.filter(store=store), user).select_related("owner")
     if can_see_costs(user):
         return qs
-    return qs.exclude(pk__in=[g.pk for g in qs if _is_cost(g.metric)])
+    return qs.exclude(pk__in=[g.pk for g in qs if is_cost(g.metric)])
 
 
 def _percent(value) -> str:

@@ -9,6 +9,7 @@ import pytest
 from shopops.analytics import lake
 from shopops.analytics.queries import metrics
 from shopops.analytics.request import DIMENSIONS
+from shopops.analytics.tests.conftest import make_demo_store
 from shopops.analytics.tests.test_dimensions_costs_compare import FILES, load
 from shopops.analytics.tests.test_order_metrics import whole_catalog
 from shopops.core import services
@@ -69,21 +70,7 @@ def test_spark_refuses_a_stale_lake(tmp_path, lake_dir):
 
 
 def test_whole_catalog_equal_on_duckdb_sql_and_spark(lake_dir):
-    from shopops.devtools import demo_data
-
-    store = services.create_store(
-        None,
-        code="demo",
-        name="示例",
-        platform="tmall",
-        commission_rate=Decimal("0.05"),
-        payment_fee_rate=Decimal("0.006"),
-        shipping_cost_per_order=Decimal("4.50"),
-        packaging_cost_per_order=Decimal("0.80"),
-    )
-    demo_data.load(
-        store, seed=7, months=2, end=date(2025, 11, 30), target_orders=2000, progress=lambda m: None
-    )
+    store = make_demo_store(seed=7, target_orders=2000)
     lake.export(lake_dir)
     keys = whole_catalog()
     span = (date(2025, 10, 1), date(2025, 11, 30))

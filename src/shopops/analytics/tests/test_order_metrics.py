@@ -143,26 +143,6 @@ def whole_catalog() -> list[str]:
     ]
 
 
-@pytest.fixture
-def demo_store():
-    from shopops.devtools import demo_data
-
-    store = services.create_store(
-        None,
-        code="demo",
-        name="示例",
-        platform="tmall",
-        commission_rate=Decimal("0.05"),
-        payment_fee_rate=Decimal("0.006"),
-        shipping_cost_per_order=Decimal("4.50"),
-        packaging_cost_per_order=Decimal("0.80"),
-    )
-    demo_data.load(
-        store, seed=3, months=2, end=date(2025, 11, 30), target_orders=3000, progress=lambda m: None
-    )
-    return store
-
-
 def test_engines_agree_on_the_demo_store(demo_store):
     """The whole catalog, every grain, every dimension, a pair, a filter and a comparison:
     DuckDB equals the plain-Python reference to the cent."""

@@ -72,6 +72,11 @@ def test_the_injected_cause_is_the_top_explanation(store):
     (then,) = metrics(["gmv"], store, DAY - timedelta(days=7), DAY - timedelta(days=7), "none")
     assert sum(result["contributions"].values()) == now["gmv"] - then["gmv"]
     assert result["contributions"]["visitors"] < 0 and result["contributions"]["aov"] == 0
+    # The visitors' change is the sum of the sources' changes; paid carries it.
+    (v_now,) = metrics(["visitors"], store, DAY, DAY, "none")
+    (v_then,) = metrics(["visitors"], store, DAY - timedelta(days=7), DAY - timedelta(days=7))
+    assert sum(result["visitor_sources"].values()) == v_now["visitors"] - v_then["visitors"]
+    assert min(result["visitor_sources"], key=result["visitor_sources"].get) == "paid"
     assert "付费流量" in result["zh"] and "计划「春季上新」花费降至 0" in result["zh"]
     assert "paid traffic" in result["en"]
 
@@ -81,7 +86,7 @@ def test_the_day_is_flagged_and_noted_a_normal_monday_is_not(store):
     rows = {r.metric: r for r in report.rows.all()}
     assert rows["gmv"].anomaly and rows["gmv"].anomaly_reason == "statistical"
     assert "春季上新" in rows["gmv"].note_zh
-    assert rows["visitors"].anomaly
+    assert rows["visitors"].anomaly and "付费流量" in rows["visitors"].note_zh
     assert not rows["aov"].anomaly  # every order is 100: the price did not move
     normal = daily_report.build(store, DAY - timedelta(weeks=1))
     assert not [r.metric for r in normal.rows.all() if r.anomaly]
@@ -154,3 +159,18 @@ def test_the_page_keeps_a_measure_and_the_xlsx_mirrors_template_3(
     # Roles without the module get nothing.
     client.force_login(role_users["content_editor"])
     assert client.get(f"/reports/daily/?date={DAY}").status_code == 403
+
+
+def test_the_morning_task_makes_yesterdays_report_once_and_warms_the_dashboard(store):
+    from datetime import UTC, datetime
+
+    from shopops.monitoring.models import DailyReport
+    from shopops.monitoring.tasks import due_reports, run_due
+
+    # 08:00 in Shanghai on the 25th: too early; 08:30: the 24th's report is due.
+    assert due_reports(datetime(2024, 6, 25, 0, 0, tzinfo=UTC)) == []
+    due = due_reports(datetime(2024, 6, 25, 0, 30, tzinfo=UTC))
+    assert [(s.code, d) for s, d in due] == [("inj", DAY)]
+    run_due(datetime(2024, 6, 25, 0, 30, tzinfo=UTC))
+    assert DailyReport.objects.filter(store=store).count() == 1
+    assert due_reports(datetime(2024, 6, 25, 0, 45, tzinfo=UTC)) == []

@@ -1,0 +1,61 @@
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from shopops.core.access import get_scoped_or_404
+from shopops.core.api_auth import ModuleAuth
+from shopops.core.models import Store, User
+from shopops.monitoring import daily_report, report_export
+from shopops.monitoring.models import DailyReport
+
+router = Router(tags=["daily report"], auth=ModuleAuth("daily_report"))
+
+
+class MeasureIn(Schema):
+    store: str
+    date: date
+    metric: str
+    text: str
+    owner: str | None = None  # username
+    due: date | None = None
+
+
+@router.get("/daily", summary="The daily monitoring report of a store and day")
+def get_daily(request, store: str, day: date | None = None, rebuild: bool = False):
+    """Made now when it does not exist yet (or with rebuild=true). `day` defaults to
+    yesterday in the store's zone."""
+    target = get_scoped_or_404(Store, request.auth, code=store)
+    day = day or datetime.now(target.zone).date() - timedelta(days=1)
+    found = DailyReport.objects.filter(store=target, day=day).first()
+    if rebuild and not request.auth.has_perm("core.change_daily_report"):
+        raise HttpError(403, "Your role may not rebuild reports.")
+    report = daily_report.build(target, day) if rebuild or found is None else found
+    return report_export.to_json(report)
+
+
+@router.post("/daily/measures", summary="Write an adjustment measure (a new version)")
+def post_measure(request, payload: MeasureIn):
+    target = get_scoped_or_404(Store, request.auth, code=payload.store)
+    owner = None
+    if payload.owner:
+        owner = User.objects.filter(username=payload.owner, is_active=True).first()
+        if owner is None:
+            raise HttpError(422, f"owner: no user {payload.owner!r}")
+    if payload.metric not in daily_report.core_metrics(target):
+        raise HttpError(422, f"metric: not a core metric of store {target.code}")
+    try:
+        measure = daily_report.write_measure(
+            request.auth,
+            target,
+            payload.date,
+            payload.metric,
+            payload.text,
+            owner,
+            payload.due,
+            via="api",
+        )
+    except ValidationError as exc:
+        raise HttpError(422, "; ".join(exc.messages)) from None
+    return {"id": measure.pk, "metric": measure.metric, "text": measure.text}

@@ -1,0 +1,76 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from shopops.analytics.catalog import is_cost
+from shopops.core.access import can_see_costs, get_scoped_or_404
+from shopops.core.api_auth import ModuleAuth
+from shopops.core.models import Store
+from shopops.planning import goals
+from shopops.planning.queries import visible_goals
+
+router = Router(tags=["goals"], auth=ModuleAuth("goals"))
+
+
+class GoalIn(Schema):
+    store: str
+    name: str
+    metric: str
+    target: Decimal
+    period: str = "quarter"
+    start: date
+    end: date
+    scope: dict[str, list[str]] = {}
+    department: str = ""
+    calculation_note: str = ""
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def goal_dict(goal, today) -> dict:
+    p = goals.progress(goal, today)
+    return {
+        "id": goal.pk,
+        "name": goal.name,
+        "metric": goal.metric,
+        "label": p["label"],
+        "target": str(goal.target),
+        "period": goal.period,
+        "start": goal.start.isoformat(),
+        "end": goal.end.isoformat(),
+        "scope": goal.scope,
+        "owner": goal.owner.username if goal.owner else None,
+        "department": goal.department,
+        "calculation_note": goal.calculation_note,
+        "weighting": goal.weighting,
+        **{k: _text(p[k]) for k in ("actual", "achievement", "target_to_date", "projection")},
+        "projected_achievement": _text(p["projected_achievement"]),
+        "months": [[label, str(v)] for label, v in goals.parts(goal, "month")],
+    }
+
+
+@router.get("", summary="Goals of a store with achievement and projection")
+def list_goals(request, store: str):
+    target = get_scoped_or_404(Store, request.auth, code=store)
+    today = datetime.now(target.zone).date()
+    return [goal_dict(g, today) for g in visible_goals(request.auth, target)]
+
+
+@router.post("", summary="Create a goal; it is spread over its days at once")
+def create_goal(request, payload: GoalIn):
+    target = get_scoped_or_404(Store, request.auth, code=payload.store)
+    data = payload.dict()
+    data.pop("store")
+    try:
+        if not can_see_costs(request.auth) and is_cost(payload.metric):
+            raise HttpError(403, "Your role may not see costs or profit.")
+        goal = goals.create_goal(request.auth, target, via="api", **data)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items())
+        raise HttpError(422, reasons) from None
+    return goal_dict(goal, datetime.now(target.zone).date())
