@@ -550,6 +550,19 @@ def bench_metrics_cmd(lines, spark, out_fmt):
     sys.exit(bench_metrics.run(lines, spark, out_fmt))
 
 
+@bench.command("dashboard")
+@click.option("--requests", default=50, show_default=True, type=int)
+@click.option("--months", default=12, show_default=True, type=int, help="Demo history.")
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def bench_dashboard_cmd(requests, months, out_fmt):
+    """Server time of the dashboard on the demo store (p50, p95) against /healthz."""
+    from shopops.devtools import bench_dashboard
+
+    sys.exit(bench_dashboard.run(requests, months, out_fmt))
+
+
 @main.group()
 def store():
     """Add and list stores."""

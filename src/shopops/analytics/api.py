@@ -87,3 +87,35 @@ def get_metrics(
     except (UnknownMetric, ValueError) as exc:
         raise HttpError(422, str(exc)) from None
     return [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]
+
+
+@router.get("/explain", summary="Why a metric moved between two periods")
+def explain_change(
+    request,
+    store: str,
+    metric: str,
+    start: date = Query(..., alias="from"),
+    end: date = Query(..., alias="to"),
+    base_from: date | None = None,
+    base_to: date | None = None,
+):
+    """For gmv the Shapley split into visitors x conversion x AOV, visitors by source, and
+    the Adtributor drill-down (sources, ad plans, categories, provinces); for other metrics
+    the change and the drill-down where the metric adds up; with a sentence in 中文 and
+    English. The base period defaults to the one just before, of the same length."""
+    from datetime import timedelta
+
+    from shopops.analytics.diagnosis import as_json, explain
+
+    target = get_scoped_or_404(Store, request.auth, code=store)
+    if end < start:
+        raise HttpError(422, "the period ends before it starts")
+    length = end - start + timedelta(days=1)
+    base = (base_from or start - length, base_to or end - length)
+    try:
+        if not can_see_costs(request.auth) and is_cost(metric):
+            raise HttpError(403, "Your role may not see costs or profit.")
+        result = explain(target, metric, (start, end), base)
+    except (UnknownMetric, ValueError) as exc:
+        raise HttpError(422, str(exc)) from None
+    return as_json(result)

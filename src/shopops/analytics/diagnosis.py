@@ -206,26 +206,116 @@ def _pct(value: Decimal | None) -> str:
     return f"{value * 100:+.1f}%"
 
 
-def by_dimension(store, metric: str, dimension: str, day) -> dict:
+def span(period) -> tuple:
+    """A day, or a (first day, last day) pair, as a (start, end) pair."""
+    return tuple(period) if isinstance(period, list | tuple) else (period, period)
+
+
+def _label(period) -> str:
+    start, end = span(period)
+    return start.isoformat() if start == end else f"{start.isoformat()}…{end.isoformat()}"
+
+
+def by_dimension(store, metric: str, dimension: str, period) -> dict:
     from shopops.analytics.queries import metrics
 
-    rows = metrics([metric], store, day, day, "none", dims=[dimension])
+    rows = metrics([metric], store, *span(period), "none", dims=[dimension])
     return {r[dimension]: r[metric] or 0 for r in rows if r[metric] is not None}
 
 
+# Dimensions along which each additive metric is worth drilling into.
+METRIC_DRILLS = {
+    "gmv": ["category", "province", "channel"],
+    "orders": ["category", "province", "channel"],
+    "units": ["category", "sku"],
+    "line_gmv": ["category", "sku"],
+    "refunds": ["province", "channel"],
+    "visitors": ["source"],
+    "page_views": ["source"],
+    "impressions": ["source"],
+    "clicks": ["source"],
+    "ad_cost": ["plan", "ad_channel"],
+    "ad_clicks": ["plan", "ad_channel"],
+    "ad_impressions": ["plan", "ad_channel"],
+    "ad_gmv": ["plan", "ad_channel"],
+}
+
+
+def explain(store, metric: str, now, then) -> dict:
+    """Why `metric` moved between two periods (each a day or a (start, end) pair): for GMV
+    the factor decomposition and drill-down of `explain_gmv`; for another metric its change
+    and the drill-down along the dimensions where it adds up."""
+    from shopops.analytics.catalog import lookup
+    from shopops.analytics.queries import metrics
+
+    if metric == "gmv":
+        return explain_gmv(store, now, then)
+    label = lookup(metric)
+    (a,) = metrics([metric], store, *span(then), "none")
+    (b,) = metrics([metric], store, *span(now), "none")
+    ranked = drill_down(
+        {
+            f"{metric}:{d}": (
+                by_dimension(store, metric, d, then),
+                by_dimension(store, metric, d, now),
+            )
+            for d in METRIC_DRILLS.get(metric, [])
+        }
+    )
+    change = relative(b[metric], a[metric]) if None not in (a[metric], b[metric]) else None
+    out = {
+        "metric": metric,
+        "day": _label(now),
+        "base_day": _label(then),
+        "change": change,
+        "before": a[metric],
+        "after": b[metric],
+        "drill_down": _drill_json(ranked),
+    }
+    zh = f"{label.zh} {_pct(change)}（对比 {out['base_day']}）"
+    en = f"{label.en} {_pct(change)} vs {out['base_day']}"
+    for d in out["drill_down"][:1]:
+        for e in d["elements"][:2]:
+            zh += f"；{e['element']} {_pct(e['change'])}"
+            en += f"; {e['element']} {_pct(e['change'])}"
+    out["zh"], out["en"] = zh, en
+    return out
+
+
+def _drill_json(ranked) -> list[dict]:
+    return [
+        {
+            "dimension": name,
+            "surprise": round(surprise, 6),
+            "elements": [
+                {
+                    "element": s.element,
+                    "before": s.expected,
+                    "after": s.actual,
+                    "change": relative(s.actual, s.expected),
+                    "explanatory_power": round(s.explanatory_power, 4),
+                }
+                for s in chosen
+            ],
+        }
+        for name, surprise, chosen in ranked
+    ]
+
+
 def explain_gmv(store, day, base_day) -> dict:
-    """GMV's change from base_day to day: Shapley contributions of visitors, conversion and
-    AOV, the sources behind the visitors, the ad plans behind paid traffic, the categories
-    and provinces behind the sales; and the sentence in 中文 and English."""
+    """GMV's change from base_day to day (each a day or a (start, end) pair): Shapley
+    contributions of visitors, conversion and AOV, the sources behind the visitors, the ad
+    plans behind paid traffic, the categories and provinces behind the sales; and the
+    sentence in 中文 and English."""
     from shopops.analytics.queries import metrics
 
     keys = ["gmv", "visitors", "buyers", "cvr", "aov"]
-    (now,) = metrics(keys, store, day, day, "none")
-    (then,) = metrics(keys, store, base_day, base_day, "none")
+    (now,) = metrics(keys, store, *span(day), "none")
+    (then,) = metrics(keys, store, *span(base_day), "none")
     out = {
         "metric": "gmv",
-        "day": day.isoformat(),
-        "base_day": base_day.isoformat(),
+        "day": _label(day),
+        "base_day": _label(base_day),
         "change": relative(now["gmv"], then["gmv"]),
         "contributions": None,
         "drill_down": [],
@@ -256,24 +346,7 @@ def explain_gmv(store, day, base_day) -> dict:
             by_dimension(store, metric, dimension, base_day),
             by_dimension(store, metric, dimension, day),
         )
-    ranked = drill_down(drills)
-    out["drill_down"] = [
-        {
-            "dimension": name,
-            "surprise": round(surprise, 6),
-            "elements": [
-                {
-                    "element": s.element,
-                    "before": s.expected,
-                    "after": s.actual,
-                    "change": relative(s.actual, s.expected),
-                    "explanatory_power": round(s.explanatory_power, 4),
-                }
-                for s in chosen
-            ],
-        }
-        for name, surprise, chosen in ranked
-    ]
+    out["drill_down"] = _drill_json(drill_down(drills))
     out["zh"], out["en"] = _sentence(out)
     return out
 
@@ -311,3 +384,14 @@ def _sentence(result: dict) -> tuple[str, str]:
             zh += f"；{e['element']} {_pct(e['change'])}"
             en += f"; {e['element']} {_pct(e['change'])}"
     return zh, en
+
+
+def as_json(value):
+    """A diagnosis with exact decimals as strings, ready for JSON."""
+    if isinstance(value, dict):
+        return {str(k): as_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

@@ -11,6 +11,7 @@ from shopops.analytics.catalog import lookup
 from shopops.analytics.diagnosis import (
     ROBUST_Z,
     SOURCE_LABELS,
+    as_json,
     attribute,
     by_dimension,
     explain_gmv,
@@ -57,7 +58,7 @@ def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str,
     against yesterday and against the usual value of the weekday."""
     if metric == "gmv":
         result = explain_gmv(store, day, day - timedelta(days=1))
-        return result["zh"], result["en"], _jsonable(result)
+        return result["zh"], result["en"], as_json(result)
     label = lookup(metric)
     past = sorted(float(h) for h in history if h is not None)
     usual = past[len(past) // 2] if past else None
@@ -94,16 +95,6 @@ def _ratio(top, bottom) -> Decimal | None:
 
 def _pct(value) -> str:
     return "—" if value is None else f"{Decimal(value) * 100:+.1f}%"
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 @transaction.atomic

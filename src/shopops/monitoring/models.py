@@ -104,3 +104,16 @@ class ReportSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from shopops.analytics.catalog import UnknownMetric, lookup
+
+        if not isinstance(self.core_metrics, list):
+            raise ValidationError({"core_metrics": _('A list of metric keys, e.g. ["gmv"].')})
+        for key in self.core_metrics:
+            try:
+                lookup(str(key))
+            except UnknownMetric as exc:
+                raise ValidationError({"core_metrics": str(exc)}) from None

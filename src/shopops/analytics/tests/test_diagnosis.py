@@ -75,3 +75,22 @@ def test_a_regular_monday_dip_is_no_anomaly_but_a_collapse_is():
     assert abs(robust_score(6950, mondays)) < 3.5
     assert robust_score(3000, mondays) < -3.5
     assert robust_score(6950, [7000, 7100]) is None  # too little history to judge
+
+
+@given(
+    st.lists(st.integers(-1000, 1000), min_size=2, max_size=4),
+    st.lists(st.integers(-1000, 1000), min_size=4, max_size=4),
+)
+def test_shapley_adds_up_with_negative_and_zero_factors(before, after):
+    names = [f"f{i}" for i in range(len(before))]
+    a = dict(zip(names, before, strict=True))
+    b = dict(zip(names, after[: len(names)], strict=True))
+    parts = shapley(a, b)
+
+    def product(values):
+        out = Fraction(1)
+        for v in values:
+            out *= v
+        return out
+
+    assert sum(parts.values()) == product(b.values()) - product(a.values())

@@ -174,3 +174,30 @@ def test_the_morning_task_makes_yesterdays_report_once_and_warms_the_dashboard(s
     run_due(datetime(2024, 6, 25, 0, 30, tzinfo=UTC))
     assert DailyReport.objects.filter(store=store).count() == 1
     assert due_reports(datetime(2024, 6, 25, 0, 45, tzinfo=UTC)) == []
+
+
+def test_explain_any_metric_over_any_periods_and_through_the_api(store, role_users, client):
+    from shopops.analytics.diagnosis import explain
+    from shopops.core.models import StoreGrant
+
+    visitors = explain(store, "visitors", DAY, DAY - timedelta(weeks=1))
+    assert visitors["drill_down"][0]["elements"][0]["element"] == "paid"
+    week = (DAY - timedelta(days=6), DAY)
+    before = (DAY - timedelta(days=13), DAY - timedelta(days=7))
+    gmv = explain(store, "gmv", week, before)
+    (a,) = metrics(["gmv"], store, *before, "none")
+    (b,) = metrics(["gmv"], store, *week, "none")
+    assert sum(gmv["contributions"].values()) == b["gmv"] - a["gmv"]
+    lead = role_users["ops_lead"]
+    StoreGrant.objects.create(user=lead, store=store)
+    client.force_login(lead)
+    response = client.get(
+        f"/api/v1/metrics/explain?store=inj&metric=gmv&from={DAY}&to={DAY}"
+        f"&base_from={DAY - timedelta(weeks=1)}&base_to={DAY - timedelta(weeks=1)}"
+    )
+    assert response.status_code == 200, response.content
+    assert "付费流量" in response.json()["zh"] and "paid traffic" in response.json()["en"]
+    assert (
+        client.get(f"/api/v1/metrics/explain?store=inj&metric=gvm&from={DAY}&to={DAY}").status_code
+        == 422
+    )
