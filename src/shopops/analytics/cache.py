@@ -8,6 +8,7 @@ shared by web, worker and CLI processes.
 """
 
 import hashlib
+from decimal import Decimal
 
 from django.core.cache import cache as django_cache
 from django.db import IntegrityError, connection, transaction
@@ -34,10 +35,15 @@ def key(engine: str, request, base: set[str]) -> str:
             stamp[int(s.pk)],
             s.created_at.isoformat() if s.created_at else "",
             s.timezone,
-            str(s.commission_rate),
-            str(getattr(s, "payment_fee_rate", "")),
-            str(getattr(s, "shipping_cost_per_order", "")),
-            str(getattr(s, "packaging_cost_per_order", "")),
+            *(
+                _number(getattr(s, f, 0))
+                for f in (
+                    "commission_rate",
+                    "payment_fee_rate",
+                    "shipping_cost_per_order",
+                    "packaging_cost_per_order",
+                )
+            ),
         )
         for s in request.stores
     ]
@@ -54,6 +60,11 @@ def key(engine: str, request, base: set[str]) -> str:
         sorted(base),
     )
     return PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _number(value) -> str:
+    """0.0500 from the database and 0.05 typed in are the same rate."""
+    return format(Decimal(value or 0).normalize(), "f")
 
 
 def get(cache_key: str):

@@ -6,7 +6,7 @@ import logging
 import os
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 log = logging.getLogger(__name__)
 EVERY = int(os.environ.get("SHOPOPS_LAKE_REFRESH_MINUTES", "10"))
@@ -32,3 +32,18 @@ if EVERY > 0:
     @lock_task("refresh-lake")
     def refresh_lake_task():
         refresh_lake()
+
+
+@db_task(retries=0)
+def after_new_facts(store_id: int):
+    """After an import: bring the lake up to date (when the lake is kept) and compute the
+    store's dashboard, so the next person to open it does not wait for the numbers."""
+    from shopops.core.models import Store
+    from shopops.web.dashboard import warm
+
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None:
+        return
+    if EVERY > 0:
+        refresh_lake()
+    warm(store)

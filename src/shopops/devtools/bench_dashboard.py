@@ -62,6 +62,12 @@ def run(requests: int, months: int, fmt: str) -> int:
     cold = timed("/")
     facts_changed(store.pk)  # as after an import: every cached number is stale
     stale = timed("/")
+    # The same after the worker refreshed the lake (DuckDB's columnar replica).
+    from shopops.analytics import lake
+
+    facts_changed(store.pk)
+    lake.export(work / "var" / "lake")
+    stale_lake = timed("/")
     board = [timed("/") for _ in range(requests)]
     health = [timed("/healthz") for _ in range(requests)]
     result = {
@@ -69,6 +75,7 @@ def run(requests: int, months: int, fmt: str) -> int:
         "requests": requests,
         "cold_seconds": round(cold, 3),
         "after_new_data_seconds": round(stale, 3),
+        "after_new_data_lake_seconds": round(stale_lake, 3),
         "dashboard_p50": round(statistics.median(board), 4),
         "dashboard_p95": round(_p95(board), 4),
         "healthz_p50": round(statistics.median(health), 4),
@@ -85,6 +92,7 @@ def run(requests: int, months: int, fmt: str) -> int:
             f"p95 {result['dashboard_p95'] * 1000:.1f} ms (goal < 300 ms: {result['goal_met']}); "
             f"baseline /healthz p95 {result['healthz_p95'] * 1000:.1f} ms, "
             f"ratio {result['ratio_p95']}x; first request {cold * 1000:.0f} ms, "
-            f"first after new data {stale * 1000:.0f} ms"
+            f"first after new data {stale * 1000:.0f} ms "
+            f"({stale_lake * 1000:.0f} ms once the worker refreshed the lake)"
         )
     return 0 if result["goal_met"] else 1

@@ -222,7 +222,33 @@ def day_target(goal: Goal, day: date) -> Decimal | None:
     return found.target if found else None
 
 
-def progress(goal: Goal, today: date) -> dict:
+_UNKNOWN = object()
+
+
+def progress_many(goal_list, today: date) -> dict[int, dict]:
+    """`progress` of several goals, reading the actuals of goals that share a period and
+    scope in one engine call (a dashboard lists a quarter's goals together)."""
+    import json
+    from collections import defaultdict
+
+    groups = defaultdict(list)
+    for goal in goal_list:
+        last = min(goal.end, today)
+        if last >= goal.start:
+            groups[
+                (goal.store_id, goal.start, last, json.dumps(goal.scope, sort_keys=True))
+            ].append(goal)
+    actuals = {}
+    for (_, start, last, _), members in groups.items():
+        keys = sorted({g.metric for g in members})
+        (row,) = metrics(
+            keys, members[0].store, start, last, "none", filters=members[0].scope or None
+        )
+        actuals.update({g.pk: row[g.metric] for g in members})
+    return {g.pk: progress(g, today, actual=actuals.get(g.pk, _UNKNOWN)) for g in goal_list}
+
+
+def progress(goal: Goal, today: date, actual=_UNKNOWN) -> dict:
     """Achievement so far and where the period ends at the current pace."""
     last = min(goal.end, today)
     result = {
@@ -241,10 +267,11 @@ def progress(goal: Goal, today: date) -> dict:
     }
     if last < goal.start:
         return result
-    (row,) = metrics(
-        [goal.metric], goal.store, goal.start, last, "none", filters=goal.scope or None
-    )
-    actual = row[goal.metric]
+    if actual is _UNKNOWN:
+        (row,) = metrics(
+            [goal.metric], goal.store, goal.start, last, "none", filters=goal.scope or None
+        )
+        actual = row[goal.metric]
     result["actual"] = actual
     if actual is None:
         return result

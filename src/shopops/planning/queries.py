@@ -23,10 +23,12 @@ def _percent(value) -> str:
 
 def goal_cards(goal_list, today) -> list[dict]:
     out = []
+    goal_list = list(goal_list)
+    every = goals.progress_many(goal_list, today)
     for goal in goal_list:
         metric = lookup(goal.metric)
         percent = metric.unit == "ratio" and goal.metric != "roi"
-        p = goals.progress(goal, today)
+        p = every[goal.pk]
         achievement = p["projected_achievement"] if goals.is_additive(goal.metric) else None
         out.append(
             {

@@ -130,3 +130,23 @@ def test_the_worker_refreshes_the_lake_only_when_data_moved(tmp_path, lake_dir):
     assert refresh_lake() is None
     load(store, tmp_path, {"ads": FILES["ads"]})
     assert refresh_lake()["tables"]["ads"]["written"] == 1
+
+
+def test_after_an_import_the_worker_refreshes_the_lake_and_warms_the_dashboard(
+    tmp_path, lake_dir, monkeypatch
+):
+    from shopops.analytics import engines, queries
+    from shopops.analytics.tasks import after_new_facts
+    from shopops.core.models import User
+    from shopops.web import dashboard
+
+    store = services.create_store(None, code="d", name="D", platform="tmall")
+    load(store, tmp_path)
+    after_new_facts(store.pk)  # huey runs tasks inline in tests
+    assert lake.staleness(lake_dir, [store])[1] is None
+    calls = []
+    real = engines.ENGINES["duckdb"]
+    monkeypatch.setitem(queries.ENGINES, "duckdb", lambda r, b: calls.append(r) or real(r, b))
+    admin = User.objects.create_superuser("root", password="x-Long-pass-1")
+    dashboard.data(store, admin, None, 30, "zh-hans")
+    assert calls == []  # every number of the default dashboard was computed already
