@@ -91,6 +91,16 @@ def as_role(role_users):
     return lambda role: login(role_users[role])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _duckdb_lets_go_of_the_test_database(django_db_setup):
+    # DuckDB keeps the test database attached for speed; it must let go before the test
+    # database is dropped at the end of the session.
+    yield
+    from shopops.analytics.duckdb_engine import close_all
+
+    close_all()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # PBKDF2's deliberate slowness costs seconds per test; hashing is not under test here.

@@ -57,6 +57,15 @@ def _instance(vendor: str, settings: dict) -> duckdb.DuckDBPyConnection:
         return found
 
 
+def close_all() -> None:
+    """Detach from every database (tests drop their database at the end; a process that
+    switches databases can call this too)."""
+    with _lock:
+        for instance in _instances.values():
+            instance.close()
+        _instances.clear()
+
+
 def connect() -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the OLTP database attached read-only as `oltp`: a fresh
     connection (own temporary tables, closed by the caller) on the process's instance. Every

@@ -63,7 +63,7 @@ ROLES: tuple[Role, ...] = (
             "profit",
             "stores",
         ),
-        change=_s("imports", "plans", "products", "inventory", "competitors"),
+        change=_s("imports", "plans", "daily_report", "products", "inventory", "competitors"),
         data=_s(VIEW_COSTS),
     ),
     Role(
@@ -81,7 +81,7 @@ ROLES: tuple[Role, ...] = (
             "service",
             "stores",
         ),
-        change=_s("imports", "plans", "members"),
+        change=_s("imports", "plans", "daily_report", "members"),
         data=_s(VIEW_PERSONAL_DATA),
     ),
     Role(
@@ -101,7 +101,7 @@ ROLES: tuple[Role, ...] = (
             "profit",
             "stores",
         ),
-        change=_s("plans", "campaigns"),
+        change=_s("plans", "daily_report", "campaigns"),
         data=_s(VIEW_COSTS),
     ),
     Role(

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from shopops.core.access import get_scoped_or_404
+from shopops.core.access import can, get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store, User
 from shopops.monitoring import daily_report, report_export
@@ -29,7 +29,7 @@ def get_daily(request, store: str, day: date | None = None, rebuild: bool = Fals
     target = get_scoped_or_404(Store, request.auth, code=store)
     day = day or datetime.now(target.zone).date() - timedelta(days=1)
     found = DailyReport.objects.filter(store=target, day=day).first()
-    if rebuild and not request.auth.has_perm("core.change_daily_report"):
+    if rebuild and not can(request.auth, "daily_report", "change"):
         raise HttpError(403, "Your role may not rebuild reports.")
     report = daily_report.build(target, day) if rebuild or found is None else found
     return report_export.to_json(report)

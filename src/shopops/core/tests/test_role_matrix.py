@@ -17,7 +17,7 @@ imports          c        c           c        -                -              -
 metrics          c        v           v        v                -              -                v       -
 goals            c        v           v        v                -              -                v       -
 plans            c        c           c        c                c              c                v       c
-daily_report     c        v           v        v                -              -                v       -
+daily_report     c        c           c        c                -              -                v       -
 alerts           c        v           v        v                -              -                v       v
 products         c        c           -        v                c              -                v       v
 inventory        c        c           -        v                -              -                v       c
