@@ -46,6 +46,16 @@ def test_dashboard_daily_report_measure_and_xlsx(
     page.wait_for_selector("#chart-trend svg")
     assert "days=90" in page.url and "90" in page.inner_text(".card-title >> nth=0")
 
+    # Goals: the breakdown with achievement and projection, and one goal's days.
+    page.click("#main-nav a[data-module=goals]")
+    page.wait_for_selector("#goal-table")
+    assert "季度销售额" in page.inner_text("#goal-table")
+    page.screenshot(path=str(screenshot_dir / "goals-zh.png"), full_page=True)
+    page.click("#goal-table a:has-text('季度销售额')")
+    page.wait_for_selector("#goal-days")
+    assert page.locator("#goal-days tbody tr").count() >= 90
+    page.screenshot(path=str(screenshot_dir / "goal-detail-zh.png"), full_page=True)
+
     # The daily report of yesterday; write a measure on GMV and find it kept after reload.
     page.click("#main-nav a[data-module=daily_report]")
     page.wait_for_selector("#daily-report")

@@ -43,6 +43,7 @@ class GoalForm(TablerFormMixin, forms.ModelForm):
     def __init__(self, *args, costs: bool = False, owners=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["metric"].choices = metric_choices(costs)
+        self.fields["period"].initial = "quarter"
         if owners is not None:
             self.fields["owner"].queryset = owners
 

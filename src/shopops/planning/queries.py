@@ -3,6 +3,8 @@ roles that see costs."""
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from shopops.analytics.catalog import is_cost, lookup
 from shopops.core.access import can_see_costs, scoped
 from shopops.monitoring.report_export import shown
@@ -15,6 +17,14 @@ def visible_goals(user, store):
     if can_see_costs(user):
         return qs
     return qs.exclude(pk__in=[g.pk for g in qs if is_cost(g.metric)])
+
+
+WEIGHTING_LABELS = {
+    "last_year": _("last year's curve"),
+    "weekday": _("weekday profile of the last 8 weeks"),
+    "flat": _("evenly"),
+    "constant": _("the same value every day"),
+}
 
 
 def _percent(value) -> str:
@@ -44,6 +54,7 @@ def goal_cards(goal_list, today) -> list[dict]:
                 "elapsed": f"{p['elapsed_days']}/{p['days']}",
                 "elapsed_bar": int(p["elapsed_days"] * 100 / p["days"]) if p["days"] else 0,
                 "progress": p,
+                "weighting": WEIGHTING_LABELS.get(goal.weighting, goal.weighting),
             }
         )
     return out
