@@ -424,10 +424,7 @@ def report_daily(store_code, day, out_fmt, output, rebuild):
     else:
         path = Path(output or f"daily-report-{store_code}-{day}.{out_fmt}")
         try:
-            if out_fmt == "xlsx":
-                report_export.to_xlsx(made, path)
-            else:
-                report_export.to_pdf(made, path)
+            report_export.write(made, out_fmt, path)
         except report_export.PdfUnavailable as exc:
             fail(str(exc))
         click.echo(str(path))

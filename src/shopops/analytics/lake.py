@@ -20,7 +20,7 @@ import ibis
 from django.conf import settings
 
 from shopops.analytics.duckdb_engine import connect, sql_literal
-from shopops.analytics.sources import store_parameters
+from shopops.analytics.sources import ORDER_COST_COLUMNS, store_parameters
 
 STATE = "_state.json"
 SCHEMAS = {
@@ -305,20 +305,12 @@ class SparkSources:
     def _rates(self, orders):
         parameters = {p[0]: p for p in store_parameters(self.request.stores)}
         columns = {}
-        for index, (key, column, sql_type) in enumerate(
-            (
-                ("commission", "commission_rate", "decimal(24, 6)"),
-                ("payment_fees", "payment_fee_rate", "decimal(24, 6)"),
-                ("shipping_cost", "shipping_cost", "decimal(18, 2)"),
-                ("packaging_cost", "packaging_cost", "decimal(18, 2)"),
-            ),
-            start=2,
-        ):
+        for key, column, sql_type, index in ORDER_COST_COLUMNS:
             if key in self.base:
-                value = ibis.literal(Decimal(0), type=sql_type)
+                value = ibis.literal(Decimal(0), type=sql_type.lower())
                 for store_id, p in parameters.items():
                     value = (orders.store_id == store_id).ifelse(
-                        ibis.literal(p[index], type=sql_type), value
+                        ibis.literal(p[index], type=sql_type.lower()), value
                     )
                 columns[column] = value
         return orders.mutate(**columns) if columns else orders

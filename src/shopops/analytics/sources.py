@@ -23,6 +23,15 @@ import ibis
 
 from shopops.analytics.duckdb_engine import connect, sql_literal
 
+# The order costs a base metric needs from the store's settings: (metric, column, SQL type,
+# position in `store_parameters`). DECIMAL(24,6) keeps amount x rate exact.
+ORDER_COST_COLUMNS = (
+    ("commission", "commission_rate", "DECIMAL(24,6)", 2),
+    ("payment_fees", "payment_fee_rate", "DECIMAL(24,6)", 3),
+    ("shipping_cost", "shipping_cost", "DECIMAL(18,2)", 4),
+    ("packaging_cost", "packaging_cost", "DECIMAL(18,2)", 5),
+)
+
 
 def store_parameters(stores) -> list[tuple]:
     """(id, zone, rates and per-order costs) of each store: the order costs of gross profit."""
@@ -80,15 +89,7 @@ class DuckDBSources:
         if base & {"refunds", "commission"}:
             extra.append("CAST(coalesce(o.refunded_amount, 0) AS DECIMAL(18,2)) AS refunded_amount")
         parameters = store_parameters(self.request.stores)
-        for index, (key, column, sql_type) in enumerate(
-            (
-                ("commission", "commission_rate", "DECIMAL(24,6)"),
-                ("payment_fees", "payment_fee_rate", "DECIMAL(24,6)"),
-                ("shipping_cost", "shipping_cost", "DECIMAL(18,2)"),
-                ("packaging_cost", "packaging_cost", "DECIMAL(18,2)"),
-            ),
-            start=2,
-        ):
+        for key, column, sql_type, index in ORDER_COST_COLUMNS:
             if key in base:
                 by_id = {p[0]: p[index] for p in parameters}
                 value = _by_store(self.request.stores, lambda s, m=by_id: m[int(s.pk)], sql_type)

@@ -222,3 +222,8 @@ def to_pdf(report, path: Path) -> Path:
 
     HTML(string=to_html(report)).write_pdf(path)
     return path
+
+
+def write(report, fmt: str, path: Path) -> Path:
+    """The report as an xlsx or pdf file at `path`."""
+    return to_xlsx(report, path) if fmt == "xlsx" else to_pdf(report, path)

@@ -102,10 +102,7 @@ def daily_download(request, fmt: str):
         Path(tempfile.mkdtemp(prefix="shopops-report-")) / f"daily-report-{store.code}-{day}.{fmt}"
     )
     try:
-        if fmt == "xlsx":
-            report_export.to_xlsx(report, path)
-        else:
-            report_export.to_pdf(report, path)
+        report_export.write(report, fmt, path)
     except report_export.PdfUnavailable as exc:
         messages.error(request, str(exc))
         return redirect(f"/reports/daily/?date={day.isoformat()}")

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shopops.analytics.catalog import CATALOG, TRAFFIC_SOURCES, UnknownMetric, lookup
 from shopops.core.forms import TablerFormMixin
+from shopops.planning.goals import GOAL_FIELDS
 from shopops.planning.models import Goal
 
 
@@ -23,17 +24,7 @@ class GoalForm(TablerFormMixin, forms.ModelForm):
 
     class Meta:
         model = Goal
-        fields = [
-            "name",
-            "metric",
-            "target",
-            "period",
-            "start",
-            "end",
-            "owner",
-            "department",
-            "calculation_note",
-        ]
+        fields = [f for f in GOAL_FIELDS if f != "scope"]  # scope comes as text
         widgets = {
             "start": forms.DateInput(attrs={"type": "date"}),
             "end": forms.DateInput(attrs={"type": "date"}),

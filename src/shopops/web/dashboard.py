@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from shopops.analytics.catalog import lookup
-from shopops.analytics.diagnosis import relative
+from shopops.analytics.diagnosis import SOURCE_LABELS, relative
 from shopops.analytics.queries import metrics
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport
 from shopops.monitoring.report_export import MULTIPLES, change_shown, shown
@@ -15,13 +15,6 @@ from shopops.planning.queries import goal_cards, visible_goals
 
 CARDS = ["gmv", "visitors", "cvr", "aov", "orders", "roi"]
 RANGES = (30, 90)
-SOURCE_LABELS = {
-    "natural_search": ("自然搜索", "Natural search"),
-    "paid": ("付费推广", "Paid"),
-    "campaign": ("活动", "Campaign"),
-    "member": ("会员", "Member"),
-    "other": ("其他", "Other"),
-}
 
 
 def _targets(store, keys, start: date, end: date) -> dict[tuple[str, date], Decimal]:
