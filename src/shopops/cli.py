@@ -333,6 +333,7 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
     setup_django(migrate=True)
     from shopops.analytics.api import parse_filters
     from shopops.analytics.catalog import UnknownMetric
+    from shopops.analytics.errors import EngineUnavailable
     from shopops.analytics.queries import columns, labels, metrics
     from shopops.core.models import Store
 
@@ -354,7 +355,7 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
             filters=parse_filters(filters),
             compare=compare,
         )
-    except (UnknownMetric, ValueError) as exc:
+    except (UnknownMetric, ValueError, EngineUnavailable) as exc:
         fail(str(exc))
     # Exact decimals as strings; ratios already carry 6 places; null where undefined.
     text_rows = [{k: (None if v is None else str(v)) for k, v in row.items()} for row in rows]

@@ -4,6 +4,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from shopops.analytics.catalog import CATALOG, UnknownMetric, is_cost
+from shopops.analytics.errors import EngineUnavailable
 from shopops.analytics.queries import COMPARES, metrics
 from shopops.analytics.request import DIMENSIONS, GRAINS
 from shopops.core.access import can_see_costs, get_scoped_or_404
@@ -86,6 +87,8 @@ def get_metrics(
         )
     except (UnknownMetric, ValueError) as exc:
         raise HttpError(422, str(exc)) from None
+    except EngineUnavailable as exc:
+        raise HttpError(503, str(exc)) from None
     return [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]
 
 

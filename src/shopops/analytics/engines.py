@@ -68,7 +68,7 @@ def duckdb_base(request: Request, base: set[str]) -> dict:
 def spark_base(request: Request, base: set[str]) -> dict:
     from shopops.analytics.lake import SparkSources
 
-    src = SparkSources(request, base)
+    src = SparkSources(request, base)  # a stale lake or no PySpark: EngineUnavailable
     return run_expressions(src, request, base)
 
 

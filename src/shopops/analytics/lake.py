@@ -20,6 +20,7 @@ import ibis
 from django.conf import settings
 
 from shopops.analytics.duckdb_engine import connect, sql_literal
+from shopops.analytics.errors import EngineUnavailable
 from shopops.analytics.sources import ORDER_COST_COLUMNS, store_parameters
 
 STATE = "_state.json"
@@ -220,7 +221,7 @@ def export(lake: Path | None = None, progress=None) -> dict:
     return summary
 
 
-class StaleLake(RuntimeError):
+class StaleLake(EngineUnavailable):
     pass
 
 

@@ -23,7 +23,9 @@ def spark_home() -> Path:
     try:
         import pyspark
     except ImportError:
-        raise RuntimeError(
+        from shopops.analytics.errors import EngineUnavailable
+
+        raise EngineUnavailable(
             "the spark engine needs PySpark: run ./shopops setup --with spark"
         ) from None
     return Path(pyspark.__file__).parent

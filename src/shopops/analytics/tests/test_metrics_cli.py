@@ -138,3 +138,13 @@ def test_metrics_api_costs_catalog_dims_and_compare(as_role, store_a, store_b, t
     assert as_role("analyst").get(f"/api/v1/metrics?{both}").status_code == 404
     bad = as_role("analyst").get(f"/api/v1/metrics?store=alpha&{query}&filter=nope")
     assert bad.status_code == 422 and "dimension:value" in bad.json()["detail"]
+
+
+def test_spark_without_a_current_lake_is_a_clear_refusal(cli, as_role, store_a, tmp_path):
+    assert cli("store", "add", "s", "--name", "S", "--platform", "jd").returncode == 0
+    span = ("--store", "s", "--from", "2024-03-01", "--to", "2024-03-02")
+    out = cli("metrics", "gmv", *span, "--engine", "spark")
+    assert out.returncode == 2 and "lake export" in out.stderr and "Traceback" not in out.stderr
+    query = "store=alpha&from=2024-03-01&to=2024-03-02&metric=gmv&engine=spark"
+    response = as_role("analyst").get(f"/api/v1/metrics?{query}")
+    assert response.status_code == 503 and "lake export" in response.json()["detail"]
