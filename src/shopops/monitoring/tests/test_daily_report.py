@@ -201,3 +201,24 @@ def test_explain_any_metric_over_any_periods_and_through_the_api(store, role_use
         client.get(f"/api/v1/metrics/explain?store=inj&metric=gvm&from={DAY}&to={DAY}").status_code
         == 422
     )
+
+
+def test_the_pdf_embeds_a_cjk_font(store, tmp_path):
+    from shopops.monitoring import report_export
+
+    path = report_export.write(daily_report.build(store, DAY), "pdf", tmp_path / "r.pdf")
+    import re
+    import zlib
+
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF")
+    # WeasyPrint embeds the subset of the font it used for 销售额 and the notes; the font
+    # objects sit in compressed object streams.
+    objects = data
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            objects += zlib.decompress(stream)
+        except zlib.error:
+            continue
+    fonts = set(re.findall(rb"/BaseFont\s*/([A-Za-z0-9+_-]+)", objects))
+    assert any(b"CJK" in f for f in fonts), fonts
