@@ -124,9 +124,18 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
     sku_rows = metrics(["line_gmv", "units"], store, start, end, "none", dims=["sku"])
     total = sum((r["line_gmv"] for r in sku_rows), Decimal(0))
     top = sorted(sku_rows, key=lambda r: r["line_gmv"], reverse=True)[:10]
+    from shopops.catalog.models import Sku
+
+    names = {
+        k.code: k.product.name
+        for k in Sku.objects.filter(store=store, code__in=[r["sku"] for r in top]).select_related(
+            "product"
+        )
+    }
     top_skus = [
         {
             "sku": r["sku"],
+            "name": names.get(r["sku"], ""),
             "gmv": shown(r["line_gmv"], "money", False),
             "units": shown(r["units"], "count", False),
             "share": _pct(_ratio(r["line_gmv"], total)),
