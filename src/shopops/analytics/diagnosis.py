@@ -21,6 +21,8 @@ from itertools import combinations
 from math import factorial
 from statistics import median
 
+from shopops.analytics import display
+
 CENT = Decimal("0.01")
 
 
@@ -200,12 +202,6 @@ SOURCE_LABELS = {
 SALES_DRILLS = [("gmv", "category"), ("gmv", "province")]
 
 
-def _pct(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value * 100:+.1f}%"
-
-
 def span(period) -> tuple:
     """A day, or a (first day, last day) pair, as a (start, end) pair."""
     return tuple(period) if isinstance(period, list | tuple) else (period, period)
@@ -272,12 +268,12 @@ def explain(store, metric: str, now, then) -> dict:
         "after": b[metric],
         "drill_down": _drill_json(ranked),
     }
-    zh = f"{label.zh} {_pct(change)}（对比 {out['base_day']}）"
-    en = f"{label.en} {_pct(change)} vs {out['base_day']}"
+    zh = f"{label.zh} {display.change(change)}（对比 {out['base_day']}）"
+    en = f"{label.en} {display.change(change)} vs {out['base_day']}"
     for d in out["drill_down"][:1]:
         for e in d["elements"][:2]:
-            zh += f"；{e['element']} {_pct(e['change'])}"
-            en += f"; {e['element']} {_pct(e['change'])}"
+            zh += f"；{e['element']} {display.change(e['change'])}"
+            en += f"; {e['element']} {display.change(e['change'])}"
     out["zh"], out["en"] = zh, en
     return out
 
@@ -359,30 +355,31 @@ def _sentence(result: dict) -> tuple[str, str]:
     causes_zh, causes_en = [], []
     for e in drills.get("visitors:source", [])[:2]:
         zh, en = SOURCE_LABELS.get(e["element"], (e["element"], e["element"]))
-        causes_zh.append(f"{zh} {_pct(e['change'])}")
-        causes_en.append(f"{en} {_pct(e['change'])}")
+        causes_zh.append(f"{zh} {display.change(e['change'])}")
+        causes_en.append(f"{en} {display.change(e['change'])}")
     for e in drills.get("ad_cost:plan", [])[:1]:
         if e["after"] == 0:
             causes_zh.append(f"计划「{e['element']}」花费降至 0")
             causes_en.append(f"plan “{e['element']}” spend fell to 0")
         else:
-            causes_zh.append(f"计划「{e['element']}」花费 {_pct(e['change'])}")
-            causes_en.append(f"plan “{e['element']}” spend {_pct(e['change'])}")
-    head_zh = f"销售额环比 {_pct(result['change'])}"
-    head_en = f"GMV {_pct(result['change'])} vs {result['base_day']}"
+            causes_zh.append(f"计划「{e['element']}」花费 {display.change(e['change'])}")
+            causes_en.append(f"plan “{e['element']}” spend {display.change(e['change'])}")
+    head_zh = f"销售额环比 {display.change(result['change'])}"
+    head_en = f"GMV {display.change(result['change'])} vs {result['base_day']}"
     if not changes:
         return head_zh + "（无访客数据，无法分解）", head_en + " (no traffic data to decompose)"
-    visitors_zh = f"访客数 {_pct(changes['visitors'])}"
-    visitors_en = f"visitors {_pct(changes['visitors'])}"
+    visitors_zh = f"访客数 {display.change(changes['visitors'])}"
+    visitors_en = f"visitors {display.change(changes['visitors'])}"
     if causes_zh:
         visitors_zh += "（" + "，".join(causes_zh) + "）"
         visitors_en += " (" + ", ".join(causes_en) + ")"
-    zh = f"{head_zh}：{visitors_zh}，转化率 {_pct(changes['cvr'])}，客单价 {_pct(changes['aov'])}"
-    en = f"{head_en}: {visitors_en}, conversion {_pct(changes['cvr'])}, AOV {_pct(changes['aov'])}"
+    cvr, aov = display.change(changes["cvr"]), display.change(changes["aov"])
+    zh = f"{head_zh}：{visitors_zh}，转化率 {cvr}，客单价 {aov}"
+    en = f"{head_en}: {visitors_en}, conversion {cvr}, AOV {aov}"
     for key in ("gmv:category", "gmv:province"):
         for e in drills.get(key, [])[:1]:
-            zh += f"；{e['element']} {_pct(e['change'])}"
-            en += f"; {e['element']} {_pct(e['change'])}"
+            zh += f"；{e['element']} {display.change(e['change'])}"
+            en += f"; {e['element']} {display.change(e['change'])}"
     return zh, en
 
 

@@ -1,7 +1,7 @@
 """Reads of stores, users and the audit log, already scoped to what the user may see."""
 
 from shopops.core.access import can_see_costs, granted_stores, redact, scoped
-from shopops.core.models import AuditEntry, Store
+from shopops.core.models import AuditEntry, Store, User
 
 
 def store_dict(store: Store, user) -> dict:
@@ -20,6 +20,19 @@ def store_dict(store: Store, user) -> dict:
             "packaging_cost_per_order": store.packaging_cost_per_order,
         },
         user,
+    )
+
+
+def store_people(store):
+    """Active users who work on a store (granted it, or superusers): owners of goals and
+    measures are chosen from them."""
+    from django.db.models import Q
+
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(grants__store=store) | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
     )
 
 

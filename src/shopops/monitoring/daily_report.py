@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from shopops.analytics import display
 from shopops.analytics.catalog import lookup
 from shopops.analytics.diagnosis import (
     ROBUST_Z,
@@ -21,6 +22,7 @@ from shopops.analytics.diagnosis import (
 from shopops.analytics.queries import metrics
 from shopops.core import audit
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport, DailyReportRow
+from shopops.planning import goals
 
 DEFAULT_CORE = ["gmv", "visitors", "cvr", "aov", "orders", "repurchase_rate", "roi"]
 ACHIEVEMENT_FLOOR = Decimal("0.8")  # below 80% of the day's target is an anomaly
@@ -37,22 +39,6 @@ def core_metrics(store) -> list[str]:
     return list(found.core_metrics) if found and found.core_metrics else list(DEFAULT_CORE)
 
 
-def day_targets(store, keys: list[str], day: date) -> dict[str, Decimal]:
-    """Each metric's target for the day: its share of the most specific store-wide goal
-    (the shortest period) covering the day."""
-    from shopops.planning.models import GoalDay
-
-    out: dict[str, tuple[int, Decimal]] = {}
-    found = GoalDay.objects.filter(
-        goal__store=store, goal__metric__in=keys, day=day, goal__scope={}
-    ).select_related("goal")
-    for part in found:
-        length = (part.goal.end - part.goal.start).days
-        if part.goal.metric not in out or length < out[part.goal.metric][0]:
-            out[part.goal.metric] = (length, part.target)
-    return {k: v for k, (_, v) in out.items()}
-
-
 def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str, str, dict]:
     """The drafted 异常说明: GMV gets the full decomposition, the others their change
     against yesterday and against the usual value of the weekday."""
@@ -64,11 +50,12 @@ def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str,
     usual = past[len(past) // 2] if past else None
     vs_usual = relative(row["actual"], usual) if usual else None
     dod = row["day_change"]
-    zh = f"{label.zh}环比 {_pct(dod)}"
-    en = f"{label.en} {_pct(dod)} vs the day before"
+    zh = f"{label.zh}环比 {display.change(dod)}"
+    en = f"{label.en} {display.change(dod)} vs the day before"
     if vs_usual is not None:
-        zh += f"，较近 {HISTORY_WEEKS} 周同日中位数 {_pct(vs_usual)}"
-        en += f", {_pct(vs_usual)} vs the median of the same weekday over {HISTORY_WEEKS} weeks"
+        usual_change = display.change(vs_usual)
+        zh += f"，较近 {HISTORY_WEEKS} 周同日中位数 {usual_change}"
+        en += f", {usual_change} vs the median of the same weekday over {HISTORY_WEEKS} weeks"
     # Which slice moved it, against the same weekday last week.
     drill = {"visitors": "source", "roi": "plan", "orders": "province"}.get(metric)
     if drill:
@@ -82,8 +69,8 @@ def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str,
         for s in chosen[:2]:
             name_zh, name_en = SOURCE_LABELS.get(s.element, (s.element, s.element))
             change = relative(s.actual, s.expected)
-            zh += f"；{name_zh} {_pct(change)}"
-            en += f"; {name_en} {_pct(change)}"
+            zh += f"；{name_zh} {display.change(change)}"
+            en += f"; {name_en} {display.change(change)}"
     return zh, en, {}
 
 
@@ -91,10 +78,6 @@ def _ratio(top, bottom) -> Decimal | None:
     if top is None or not bottom:
         return None
     return (Decimal(top) / Decimal(bottom)).quantize(Decimal("0.000001"))
-
-
-def _pct(value) -> str:
-    return "—" if value is None else f"{Decimal(value) * 100:+.1f}%"
 
 
 @transaction.atomic
@@ -111,7 +94,7 @@ def build(store, day: date) -> DailyReport:
         for end in ends:
             (value,) = metrics([key], store, end - span, end, "none")
             rows[end.isoformat()][key] = value[key]
-    targets = day_targets(store, keys, day)
+    targets = {k: v for (k, _), v in goals.targets(store, keys, day, day).items()}
     report, _ = DailyReport.objects.get_or_create(store=store, day=day)
     report.save()  # generated_at
     report.rows.all().delete()

@@ -1,9 +1,9 @@
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shopops.core.forms import TablerFormMixin
 from shopops.core.models import User
+from shopops.core.queries import store_people
 
 
 class MeasureForm(TablerFormMixin, forms.Form):
@@ -16,10 +16,5 @@ class MeasureForm(TablerFormMixin, forms.Form):
 
     def __init__(self, *args, store=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if store is not None:  # people who work on the store
-            self.fields["owner"].queryset = (
-                User.objects.filter(is_active=True)
-                .filter(models.Q(grants__store=store) | models.Q(is_superuser=True))
-                .distinct()
-                .order_by("username")
-            )
+        if store is not None:
+            self.fields["owner"].queryset = store_people(store)

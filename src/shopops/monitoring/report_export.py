@@ -10,7 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from shopops.analytics.catalog import lookup
-from shopops.monitoring.daily_report import latest_measures
+from shopops.analytics.display import bar, change, is_percent, metric_shown, percent
+from shopops.monitoring.daily_report import ACHIEVEMENT_FLOOR, latest_measures
 
 # Template 3: 日期 核心指标 目标值 实际值 达成率 环比变化 异常说明 调整措施
 XLSX_HEADERS = (
@@ -23,27 +24,10 @@ XLSX_HEADERS = (
     "异常说明",
     "调整措施",
 )
-MULTIPLES = {"roi"}  # ratios shown as a multiple (4.00), not as a percentage
 
 
 def _zh() -> bool:
     return (get_language() or "zh-hans").startswith("zh")
-
-
-def shown(value, unit: str, percent: bool) -> str:
-    """A value as pages and the PDF show it: money to cents, counts whole, ratios as %."""
-    if value is None:
-        return "—"
-    value = Decimal(value)
-    if unit == "money":
-        return f"{value:,.2f}"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value * 100:.2f}%" if percent else f"{value:.2f}"
-
-
-def change_shown(value) -> str:
-    return "—" if value is None else f"{Decimal(value) * 100:+.1f}%"
 
 
 def rows(report) -> list[dict]:
@@ -58,7 +42,7 @@ def rows(report) -> list[dict]:
                 "metric": r.metric,
                 "label": metric.label,
                 "unit": metric.unit,
-                "percent": metric.unit == "ratio" and r.metric not in MULTIPLES,
+                "percent": is_percent(r.metric),
                 "target": r.target,
                 "actual": r.actual,
                 "achievement": r.achievement,
@@ -70,19 +54,13 @@ def rows(report) -> list[dict]:
                 "measure": current[0] if current else None,
                 "history": current[1:],
                 "diagnosis": r.diagnosis,
-                "target_text": shown(
-                    r.target, metric.unit, metric.unit == "ratio" and r.metric not in MULTIPLES
-                ),
-                "actual_text": shown(
-                    r.actual, metric.unit, metric.unit == "ratio" and r.metric not in MULTIPLES
-                ),
-                "achievement_text": "—" if r.achievement is None else f"{r.achievement * 100:.1f}%",
-                "achievement_low": r.achievement is not None and r.achievement < Decimal("0.8"),
-                "achievement_bar": (
-                    0 if r.achievement is None else int(min(max(r.achievement, 0), 1) * 100)
-                ),
-                "day_change_text": change_shown(r.day_change),
-                "week_change_text": change_shown(r.week_change),
+                "target_text": metric_shown(r.target, r.metric),
+                "actual_text": metric_shown(r.actual, r.metric),
+                "achievement_text": percent(r.achievement),
+                "achievement_low": r.achievement is not None and r.achievement < ACHIEVEMENT_FLOOR,
+                "achievement_bar": bar(r.achievement),
+                "day_change_text": change(r.day_change),
+                "week_change_text": change(r.week_change),
                 "falling": r.day_change is not None and r.day_change < 0,
             }
         )

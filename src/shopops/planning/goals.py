@@ -217,6 +217,21 @@ def parts(goal: Goal, grain: str) -> list[tuple[str, Decimal]]:
     return list(out.items())
 
 
+def targets(store, keys, start: date, end: date) -> dict[tuple[str, date], Decimal]:
+    """{(metric, day): target} of days start..end: each day's share of the most specific
+    store-wide goal (the shortest period) of the metric covering it."""
+    best: dict[tuple[str, date], tuple[int, Decimal]] = {}
+    parts = GoalDay.objects.filter(
+        goal__store=store, goal__metric__in=keys, goal__scope={}, day__range=(start, end)
+    ).select_related("goal")
+    for part in parts:
+        key = (part.goal.metric, part.day)
+        length = (part.goal.end - part.goal.start).days
+        if key not in best or length < best[key][0]:
+            best[key] = (length, part.target)
+    return {k: v for k, (_, v) in best.items()}
+
+
 def day_target(goal: Goal, day: date) -> Decimal | None:
     found = goal.days.filter(day=day).first()
     return found.target if found else None

@@ -1,13 +1,11 @@
 """Reads of goals for pages and the API: scoped to the user's stores, cost goals only for
 roles that see costs."""
 
-from decimal import Decimal
-
 from django.utils.translation import gettext_lazy as _
 
 from shopops.analytics.catalog import is_cost, lookup
+from shopops.analytics.display import bar, metric_shown, percent
 from shopops.core.access import can_see_costs, scoped
-from shopops.monitoring.report_export import shown
 from shopops.planning import goals
 from shopops.planning.models import Goal
 
@@ -27,29 +25,24 @@ WEIGHTING_LABELS = {
 }
 
 
-def _percent(value) -> str:
-    return "—" if value is None else f"{Decimal(value) * 100:.1f}%"
-
-
 def goal_cards(goal_list, today) -> list[dict]:
     out = []
     goal_list = list(goal_list)
     every = goals.progress_many(goal_list, today)
     for goal in goal_list:
         metric = lookup(goal.metric)
-        percent = metric.unit == "ratio" and goal.metric != "roi"
         p = every[goal.pk]
         achievement = p["projected_achievement"] if goals.is_additive(goal.metric) else None
         out.append(
             {
                 "goal": goal,
                 "label": metric.label,
-                "target_text": shown(goal.target, metric.unit, percent),
-                "actual_text": shown(p["actual"], metric.unit, percent),
-                "projection_text": shown(p["projection"], metric.unit, percent),
-                "achievement_text": _percent(p["achievement"]),
-                "projected_text": _percent(achievement),
-                "achievement_bar": int(min(max(p["achievement"] or 0, 0), 1) * 100),
+                "target_text": metric_shown(goal.target, goal.metric),
+                "actual_text": metric_shown(p["actual"], goal.metric),
+                "projection_text": metric_shown(p["projection"], goal.metric),
+                "achievement_text": percent(p["achievement"]),
+                "projected_text": percent(achievement),
+                "achievement_bar": bar(p["achievement"]),
                 "on_track": (p["projected_achievement"] or 0) >= 1,
                 "elapsed": f"{p['elapsed_days']}/{p['days']}",
                 "elapsed_bar": int(p["elapsed_days"] * 100 / p["days"]) if p["days"] else 0,

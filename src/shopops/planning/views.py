@@ -2,26 +2,16 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shopops.core.access import can, can_see_costs, get_scoped_or_404
 from shopops.core.decorators import module_view
-from shopops.core.models import User
+from shopops.core.queries import store_people
 from shopops.planning import goals
 from shopops.planning.forms import AdjustForm, GoalForm
 from shopops.planning.queries import goal_cards, visible_goals
-
-
-def _owners(store):
-    return (
-        User.objects.filter(is_active=True)
-        .filter(models.Q(grants__store=store) | models.Q(is_superuser=True))
-        .distinct()
-        .order_by("username")
-    )
 
 
 @module_view("goals")
@@ -33,7 +23,7 @@ def goal_list(request):
     can_change = can(request.user, "goals", "change")
     form = None
     if can_change:
-        form = GoalForm(request.POST or None, costs=costs, owners=_owners(store))
+        form = GoalForm(request.POST or None, costs=costs, owners=store_people(store))
         if request.method == "POST" and form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "scope_text"}
             try:

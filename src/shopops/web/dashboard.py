@@ -7,32 +7,14 @@ from decimal import Decimal
 
 from shopops.analytics.catalog import lookup
 from shopops.analytics.diagnosis import SOURCE_LABELS, relative
+from shopops.analytics.display import bar, change, metric_shown, percent, shown
 from shopops.analytics.queries import metrics
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport
-from shopops.monitoring.report_export import MULTIPLES, change_shown, shown
-from shopops.planning.models import GoalDay
+from shopops.planning.goals import targets as goal_targets
 from shopops.planning.queries import goal_cards, visible_goals
 
 CARDS = ["gmv", "visitors", "cvr", "aov", "orders", "roi"]
 RANGES = (30, 90)
-
-
-def _targets(store, keys, start: date, end: date) -> dict[tuple[str, date], Decimal]:
-    """{(metric, day): target} from the most specific store-wide goal covering each day."""
-    best: dict[tuple[str, date], tuple[int, Decimal]] = {}
-    parts = GoalDay.objects.filter(
-        goal__store=store, goal__metric__in=keys, goal__scope={}, day__range=(start, end)
-    ).select_related("goal")
-    for part in parts:
-        key = (part.goal.metric, part.day)
-        length = (part.goal.end - part.goal.start).days
-        if key not in best or length < best[key][0]:
-            best[key] = (length, part.target)
-    return {k: v for k, (_, v) in best.items()}
-
-
-def _percent(metric: str) -> bool:
-    return lookup(metric).unit == "ratio" and metric not in MULTIPLES
 
 
 def _ratio(top, bottom) -> Decimal | None:
@@ -57,7 +39,8 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
     # One engine call for the cards (the last two days) and the trend (the whole range).
     trend_rows = metrics(sorted(set(keys) | {"gmv", "visitors"}), store, start, end, "day")
     rows = trend_rows[-2:]
-    targets = _targets(store, keys, yesterday, end)
+    # The cards' and the trend's targets, in one read (GMV is a card).
+    targets = goal_targets(store, keys, start, end)
     # Platform exports often arrive the next morning: a today without any data yet shows
     # blanks, not a -100% fall.
     no_data_yet = end == today and not any(rows[1][k] for k in ("gmv", "visitors", "orders"))
@@ -69,32 +52,29 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
             {
                 "key": key,
                 "label": metric.label,
-                "today": shown(now, metric.unit, _percent(key)),
-                "yesterday": shown(before, metric.unit, _percent(key)),
-                "change": change_shown(
+                "today": metric_shown(now, key),
+                "yesterday": metric_shown(before, key),
+                "change": change(
                     relative(now, before) if now is not None and before is not None else None
                 ),
                 "falling": before is not None and now is not None and now < before,
-                "target_today": shown(targets.get((key, end)), metric.unit, _percent(key)),
-                "target_yesterday": shown(
-                    targets.get((key, yesterday)), metric.unit, _percent(key)
-                ),
-                "bar_today": _bar(_ratio(now, targets.get((key, end)))),
-                "bar_yesterday": _bar(_ratio(before, targets.get((key, yesterday)))),
-                "achievement_yesterday": _pct(_ratio(before, targets.get((key, yesterday)))),
-                "achievement_today": _pct(_ratio(now, targets.get((key, end)))),
+                "target_today": metric_shown(targets.get((key, end)), key),
+                "target_yesterday": metric_shown(targets.get((key, yesterday)), key),
+                "bar_today": bar(_ratio(now, targets.get((key, end)))),
+                "bar_yesterday": bar(_ratio(before, targets.get((key, yesterday)))),
+                "achievement_yesterday": percent(_ratio(before, targets.get((key, yesterday)))),
+                "achievement_today": percent(_ratio(now, targets.get((key, end)))),
             }
         )
 
     # Trend of the range with the target line.
-    trend_targets = _targets(store, ["gmv"], start, end)
     trend = {
         "days": [r["period"] for r in trend_rows],
         "gmv": [float(r["gmv"]) for r in trend_rows],
         "visitors": [r["visitors"] for r in trend_rows],
         "target": [
-            float(trend_targets[("gmv", date.fromisoformat(r["period"]))])
-            if ("gmv", date.fromisoformat(r["period"])) in trend_targets
+            float(targets[("gmv", date.fromisoformat(r["period"]))])
+            if ("gmv", date.fromisoformat(r["period"])) in targets
             else None
             for r in trend_rows
         ],
@@ -138,8 +118,8 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
             "name": names.get(r["sku"], ""),
             "gmv": shown(r["line_gmv"], "money", False),
             "units": shown(r["units"], "count", False),
-            "share": _pct(_ratio(r["line_gmv"], total)),
-            "bar": _bar(_ratio(r["line_gmv"], top[0]["line_gmv"] if top else 0)),
+            "share": percent(_ratio(r["line_gmv"], total)),
+            "bar": bar(_ratio(r["line_gmv"], top[0]["line_gmv"] if top else 0)),
         }
         for r in top
     ]
@@ -187,11 +167,3 @@ def warm(store) -> None:
     metrics cache, so the morning's first view is as fast as the next ones."""
     for days in RANGES:
         data(store, None, None, days, "zh-hans")
-
-
-def _bar(value) -> int:
-    return 0 if value is None else int(min(max(value, 0), 1) * 100)
-
-
-def _pct(value) -> str:
-    return "—" if value is None else f"{Decimal(value) * 100:.1f}%"
