@@ -232,11 +232,6 @@ def targets(store, keys, start: date, end: date) -> dict[tuple[str, date], Decim
     return {k: v for k, (_, v) in best.items()}
 
 
-def day_target(goal: Goal, day: date) -> Decimal | None:
-    found = goal.days.filter(day=day).first()
-    return found.target if found else None
-
-
 _UNKNOWN = object()
 
 
