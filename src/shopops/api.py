@@ -6,7 +6,10 @@ from ninja import NinjaAPI
 from shopops.analytics.api import router as metrics_router
 from shopops.core.api import audit_router, me_router, stores_router
 from shopops.ingest.api import router as imports_router
+from shopops.inventory.api import router as inventory_router
 from shopops.monitoring.api import router as reports_router
+from shopops.orders.api import router as orders_router
+from shopops.orders.api import shipments_router
 from shopops.planning.api import router as goals_router
 
 api = NinjaAPI(
@@ -28,3 +31,6 @@ api.add_router("/imports", imports_router)
 api.add_router("/metrics", metrics_router)
 api.add_router("/goals", goals_router)
 api.add_router("/reports", reports_router)
+api.add_router("/orders", orders_router)
+api.add_router("/shipments", shipments_router)
+api.add_router("/inventory", inventory_router)

@@ -220,11 +220,13 @@ def write_stock(store, records, counts, ctx):
         cached=(),
     )
     Warehouse.objects.filter(store=store, name="").update(name=F("code"))
+    # Locked: orders allocate from these rows meanwhile, and the movement written below
+    # must be the difference from what is on hand at commit.
     existing = {
         (sku_id, wh_id): (on_hand, reserved)
-        for sku_id, wh_id, on_hand, reserved in StockLevel.objects.filter(
-            store=store, sku_id__in=skus.values()
-        ).values_list("sku_id", "warehouse_id", "on_hand", "reserved")
+        for sku_id, wh_id, on_hand, reserved in StockLevel.objects.select_for_update()
+        .filter(store=store, sku_id__in=skus.values())
+        .values_list("sku_id", "warehouse_id", "on_hand", "reserved")
     }
     keyed, before = {}, {}
     for r in records:

@@ -54,8 +54,10 @@ class StockLevel(StoreOwned):
 
 class MovementKind(models.TextChoices):
     RECEIPT = "receipt", _("Receipt")
-    SALE = "sale", _("Sale allocation")
+    ALLOCATION = "allocation", _("Sale allocation")
     RELEASE = "release", _("Release")
+    SHIPMENT = "shipment", _("Shipped out")
+    RETURN = "return", _("Return to stock")
     ADJUSTMENT = "adjustment", _("Adjustment")
     STOCKTAKE = "stocktake", _("Stock-take")
     TRANSFER_IN = "transfer_in", _("Transfer in")
@@ -64,7 +66,9 @@ class MovementKind(models.TextChoices):
 
 
 class StockMovement(StoreOwned):
-    """The ledger: the sum of a level's movements is its on-hand quantity."""
+    """The ledger: the sum of a level's `quantity` is its on-hand quantity and the sum of its
+    `reserved_delta` its reserved quantity. An allocation moves no goods (quantity 0,
+    reserved +n); shipping it takes them out (quantity -n, reserved -n)."""
 
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="movements")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
@@ -72,6 +76,7 @@ class StockMovement(StoreOwned):
     kind = models.CharField(_("kind"), max_length=16, choices=MovementKind.choices)
     quantity = models.IntegerField(_("quantity"))  # signed: + in, - out
     on_hand_after = models.IntegerField(_("on hand after"))
+    reserved_delta = models.IntegerField(_("reserved change"), default=0)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     user = models.ForeignKey(
@@ -85,3 +90,55 @@ class StockMovement(StoreOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity:+d}"
+
+
+class Allocation(StoreOwned):
+    """Units of one order line reserved in one warehouse. Open while neither released nor
+    shipped; an order's lines are allocated all together or not at all."""
+
+    line = models.ForeignKey(
+        "orders.OrderLine", on_delete=models.CASCADE, related_name="allocations"
+    )
+    level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    created_at = models.DateTimeField(_("allocated at"), default=timezone.now)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "level"], name="alloc_store_level")]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.quantity}@{self.level_id}"
+
+
+class ChannelBuffer(StoreOwned):
+    """Units held back from one sales channel's available-to-sell, for every SKU or one.
+
+    What a channel may sell is the SKU's available stock less this buffer, so that several
+    channels selling the same stock do not oversell between two syncs."""
+
+    channel = models.CharField(_("channel"), max_length=64)
+    sku = models.ForeignKey(
+        Sku, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("SKU")
+    )
+    units = models.PositiveIntegerField(_("safety buffer (units)"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "channel", "sku"], name="uniq_channel_buffer_sku"
+            ),
+            models.UniqueConstraint(
+                fields=["store", "channel"],
+                condition=Q(sku=None),
+                name="uniq_channel_buffer_default",
+            ),
+        ]
+        verbose_name = _("channel safety buffer")
+        verbose_name_plural = _("channel safety buffers")
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.units}"

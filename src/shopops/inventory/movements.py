@@ -1,0 +1,36 @@
+"""A stock movement asked for by a person (page or API), with what follows it: a receipt
+serves the stock-short orders waiting in the exception queue, oldest first."""
+
+from django.core.exceptions import ValidationError
+
+from shopops.inventory import services
+from shopops.inventory.models import Warehouse
+from shopops.orders.services import retry_stock_short
+
+KINDS = ("receipt", "adjustment", "stocktake", "transfer")
+
+
+def apply_movement(actor, store, kind, sku, warehouse, quantity, reason="", reference="", to=""):
+    """One entry point for the page and the API; a receipt serves queued orders after."""
+    if kind == "receipt":
+        move = services.receive(
+            actor, store, sku, warehouse, quantity, reason=reason, reference=reference
+        )
+        retry_stock_short(store, actor=actor, sku_ids=[sku.pk])
+        return move
+    if kind == "adjustment":
+        return services.adjust(
+            actor, store, sku, warehouse, quantity, reason=reason, reference=reference
+        )
+    if kind == "stocktake":
+        return services.stocktake(
+            actor, store, sku, warehouse, quantity, reason=reason, reference=reference
+        )
+    if kind == "transfer":
+        target = Warehouse.objects.filter(store=store, code=to).first()
+        if target is None:
+            raise ValidationError({"to_warehouse": f"No warehouse {to!r} in this store."})
+        return services.transfer(
+            actor, store, sku, warehouse, target, quantity, reason=reason, reference=reference
+        )
+    raise ValidationError({"kind": "One of receipt, adjustment, stocktake, transfer."})

@@ -1,0 +1,69 @@
+"""Reads of stock: levels with their alert state, and what each channel may sell."""
+
+from django.db.models import Q, Sum
+
+from shopops.inventory.models import ChannelBuffer, StockLevel
+
+
+def levels(store, *, sku=None, warehouse=None, alert: str = ""):
+    """Stock rows of a store; `alert` keeps those below `safety` or `warning` stock."""
+    rows = StockLevel.objects.filter(store=store).select_related("sku__product", "warehouse")
+    if sku:
+        rows = rows.filter(Q(sku__code__icontains=sku) | Q(sku__product__name__icontains=sku))
+    if warehouse:
+        rows = rows.filter(warehouse__code=warehouse)
+    rows = rows.order_by("sku__code", "warehouse__code")
+    out = []
+    for level in rows:
+        state = alert_state(level)
+        if alert == "safety" and state != "below_safety":
+            continue
+        if alert == "warning" and state is None:
+            continue
+        out.append((level, state))
+    return out
+
+
+def alert_state(level) -> str | None:
+    """below_safety (断货风险), below_warning (预警) or None, on available stock."""
+    available = level.on_hand - level.reserved
+    if level.safety_stock and available < level.safety_stock:
+        return "below_safety"
+    if level.warning_stock and available < level.warning_stock:
+        return "below_warning"
+    return None
+
+
+def available_to_sell(store, channel: str, sku_codes=None) -> list[dict]:
+    """Per SKU: available over all warehouses, the channel's buffer, and what it may sell
+    (available - buffer, never below 0). A SKU's own buffer wins over the channel default."""
+    rows = StockLevel.objects.filter(store=store)
+    if sku_codes:
+        rows = rows.filter(sku__code__in=sku_codes)
+    totals = (
+        rows.values("sku_id", "sku__code")
+        .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
+        .order_by("sku__code")
+    )
+    buffers = {
+        sku_id: units
+        for sku_id, units in ChannelBuffer.objects.filter(store=store, channel=channel).values_list(
+            "sku_id", "units"
+        )
+    }
+    default = buffers.get(None, 0)
+    out = []
+    for t in totals:
+        available = t["on_hand"] - t["reserved"]
+        buffer = buffers.get(t["sku_id"], default)
+        out.append(
+            {
+                "sku": t["sku__code"],
+                "on_hand": t["on_hand"],
+                "reserved": t["reserved"],
+                "available": available,
+                "buffer": buffer,
+                "available_to_sell": max(available - buffer, 0),
+            }
+        )
+    return out

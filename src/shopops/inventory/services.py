@@ -1,0 +1,368 @@
+"""Every write to stock. Each change is one conditional UPDATE of the stock row plus its
+ledger movement, in the caller's transaction; nothing reads a quantity and then writes it.
+
+The database is the arbiter under concurrency: `UPDATE … SET reserved = reserved + n WHERE
+on_hand - reserved >= n` either matches (and holds the row until commit) or does not, and
+the check constraints on StockLevel stop anything that slips past. Locks are taken in the
+order of (SKU, stock row) so two orders never wait on each other.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shopops.catalog.models import Sku
+from shopops.inventory.models import (
+    Allocation,
+    MovementKind,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
+
+
+class InsufficientStock(Exception):
+    """Raised inside an allocation's savepoint so that all of its lines roll back."""
+
+    def __init__(self, sku_code: str, wanted: int):
+        super().__init__(f"{sku_code}: {wanted} wanted")
+        self.sku_code = sku_code
+        self.wanted = wanted
+
+
+@dataclass(frozen=True)
+class Want:
+    """A quantity of a SKU one order line needs."""
+
+    line_id: int
+    sku_id: int
+    sku_code: str
+    quantity: int
+
+
+def _level(store, sku: Sku, warehouse: Warehouse) -> StockLevel:
+    try:
+        with transaction.atomic():
+            level, _created = StockLevel.objects.get_or_create(
+                store=store, sku=sku, warehouse=warehouse
+            )
+    except IntegrityError:  # created meanwhile by another request
+        level = StockLevel.objects.get(sku=sku, warehouse=warehouse)
+    return level
+
+
+def _after(level_id: int) -> tuple[int, int]:
+    return StockLevel.objects.filter(pk=level_id).values_list("on_hand", "reserved").get()
+
+
+def _movement(level, kind, quantity, reserved_delta, *, user, reason, reference, on_hand):
+    return StockMovement(
+        store_id=level.store_id,
+        sku_id=level.sku_id,
+        warehouse_id=level.warehouse_id,
+        kind=kind,
+        quantity=quantity,
+        reserved_delta=reserved_delta,
+        on_hand_after=on_hand,
+        reason=reason[:200],
+        reference=reference[:100],
+        user=user if user is not None and getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def _change_on_hand(level, delta: int, kind, *, user, reason, reference) -> StockMovement:
+    """Add `delta` to on hand; a decrease never takes on hand below what is reserved."""
+    rows = StockLevel.objects.filter(pk=level.pk)
+    if delta < 0:
+        rows = rows.filter(on_hand__gte=F("reserved") - delta)
+    if not rows.update(on_hand=F("on_hand") + delta, updated_at=timezone.now()):
+        on_hand, reserved = _after(level.pk)
+        raise ValidationError(
+            {
+                "quantity": _(
+                    "Only %(free)d of %(sku)s are free in %(warehouse)s (%(on_hand)d on hand, "
+                    "%(reserved)d reserved for orders); %(wanted)d cannot be taken out."
+                )
+                % {
+                    "free": on_hand - reserved,
+                    "sku": level.sku.code,
+                    "warehouse": level.warehouse.code,
+                    "on_hand": on_hand,
+                    "reserved": reserved,
+                    "wanted": -delta,
+                }
+            }
+        )
+    on_hand, _reserved = _after(level.pk)
+    move = _movement(
+        level, kind, delta, 0, user=user, reason=reason, reference=reference, on_hand=on_hand
+    )
+    move.save()
+    return move
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the stock changes.")})
+    return reason
+
+
+def _positive(quantity: int) -> int:
+    if not isinstance(quantity, int) or quantity <= 0:
+        raise ValidationError({"quantity": _("The quantity must be a whole number above 0.")})
+    return quantity
+
+
+@transaction.atomic
+def receive(actor, store, sku, warehouse, quantity: int, *, reason="", reference=""):
+    """Goods in: a purchase receipt, a return or an opening balance."""
+    _positive(quantity)
+    level = _level(store, sku, warehouse)
+    return _change_on_hand(
+        level,
+        quantity,
+        MovementKind.RECEIPT,
+        user=actor,
+        reason=reason or _("Receipt"),
+        reference=reference,
+    )
+
+
+@transaction.atomic
+def adjust(actor, store, sku, warehouse, delta: int, *, reason: str, reference=""):
+    """A correction of on hand by `delta` units (damage, loss, found goods)."""
+    reason = _require_reason(reason)
+    if not isinstance(delta, int) or delta == 0:
+        raise ValidationError({"quantity": _("The change must be a whole number, not 0.")})
+    level = _level(store, sku, warehouse)
+    return _change_on_hand(
+        level, delta, MovementKind.ADJUSTMENT, user=actor, reason=reason, reference=reference
+    )
+
+
+@transaction.atomic
+def stocktake(actor, store, sku, warehouse, counted: int, *, reason="", reference=""):
+    """Set on hand to what was counted; the difference is the movement. None if equal."""
+    if not isinstance(counted, int) or counted < 0:
+        raise ValidationError({"counted": _("The count must be a whole number, 0 or more.")})
+    level = _level(store, sku, warehouse)
+    level = StockLevel.objects.select_for_update().get(pk=level.pk)
+    delta = counted - level.on_hand
+    if delta == 0:
+        return None
+    return _change_on_hand(
+        level,
+        delta,
+        MovementKind.STOCKTAKE,
+        user=actor,
+        reason=reason or _("Stock-take"),
+        reference=reference,
+    )
+
+
+@transaction.atomic
+def transfer(actor, store, sku, source, target, quantity: int, *, reason="", reference=""):
+    """Move free units between two warehouses: one movement out, one in."""
+    _positive(quantity)
+    if source.pk == target.pk:
+        raise ValidationError({"target": _("Choose a different warehouse to transfer to.")})
+    # Lock in primary-key order, as allocation does, so two transfers cannot deadlock.
+    first, second = sorted((source, target), key=lambda w: w.pk)
+    levels = {w.pk: _level(store, sku, w) for w in (first, second)}
+    reason = reason or _("Transfer %(from)s → %(to)s") % {"from": source.code, "to": target.code}
+    out = _change_on_hand(
+        levels[source.pk],
+        -quantity,
+        MovementKind.TRANSFER_OUT,
+        user=actor,
+        reason=reason,
+        reference=reference,
+    )
+    _change_on_hand(
+        levels[target.pk],
+        quantity,
+        MovementKind.TRANSFER_IN,
+        user=actor,
+        reason=reason,
+        reference=reference,
+    )
+    return out
+
+
+def allocate(store, wants: list[Want], *, reference: str, user=None) -> list[Allocation]:
+    """Reserve every want or none: raises InsufficientStock and rolls back its savepoint.
+
+    Each line is reserved whole in the first warehouse (by stock row id) that has it free.
+    Call inside a transaction."""
+    allocations, moves = [], []
+    with transaction.atomic():
+        levels_by_sku: dict[int, list[StockLevel]] = {}
+        for pk, sku_id, warehouse_id in (
+            StockLevel.objects.filter(store=store, sku_id__in={w.sku_id for w in wants})
+            .order_by("sku_id", "pk")
+            .values_list("pk", "sku_id", "warehouse_id")
+        ):
+            levels_by_sku.setdefault(sku_id, []).append(
+                StockLevel(pk=pk, store_id=store.pk, sku_id=sku_id, warehouse_id=warehouse_id)
+            )
+        for want in sorted(wants, key=lambda w: (w.sku_id, w.line_id)):
+            for level in levels_by_sku.get(want.sku_id, ()):
+                if (
+                    StockLevel.objects.filter(
+                        pk=level.pk, on_hand__gte=F("reserved") + want.quantity
+                    ).update(reserved=F("reserved") + want.quantity, updated_at=timezone.now())
+                    == 1
+                ):
+                    break
+            else:
+                raise InsufficientStock(want.sku_code, want.quantity)
+            on_hand, _reserved = _after(level.pk)
+            allocations.append(
+                Allocation(
+                    store=store, line_id=want.line_id, level_id=level.pk, quantity=want.quantity
+                )
+            )
+            moves.append(
+                _movement(
+                    level,
+                    MovementKind.ALLOCATION,
+                    0,
+                    want.quantity,
+                    user=user,
+                    reason=_("Reserved for order"),
+                    reference=reference,
+                    on_hand=on_hand,
+                )
+            )
+        Allocation.objects.bulk_create(allocations)
+        StockMovement.objects.bulk_create(moves)
+    return allocations
+
+
+def _open(order_id: int):
+    return (
+        Allocation.objects.filter(line__order_id=order_id, released_at=None, shipped_at=None)
+        .select_related("level")
+        .order_by("level__sku_id", "level_id")
+    )
+
+
+def release(order, *, user=None, reason: str) -> int:
+    """Give back the order's reserved units (cancel, refund before shipping). Returns units."""
+    now = timezone.now()
+    units, moves = 0, []
+    for alloc in _open(order.pk):
+        StockLevel.objects.filter(pk=alloc.level_id).update(
+            reserved=F("reserved") - alloc.quantity, updated_at=now
+        )
+        on_hand, _reserved = _after(alloc.level_id)
+        moves.append(
+            _movement(
+                alloc.level,
+                MovementKind.RELEASE,
+                0,
+                -alloc.quantity,
+                user=user,
+                reason=reason,
+                reference=order.order_id,
+                on_hand=on_hand,
+            )
+        )
+        alloc.released_at = now
+        units += alloc.quantity
+    Allocation.objects.filter(line__order_id=order.pk, released_at=None, shipped_at=None).update(
+        released_at=now
+    )
+    StockMovement.objects.bulk_create(moves)
+    return units
+
+
+def ship(order, *, user=None) -> int:
+    """Take the order's reserved units out of stock as it leaves the warehouse."""
+    now = timezone.now()
+    units, moves = 0, []
+    for alloc in _open(order.pk):
+        StockLevel.objects.filter(pk=alloc.level_id).update(
+            on_hand=F("on_hand") - alloc.quantity,
+            reserved=F("reserved") - alloc.quantity,
+            updated_at=now,
+        )
+        on_hand, _reserved = _after(alloc.level_id)
+        moves.append(
+            _movement(
+                alloc.level,
+                MovementKind.SHIPMENT,
+                -alloc.quantity,
+                -alloc.quantity,
+                user=user,
+                reason=_("Shipped"),
+                reference=order.order_id,
+                on_hand=on_hand,
+            )
+        )
+        units += alloc.quantity
+    Allocation.objects.filter(line__order_id=order.pk, released_at=None, shipped_at=None).update(
+        shipped_at=now
+    )
+    StockMovement.objects.bulk_create(moves)
+    return units
+
+
+def restock(order, *, user=None, reason: str) -> int:
+    """Put a returned order's shipped units back where they left from."""
+    units = 0
+    for alloc in (
+        Allocation.objects.filter(line__order_id=order.pk)
+        .exclude(shipped_at=None)
+        .select_related("level__sku", "level__warehouse")
+        .order_by("level_id")
+    ):
+        _change_on_hand(
+            alloc.level,
+            alloc.quantity,
+            MovementKind.RETURN,
+            user=user,
+            reason=reason,
+            reference=order.order_id,
+        )
+        units += alloc.quantity
+    return units
+
+
+def reconcile(store) -> list[dict]:
+    """Stock rows whose ledger does not add up: on hand = Σ quantity, reserved = Σ reserved
+    change, reserved = open allocations. Empty when everything reconciles."""
+    ledger = {
+        (r["sku_id"], r["warehouse_id"]): (r["q"] or 0, r["r"] or 0)
+        for r in StockMovement.objects.filter(store=store)
+        .values("sku_id", "warehouse_id")
+        .annotate(q=Sum("quantity"), r=Sum("reserved_delta"))
+    }
+    open_units = dict(
+        Allocation.objects.filter(store=store, released_at=None, shipped_at=None)
+        .values("level_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("level_id", "n")
+    )
+    wrong = []
+    for level in StockLevel.objects.filter(store=store).select_related("sku", "warehouse"):
+        q, r = ledger.pop((level.sku_id, level.warehouse_id), (0, 0))
+        held = open_units.get(level.pk, 0)
+        if (q, r, held) != (level.on_hand, level.reserved, level.reserved) or level.on_hand < 0:
+            wrong.append(
+                {
+                    "sku": level.sku.code,
+                    "warehouse": level.warehouse.code,
+                    "on_hand": level.on_hand,
+                    "ledger_on_hand": q,
+                    "reserved": level.reserved,
+                    "ledger_reserved": r,
+                    "open_allocations": held,
+                }
+            )
+    return wrong
