@@ -561,6 +561,40 @@ def bench_dashboard_cmd(requests, months, out_fmt):
     sys.exit(bench_dashboard.run(requests, months, out_fmt))
 
 
+@bench.command("flash-sale")
+@click.option(
+    "--db",
+    "databases",
+    multiple=True,
+    type=click.Choice(["sqlite", "postgres"]),
+    default=["sqlite", "postgres"],
+    show_default=True,
+)
+@click.option("--orders", default=2000, show_default=True, type=int)
+@click.option("--stock", default=500, show_default=True, type=int)
+@click.option("--concurrency", default=64, show_default=True, type=int)
+@click.option("--workers", default=4, show_default=True, type=int, help="granian workers.")
+@click.option(
+    "--retries",
+    default=0.05,
+    show_default=True,
+    type=float,
+    help="Share of orders posted a second time, as channels retry.",
+)
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def bench_flash_sale_cmd(databases, orders, stock, concurrency, workers, retries, out_fmt):
+    """A 秒杀 over HTTP against the real server: ORDERS concurrent intakes for STOCK units of
+    one SKU; checks nothing is oversold, lost or duplicated, against bare conditional
+    UPDATEs from the same number of threads."""
+    from shopops.devtools import bench_flash_sale
+
+    sys.exit(
+        bench_flash_sale.run(list(databases), orders, stock, concurrency, workers, retries, out_fmt)
+    )
+
+
 @main.group()
 def store():
     """Add and list stores."""

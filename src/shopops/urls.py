@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("shopops.core.urls")),
     path("", include("shopops.ingest.urls")),
     path("", include("shopops.monitoring.urls")),
+    path("", include("shopops.orders.urls")),
+    path("", include("shopops.inventory.urls")),
     path("", include("shopops.planning.urls")),
     path("", include("shopops.web.urls")),
 ]

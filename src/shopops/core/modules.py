@@ -111,7 +111,8 @@ MODULES: tuple[Module, ...] = (
         "ti-building-warehouse",
         "business",
         _("Stock per SKU and warehouse, movement ledger, replenishment."),
-        issue=6,
+        built=True,
+        page="inventory:levels",
     ),
     Module(
         "orders",
@@ -119,7 +120,8 @@ MODULES: tuple[Module, ...] = (
         "ti-truck-delivery",
         "business",
         _("Order states, audit exceptions, shipping SLA and logistics tracking."),
-        issue=6,
+        built=True,
+        page="orders:queue",
     ),
     Module(
         "members",

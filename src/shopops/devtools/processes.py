@@ -10,12 +10,14 @@ from pathlib import Path
 
 def web_command(host: str, port: int, workers: int, threads: int = 16) -> list[str]:
     """granian serving the WSGI app; `threads` bounds each worker's concurrent requests, and
-    so its database connections."""
+    so its database connections. Backpressure (requests admitted per worker) is well above
+    the threads: idle keep-alive connections hold a slot, and at threads == backpressure
+    a busy client's connections starved for 30 s at a time."""
     granian = Path(sys.executable).with_name("granian")
     return [
         *(str(granian), "--interface", "wsgi", "--no-ws"),
         *("--host", host, "--port", str(port), "--workers", str(workers)),
-        *("--blocking-threads", str(threads), "--backpressure", str(threads)),
+        *("--blocking-threads", str(threads), "--backpressure", str(threads * 8)),
         "shopops.wsgi:application",
     ]
 

@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 from shopops.catalog.models import Sku
 from shopops.customers.models import Customer
 from shopops.orders import services
-from shopops.orders.models import IntakeReceipt, Order, OrderEvent, OrderStatus
+from shopops.orders.models import (
+    FulfilmentSettings,
+    IntakeReceipt,
+    Order,
+    OrderEvent,
+    OrderStatus,
+)
 
 CENT = Decimal("0.01")
 MAX_LINES = 200
@@ -78,7 +84,9 @@ def clean(store, data: dict) -> dict:
     if len(lines) > MAX_LINES:
         errors["lines"] = _("At most %(n)d lines.") % {"n": MAX_LINES}
     codes = {str(x.get("sku") or "") for x in lines if isinstance(x, dict)}
-    known = set(Sku.objects.filter(store=store, code__in=codes).values_list("code", flat=True))
+    known = {
+        s.code: s for s in Sku.objects.filter(store=store, code__in=codes).select_related("product")
+    }
     clean_lines = []
     for i, line in enumerate(lines[:MAX_LINES]):
         where = f"lines[{i}]"
@@ -117,6 +125,7 @@ def clean(store, data: dict) -> dict:
             for k in ("name", "phone", "province", "city", "district", "address")
         },
         "buyer_message": str(data.get("buyer_message") or "").strip(),
+        "_skus": known,
     }
 
 
@@ -130,7 +139,9 @@ def fingerprint(cleaned: dict, *, unpaid: bool = False) -> str:
             return format(value.normalize(), "f")
         raise TypeError(type(value))
 
-    content = dict(cleaned, paid_at=None) if unpaid else cleaned
+    content = {k: v for k, v in cleaned.items() if not k.startswith("_")}
+    if unpaid:
+        content["paid_at"] = None
     return hashlib.sha256(
         json.dumps(content, sort_keys=True, default=plain, ensure_ascii=False).encode()
     ).hexdigest()
@@ -176,14 +187,18 @@ def _customer(store, platform_id: str, address: dict) -> Customer | None:
 def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
     address = cleaned["shipping_address"]
     goods = sum((Decimal(x["quantity"]) * x["unit_price"] for x in cleaned["lines"]), Decimal("0"))
+    paid = cleaned["paid_at"] is not None
+    rules = FulfilmentSettings.of(store)  # read before the write lock is taken
+    user = services._user(actor)
     with transaction.atomic():
         order = Order.objects.create(
             store=store,
             order_id=cleaned["order_id"],
             customer=_customer(store, cleaned["customer_id"], address),
-            status=OrderStatus.PENDING_PAYMENT,
+            status=OrderStatus.PAID if paid else OrderStatus.PENDING_PAYMENT,
             channel=cleaned["channel"] or store.platform,
             created_at=cleaned["created_at"],
+            paid_at=cleaned["paid_at"],
             goods_amount=goods,
             discount_amount=max(goods - cleaned["paid_amount"], Decimal("0")),
             paid_amount=cleaned["paid_amount"],
@@ -194,21 +209,37 @@ def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
             receiver_address=" ".join(p for p in (address["district"], address["address"]) if p),
             buyer_message=cleaned["buyer_message"],
         )
-        services.create_lines(order, cleaned["lines"])
-        OrderEvent.objects.create(
-            store=store,
-            order=order,
-            to_status=OrderStatus.PENDING_PAYMENT,
-            user=services._user(actor),
-            via=via,
-            note=_("received"),
-        )
-        if cleaned["paid_at"] is not None:
-            services.transition(
-                order, OrderStatus.PAID, actor=actor, via=via, paid_at=cleaned["paid_at"]
+        order.store = store
+        lines = services.create_lines(order, cleaned["lines"], cleaned["_skus"])
+        events = [("", OrderStatus.PENDING_PAYMENT)]
+        if paid:
+            events.append((OrderStatus.PENDING_PAYMENT, OrderStatus.PAID))
+        OrderEvent.objects.bulk_create(
+            OrderEvent(
+                store=store,
+                order=order,
+                from_status=a,
+                to_status=b,
+                user=user,
+                via=via,
+                note=_("received"),
             )
-            services.on_paid(order, actor=actor)
-        code, body = describe(order)
+            for a, b in events
+        )
+        body = {
+            "store": store.code,
+            "order_id": order.order_id,
+            "status": order.status,
+            "allocated": False,
+            "holds": [],
+            "paid_amount": str(order.paid_amount),
+        }
+        code = 201
+        if paid:
+            reserved, holds = services.on_paid(order, actor=actor, lines=lines, rules=rules)
+            body["allocated"] = reserved
+            body["holds"] = [{"reason": str(r), "detail": d[:500]} for r, d in holds]
+            code = 201 if reserved and not holds else 202
         IntakeReceipt.objects.create(
             store=store, order_id=order.order_id, payload_hash=digest, status_code=code, body=body
         )

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,9 +91,16 @@ def _wants(order) -> list[stock.Want]:
     ]
 
 
-def try_allocate(order, *, actor=None) -> str | None:
+def try_allocate(order, *, actor=None, lines=None) -> str | None:
     """Reserve the order's stock, all lines or none. None when reserved, else why not."""
-    wants = _wants(order)
+    wants = (
+        _wants(order)
+        if lines is None
+        else [
+            stock.Want(line_id=x.pk, sku_id=x.sku_id, sku_code=x.sku_code, quantity=x.quantity)
+            for x in lines
+        ]
+    )
     missing = [w.sku_code for w in wants if w.sku_id is None]
     if missing:
         return _("SKU %(codes)s is not in the catalog") % {"codes": ", ".join(missing)}
@@ -150,9 +157,9 @@ def _duplicate_of(order, rules: FulfilmentSettings) -> Order | None:
     return None
 
 
-def audit_rules(order) -> list[tuple[str, str]]:
+def audit_rules(order, rules: FulfilmentSettings | None = None) -> list[tuple[str, str]]:
     """The holds a newly paid order gets besides stock: (reason, detail)."""
-    rules = FulfilmentSettings.of(order.store)
+    rules = rules or FulfilmentSettings.of(order.store)
     found = []
     missing = _address_missing(order)
     if missing:
@@ -178,14 +185,17 @@ def audit_rules(order) -> list[tuple[str, str]]:
     return found
 
 
-def on_paid(order, *, actor=None) -> None:
+def on_paid(order, *, actor=None, lines=None, rules=None) -> tuple[bool, list[tuple[str, str]]]:
     """What happens when an order is paid: reserve its stock, then apply the audit rules.
-    A stock-short order is kept and queued, never dropped."""
-    why = try_allocate(order, actor=actor)
+    A stock-short order is kept and queued, never dropped. Returns (reserved, holds)."""
+    holds = []
+    why = try_allocate(order, actor=actor, lines=lines)
     if why is not None:
-        hold(order, HoldReason.STOCK_SHORT, why)
-    for reason, detail in audit_rules(order):
+        holds.append((HoldReason.STOCK_SHORT, why))
+    holds += audit_rules(order, rules)
+    for reason, detail in holds:
         hold(order, reason, detail)
+    return why is None, holds
 
 
 @transaction.atomic
@@ -424,17 +434,18 @@ def cancel_unpaid(now=None) -> int:
     return cancelled
 
 
-def create_lines(order: Order, lines: list[dict]) -> list[OrderLine]:
+def create_lines(order: Order, lines: list[dict], skus: dict | None = None) -> list[OrderLine]:
     """Lines of a new order; their shares of the paid amount add up to it exactly."""
     from shopops.catalog.models import Sku
     from shopops.ingest.writers import split
 
-    skus = {
-        s.code: s
-        for s in Sku.objects.filter(
-            store_id=order.store_id, code__in={x["sku"] for x in lines}
-        ).select_related("product")
-    }
+    if skus is None:
+        skus = {
+            s.code: s
+            for s in Sku.objects.filter(
+                store_id=order.store_id, code__in={x["sku"] for x in lines}
+            ).select_related("product")
+        }
     amounts = [Decimal(x["quantity"]) * Decimal(x["unit_price"]) for x in lines]
     shares = split(order.paid_amount, amounts)
     made = []
@@ -457,11 +468,3 @@ def create_lines(order: Order, lines: list[dict]) -> list[OrderLine]:
             )
         )
     return OrderLine.objects.bulk_create(made)
-
-
-def integrity_retry(fn, *args, **kwargs):
-    """Run `fn`; on a unique clash with a concurrent writer, run it once more."""
-    try:
-        return fn(*args, **kwargs)
-    except IntegrityError:
-        return fn(*args, **kwargs)

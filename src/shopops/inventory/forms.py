@@ -1,0 +1,29 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shopops.core.forms import TablerFormMixin
+
+
+class MovementForm(TablerFormMixin, forms.Form):
+    KINDS = [
+        ("receipt", _("Receipt")),
+        ("adjustment", _("Adjustment (±)")),
+        ("stocktake", _("Stock-take (counted)")),
+        ("transfer", _("Transfer")),
+    ]
+    kind = forms.ChoiceField(label=_("Movement"), choices=KINDS)
+    sku = forms.CharField(label=_("SKU code"), max_length=64)
+    warehouse = forms.ChoiceField(label=_("Warehouse"))
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        help_text=_("Units in; ± for an adjustment; the count for a stock-take."),
+    )
+    to_warehouse = forms.ChoiceField(label=_("To warehouse"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+    def __init__(self, *args, warehouses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(w.code, f"{w.code} {w.name}") for w in warehouses]
+        self.fields["warehouse"].choices = choices
+        self.fields["to_warehouse"].choices = [("", "—"), *choices]

@@ -1,0 +1,84 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from shopops.catalog.models import Sku
+from shopops.core.access import can
+from shopops.core.decorators import module_view
+from shopops.inventory import queries
+from shopops.inventory.forms import MovementForm
+from shopops.inventory.models import StockMovement, Warehouse
+from shopops.inventory.movements import apply_movement
+
+
+@module_view("inventory")
+def levels(request):
+    store = request.store
+    if store is None:
+        raise Http404("No store")
+    warehouses = list(Warehouse.objects.filter(store=store).order_by("code"))
+    can_change = can(request.user, "inventory", "change")
+    if request.method == "POST":
+        form = MovementForm(request.POST, warehouses=warehouses)
+        if form.is_valid():
+            _move(request, store, form.cleaned_data)
+        else:
+            messages.error(request, _("The movement was not saved: %(e)s") % {"e": _errors(form)})
+        return redirect(request.get_full_path())
+    alert = request.GET.get("alert", "")
+    search = request.GET.get("q", "")
+    rows = queries.levels(store, sku=search, alert=alert)
+    return render(
+        request,
+        "inventory/levels.html",
+        {
+            "rows": rows,
+            "alert": alert,
+            "q": search,
+            "form": MovementForm(warehouses=warehouses) if can_change else None,
+            "movements": StockMovement.objects.filter(store=store)
+            .select_related("sku", "warehouse", "user")
+            .order_by("-at", "-pk")[:30],
+            "below_safety": sum(1 for _lv, s in queries.levels(store) if s == "below_safety"),
+        },
+    )
+
+
+def _errors(form) -> str:
+    return "; ".join(
+        f"{form.fields[k].label if k in form.fields else k}: {' '.join(v)}"
+        for k, v in form.errors.items()
+    )
+
+
+def _move(request, store, data) -> None:
+    sku = Sku.objects.filter(store=store, code=data["sku"].strip()).first()
+    warehouse = Warehouse.objects.filter(store=store, code=data["warehouse"]).first()
+    if sku is None or warehouse is None:
+        messages.error(request, _("SKU %(sku)s is not in this store.") % {"sku": data["sku"]})
+        return
+    try:
+        move = apply_movement(
+            request.user,
+            store,
+            data["kind"],
+            sku,
+            warehouse,
+            data["quantity"],
+            data["reason"],
+            data["reference"],
+            data["to_warehouse"],
+        )
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return
+    if move is None:
+        messages.info(request, _("The count equals the stock on hand; nothing changed."))
+    else:
+        messages.success(
+            request,
+            _("%(sku)s in %(wh)s: on hand now %(n)d.")
+            % {"sku": sku.code, "wh": move.warehouse.code, "n": move.on_hand_after},
+        )

@@ -1,0 +1,155 @@
+"""Reads for the fulfilment pages: the queues, the overdue list and the two logistics
+reports (物流时效跟踪表, 异常物流处理记录)."""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.utils import timezone
+
+from shopops.orders.models import (
+    DelayCase,
+    FulfilmentSettings,
+    Order,
+    OrderHold,
+    OrderStatus,
+    Shipment,
+)
+
+S = OrderStatus
+TABS = ("exceptions", "to_audit", "to_ship", "overdue", "all")
+PAGE = 200
+
+
+def _open_holds():
+    return OrderHold.objects.filter(order=OuterRef("pk"), resolved_at=None)
+
+
+def queue(store, tab: str, *, now=None, search: str = ""):
+    """The orders of one tab, oldest payment first, with their open holds prefetched."""
+    now = now or timezone.now()
+    rows = Order.objects.filter(store=store).annotate(held=Exists(_open_holds()))
+    if tab == "exceptions":
+        rows = rows.filter(held=True).exclude(status__in=(S.CANCELLED, S.REFUNDED))
+    elif tab == "to_audit":
+        rows = rows.filter(status=S.PAID, held=False)
+    elif tab == "to_ship":
+        rows = rows.filter(status=S.ALLOCATED)
+    elif tab == "overdue":
+        rows = overdue(store, now=now)
+    if search:
+        rows = rows.filter(order_id__icontains=search.strip())
+    order_by = ("paid_at", "pk") if tab != "all" else ("-created_at", "-pk")
+    return rows.order_by(*order_by).prefetch_related(
+        Prefetch("holds", queryset=OrderHold.objects.filter(resolved_at=None), to_attr="open"),
+        "lines",
+    )[:PAGE]
+
+
+def counts(store, *, now=None) -> dict[str, int]:
+    rows = Order.objects.filter(store=store).annotate(held=Exists(_open_holds()))
+    return {
+        "exceptions": rows.filter(held=True).exclude(status__in=(S.CANCELLED, S.REFUNDED)).count(),
+        "to_audit": rows.filter(status=S.PAID, held=False).count(),
+        "to_ship": rows.filter(status=S.ALLOCATED).count(),
+        "overdue": overdue(store, now=now).count(),
+    }
+
+
+def overdue(store, *, now=None):
+    """Paid orders not shipped within the store's shipping promise (default 48 h)."""
+    now = now or timezone.now()
+    promise = timedelta(hours=FulfilmentSettings.of(store).shipping_promise_hours)
+    return Order.objects.filter(
+        store=store, status__in=(S.PAID, S.AUDITED, S.ALLOCATED), paid_at__lt=now - promise
+    )
+
+
+def ship_by(order, rules: FulfilmentSettings):
+    return order.paid_at + timedelta(hours=rules.shipping_promise_hours) if order.paid_at else None
+
+
+@dataclass
+class CarrierRow:
+    carrier: str
+    shipped: int
+    delivered: int
+    in_transit: int
+    average_hours: Decimal | None
+    p90_hours: Decimal | None
+    on_time: int
+    on_time_rate: Decimal | None
+    exceptions: int
+
+
+def _local_range(store, start: date, end: date) -> tuple[datetime, datetime]:
+    zone = store.zone
+    return (
+        datetime.combine(start, time.min, tzinfo=zone),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def _hours(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.1"))
+
+
+def timeliness(store, start: date, end: date) -> tuple[list[CarrierRow], CarrierRow | None]:
+    """物流时效跟踪表: per carrier, the shipments shipped in [start, end] (store days):
+    delivered, average and 90th-percentile hours from shipping to delivery, and the share
+    delivered within the store's delivery promise. The second value is the total row."""
+    promise = FulfilmentSettings.of(store).delivery_promise_hours
+    lo, hi = _local_range(store, start, end)
+    shipments = Shipment.objects.filter(store=store, shipped_at__gte=lo, shipped_at__lt=hi)
+    cases = dict(
+        DelayCase.objects.filter(shipment__in=shipments)
+        .values("shipment__carrier")
+        .annotate(n=Count("pk"))
+        .values_list("shipment__carrier", "n")
+    )
+    by_carrier: dict[str, list] = {}
+    for carrier, shipped, delivered in shipments.values_list(
+        "carrier", "shipped_at", "delivered_at"
+    ):
+        by_carrier.setdefault(carrier, []).append((shipped, delivered))
+    rows = [
+        _carrier_row(carrier, pairs, promise, cases.get(carrier, 0))
+        for carrier, pairs in sorted(by_carrier.items())
+    ]
+    every = [p for pairs in by_carrier.values() for p in pairs]
+    total = _carrier_row("", every, promise, sum(cases.values())) if every else None
+    return rows, total
+
+
+def _carrier_row(carrier, pairs, promise_hours, exceptions) -> CarrierRow:
+    hours = [(d - s).total_seconds() / 3600 for s, d in pairs if d is not None]
+    on_time = sum(1 for h in hours if h <= promise_hours)
+    p90 = None
+    if hours:
+        ordered = sorted(hours)
+        # Nearest rank: the smallest time at or under which 90% of deliveries arrived.
+        p90 = _hours(ordered[max(0, -(-9 * len(ordered) // 10) - 1)])
+    return CarrierRow(
+        carrier=carrier,
+        shipped=len(pairs),
+        delivered=len(hours),
+        in_transit=len(pairs) - len(hours),
+        average_hours=_hours(statistics.fmean(hours)) if hours else None,
+        p90_hours=p90,
+        on_time=on_time,
+        on_time_rate=(Decimal(on_time) / len(hours)).quantize(Decimal("0.0001")) if hours else None,
+        exceptions=exceptions,
+    )
+
+
+def delay_cases(store, start: date, end: date, status: str = ""):
+    """异常物流处理记录: the cases found in [start, end] (store days), newest first."""
+    lo, hi = _local_range(store, start, end)
+    rows = DelayCase.objects.filter(store=store, opened_at__gte=lo, opened_at__lt=hi)
+    if status == "open":
+        rows = rows.exclude(status="closed")
+    elif status:
+        rows = rows.filter(status=status)
+    return rows.select_related("shipment__order", "handled_by").order_by("-opened_at", "-pk")
