@@ -72,7 +72,7 @@ def cases_xlsx(cases, zone) -> bytes:
     book, sheet = _sheet(
         _("Logistics exceptions"),
         [
-            _("Order"),
+            _("Order no."),
             _("Carrier"),
             _("Tracking number"),
             _("Exception"),

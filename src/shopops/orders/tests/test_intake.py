@@ -27,7 +27,7 @@ def test_paid_order_reserves_and_a_retry_gets_the_same_answer(as_role, shelf, po
     assert (cup.on_hand, cup.reserved) == (10, 2)
     assert stock.reconcile(shelf["store"]) == []
     changed = post(lead, "/api/v1/orders", order_payload(lines=(("CUP", 3, "99.00"),)))
-    assert changed.status_code == 409 and "different content" in changed.json()["detail"]
+    assert changed.status_code == 409 and "不同内容" in changed.json()["detail"]
     assert level(shelf, "CUP").reserved == 2
 
 

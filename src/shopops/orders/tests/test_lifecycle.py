@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from shopops.inventory import services as stock
 from shopops.inventory.models import StockLevel, StockMovement
@@ -59,7 +60,7 @@ def test_held_order_is_not_audited_until_resolved(as_role, shelf, post):
     lead = as_role("ops_lead")
     post(lead, "/api/v1/orders", order_payload("H1", buyer_message="周末别送"))
     refused = post(lead, "/api/v1/orders/alpha/H1/audit", {})
-    assert refused.status_code == 422 and "hold" in refused.json()["detail"]
+    assert refused.status_code == 422 and "挂起中" in refused.json()["detail"]
     unexplained = post(lead, "/api/v1/orders/alpha/H1/resolve", {"hold": "buyer_message"})
     assert unexplained.status_code == 422
     resolved = post(
@@ -126,7 +127,7 @@ def test_delays_are_found_and_handled(as_role, shelf, post):
     case = DelayCase.objects.get(shipment=shipment, kind="late")
     user = lead.get("/api/v1/me").wsgi_request.user
     tracking.handle(user, case, contact_note="电话联系买家，已致歉")
-    with pytest.raises(Exception, match="outcome"):
+    with pytest.raises(ValidationError, match="处理结果"):
         tracking.handle(user, case, close=True)
     tracking.handle(
         user,
