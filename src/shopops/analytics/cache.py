@@ -88,28 +88,19 @@ def _increment(store_id: int) -> None:
 def facts_changed(store_id: int) -> None:
     """Call after writing facts of a store; takes effect when the transaction commits.
 
-    Once per store and transaction however many writes call it. On SQLite, whose writers
-    take turns anyway, the version is raised inside the transaction (atomic with the facts,
-    and no second write transaction after commit); on PostgreSQL after commit, so that
-    concurrent orders do not queue on the version row."""
+    Once per store and transaction however many writes call it. The version is raised after
+    commit, never inside the transaction: on PostgreSQL concurrent orders would queue on the
+    version row, and on SQLite a write held open while DuckDB (its own SQLite library, in
+    this process) reads the file ends in "locking protocol" at commit."""
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         _increment(store_id)
         return
     if any(getattr(f, "facts_store", None) == store_id for _s, f, _r in conn.run_on_commit):
         return
-    if conn.vendor == "sqlite":
+
+    def bump() -> None:
         _increment(store_id)
 
-        def done() -> None:  # marks the store as raised in this transaction
-            pass
-
-        done.facts_store = store_id
-        transaction.on_commit(done)
-    else:
-
-        def bump() -> None:
-            _increment(store_id)
-
-        bump.facts_store = store_id
-        transaction.on_commit(bump)
+    bump.facts_store = store_id
+    transaction.on_commit(bump)
