@@ -284,6 +284,12 @@ def receive(actor, store, data: dict, *, via: str = "api") -> Answer:
         if receipt is not None:
             return _replay(actor, store, cleaned, digest, receipt, via)
         if Order.objects.filter(store=store, order_id=cleaned["order_id"]).exists():
+            # Order and receipt commit together: a receipt now means a concurrent call won.
+            receipt = IntakeReceipt.objects.filter(
+                store=store, order_id=cleaned["order_id"]
+            ).first()
+            if receipt is not None:
+                return _replay(actor, store, cleaned, digest, receipt, via)
             # Imported from a file before the channel posted it: nothing to create.
             order = Order.objects.get(store=store, order_id=cleaned["order_id"])
             _code, body = describe(order)
