@@ -1,16 +1,19 @@
 """Stock over HTTP: levels, available-to-sell per channel (for syncing to the platforms)
 and movements (receipt, adjustment, stock-take, transfer)."""
 
+from datetime import date
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
-from shopops.catalog.models import Sku
-from shopops.core.access import get_scoped_or_404
+from shopops.catalog.models import Sku, Supplier
+from shopops.core.access import get_scoped_or_404, redact
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
-from shopops.inventory import queries
-from shopops.inventory.models import Warehouse
+from shopops.inventory import purchasing, queries, replenishment
+from shopops.inventory.models import PurchaseOrder, Warehouse
 from shopops.inventory.movements import apply_movement
 
 router = Router(tags=["inventory"], auth=ModuleAuth("inventory"))
@@ -71,3 +74,151 @@ def post_movement(request, payload: MovementIn):
             422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         ) from None
     return {"kind": p.kind, "on_hand_after": move.on_hand_after if move else None}
+
+
+@router.get("/replenishment", summary="Forecast, days of cover, stock-out date, what to order")
+def replenishment_list(request, store: str):
+    target = get_scoped_or_404(Store, request.auth, code=store)
+    return [
+        {
+            "sku": s.sku,
+            "model": s.model,
+            "forecast_per_day": str(s.daily),
+            "available": s.available,
+            "on_order": s.on_order,
+            "safety_stock": s.safety,
+            "lead_days": s.lead_days,
+            "days_of_cover": None if s.days_of_cover is None else str(s.days_of_cover),
+            "stockout_on": s.stockout_on.isoformat() if s.stockout_on else None,
+            "reorder_point": s.reorder_point,
+            "suggested": s.suggested,
+        }
+        for s in replenishment.suggestions(target)
+    ]
+
+
+@router.get("/readiness", summary="Flash-sale readiness: stock vs 1.2 × forecast demand")
+def readiness(
+    request,
+    store: str,
+    start: date,
+    end: date,
+    sku: list[str] = Query(...),
+    uplift: Decimal = Decimal(1),
+):
+    target = get_scoped_or_404(Store, request.auth, code=store)
+    if end < start:
+        raise HttpError(422, "end: the campaign ends before it starts")
+    return [
+        {
+            "sku": r.sku,
+            "expected": str(r.expected),
+            "needed": r.needed,
+            "available": r.available,
+            "arriving": r.arriving,
+            "short": r.short,
+            "ready": r.ready,
+        }
+        for r in replenishment.readiness(target, sku, start, end, uplift)
+    ]
+
+
+class PurchaseLineIn(Schema):
+    sku: str
+    quantity: int
+    unit_cost: Decimal | None = None
+
+
+class PurchaseOrderIn(Schema):
+    store: str
+    warehouse: str
+    supplier: str = ""
+    expected_at: date | None = None
+    note: str = ""
+    lines: list[PurchaseLineIn]
+
+
+def po_dict(po, user) -> dict:
+    return {
+        "number": po.number,
+        "status": po.status,
+        "supplier": po.supplier.code if po.supplier else None,
+        "warehouse": po.warehouse.code,
+        "expected_at": po.expected_at.isoformat() if po.expected_at else None,
+        "lines": [
+            redact(
+                {
+                    "id": line.pk,
+                    "sku": line.sku.code,
+                    "quantity": line.quantity,
+                    "received": line.received,
+                    "unit_cost": None if line.unit_cost is None else str(line.unit_cost),
+                },
+                user,
+            )
+            for line in po.lines.select_related("sku").order_by("sku__code")
+        ],
+    }
+
+
+def _422(exc: ValidationError) -> HttpError:
+    return HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+
+
+@router.post("/purchase-orders", summary="Draft a purchase order")
+def create_purchase_order(request, payload: PurchaseOrderIn):
+    target = get_scoped_or_404(Store, request.auth, code=payload.store)
+    wh = Warehouse.objects.filter(store=target, code=payload.warehouse).first()
+    supplier = Supplier.objects.filter(store=target, code=payload.supplier).first()
+    skus = {
+        s.code: s for s in Sku.objects.filter(store=target, code__in=[x.sku for x in payload.lines])
+    }
+    missing = [x.sku for x in payload.lines if x.sku not in skus]
+    if wh is None or missing or (payload.supplier and supplier is None):
+        raise HttpError(422, f"warehouse/supplier/sku not in {target.code}: {missing or ''}")
+    try:
+        po = purchasing.create(
+            request.auth,
+            target,
+            warehouse=wh,
+            supplier=supplier,
+            expected_at=payload.expected_at,
+            note=payload.note,
+            lines=[
+                (skus[x.sku], x.quantity, x.unit_cost)
+                if x.unit_cost is not None
+                else (skus[x.sku], x.quantity)
+                for x in payload.lines
+            ],
+        )
+    except ValidationError as exc:
+        raise _422(exc) from None
+    return po_dict(po, request.auth)
+
+
+class PurchaseActionIn(Schema):
+    expected_at: date | None = None
+    received: dict[str, int] = {}  # sku code -> units
+
+
+@router.post("/purchase-orders/{store}/{number}/{action}", summary="place, cancel or receive")
+def purchase_order_action(request, store: str, number: str, action: str, payload: PurchaseActionIn):
+    target = get_scoped_or_404(Store, request.auth, code=store)
+    po = get_scoped_or_404(PurchaseOrder, request.auth, store=target, number=number)
+    try:
+        if action == "place":
+            purchasing.place(request.auth, po, payload.expected_at)
+        elif action == "cancel":
+            purchasing.cancel(request.auth, po)
+        elif action == "receive":
+            lines = dict(po.lines.values_list("sku__code", "pk"))
+            unknown = set(payload.received) - set(lines)
+            if unknown:
+                raise ValidationError({"received": f"not on {po.number}: {sorted(unknown)}"})
+            purchasing.receive(request.auth, po, {lines[c]: n for c, n in payload.received.items()})
+        else:
+            raise ValidationError({"action": "One of place, cancel, receive."})
+    except ValidationError as exc:
+        raise _422(exc) from None
+    po.refresh_from_db()
+    return po_dict(po, request.auth)

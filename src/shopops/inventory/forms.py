@@ -27,3 +27,30 @@ class MovementForm(TablerFormMixin, forms.Form):
         choices = [(w.code, f"{w.code} {w.name}") for w in warehouses]
         self.fields["warehouse"].choices = choices
         self.fields["to_warehouse"].choices = [("", "—"), *choices]
+
+
+class ReadinessForm(TablerFormMixin, forms.Form):
+    skus = forms.CharField(
+        label=_("Campaign SKUs"), help_text=_("SKU codes, separated by commas or spaces.")
+    )
+    start = forms.DateField(
+        label=_("Campaign from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("Campaign to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    uplift = forms.DecimalField(
+        label=_("Expected uplift (×)"),
+        initial=3,
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        help_text=_("Campaign-day demand as a multiple of a normal day's forecast."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError(_("The campaign ends before it starts."))
+        data["codes"] = [c for c in data.get("skus", "").replace(",", " ").split() if c]
+        return data

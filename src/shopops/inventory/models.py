@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shopops.catalog.models import Sku
+from shopops.core.fields import UnitCostField
 from shopops.core.models import StoreOwned
 
 
@@ -142,3 +143,68 @@ class ChannelBuffer(StoreOwned):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.units}"
+
+
+class PurchaseStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ORDERED = "ordered", _("Ordered")
+    PARTIAL = "partial", _("Partly received")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PurchaseOrder(StoreOwned):
+    """A purchase order to a supplier; receiving it writes receipt movements to the ledger."""
+
+    number = models.CharField(_("PO number"), max_length=32)
+    supplier = models.ForeignKey(
+        "catalog.Supplier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("supplier"),
+    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, verbose_name=_("warehouse"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PurchaseStatus.choices, default=PurchaseStatus.DRAFT
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    ordered_at = models.DateTimeField(_("ordered at"), null=True, blank=True)
+    expected_at = models.DateField(_("expected on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "number"], name="uniq_po_number")]
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PurchaseOrderLine(StoreOwned):
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, verbose_name=_("SKU"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    received = models.PositiveIntegerField(_("received"), default=0)
+    unit_cost = UnitCostField(_("unit cost"), null=True, blank=True, default=None)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "sku"], name="uniq_po_line_sku"),
+            models.CheckConstraint(
+                condition=Q(received__lte=F("quantity")), name="po_received_lte_quantity"
+            ),
+        ]
+        verbose_name = _("purchase order line")
+        verbose_name_plural = _("purchase order lines")
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.sku_id} × {self.quantity}"
+
+    @property
+    def outstanding(self) -> int:
+        return self.quantity - self.received

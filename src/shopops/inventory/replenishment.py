@@ -1,0 +1,277 @@
+"""Demand forecast per SKU, days of cover, stock-out date and reorder suggestions; the
+flash-sale readiness check.
+
+Daily units per SKU come from the metric catalog (`units` by SKU and day, the same numbers
+as every report). statsforecast fits one model per SKU. Intermittent demand (average
+interval between sales days above 1.32, Syntetos-Boylan) gets ADIDA: aggregation at the
+mean interval between sales, then exponential smoothing. On a sale every 7th day it gave
+0.284/day against the true 0.286, where Croston SBA gave 0.34-0.46 depending on where the
+series starts. Other demand gets exponential smoothing with a weekly season; a SKU with
+too little history its plain daily mean.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.cache import cache
+from django.db.models import F, Sum
+
+from shopops.analytics.cache import versions
+from shopops.analytics.queries import metrics
+from shopops.catalog.models import Sku
+from shopops.inventory.models import PurchaseOrderLine, PurchaseStatus, StockLevel
+
+HISTORY_DAYS = 90
+HORIZON_DAYS = 28
+REVIEW_DAYS = 14  # how often someone reorders: the order covers lead time plus this
+INTERMITTENT_ADI = 1.32
+MIN_HISTORY_FOR_MODEL = 14
+DEFAULT_LEAD_DAYS = 7
+READINESS_FACTOR = Decimal("1.2")
+
+
+@dataclass
+class SkuForecast:
+    sku: str
+    name: str
+    model: str
+    daily: Decimal  # forecast units per day over the horizon
+    history_days: int
+    sold: int  # units sold in the history window
+
+
+def _history(store, today: date, days: int) -> dict[str, list[int]]:
+    start = today - timedelta(days=days)
+    end = today - timedelta(days=1)
+    series: dict[str, list[int]] = {}
+    index = {start + timedelta(days=i): i for i in range(days)}
+    for row in metrics(["units"], store, start, end, grain="day", dims=["sku"]):
+        day = row["period"]
+        if isinstance(day, str):
+            day = date.fromisoformat(day[:10])
+        if row.get("sku") is None or day not in index:
+            continue
+        series.setdefault(row["sku"], [0] * days)[index[day]] = int(row["units"] or 0)
+    return series
+
+
+def _adi(values: list[int]) -> float:
+    """Average inter-demand interval: days per day with a sale."""
+    nonzero = sum(1 for v in values if v > 0)
+    return len(values) / nonzero if nonzero else math.inf
+
+
+def _start(values: list[int]) -> int | None:
+    """Where a SKU's series starts: its first sale in the window, so that a SKU listed
+    mid-window is not judged on the days before it was on sale."""
+    return next((i for i, v in enumerate(values) if v), None)
+
+
+def _fit(series: dict[str, list[int]], today: date, horizon: int) -> dict[str, tuple[str, float]]:
+    import pandas as pd
+    from statsforecast import StatsForecast
+    from statsforecast.models import ADIDA, AutoETS
+
+    out: dict[str, tuple[str, float]] = {}
+    groups: dict[str, list[str]] = {"intermittent": [], "ets": []}
+    for code, values in series.items():
+        first = _start(values)
+        if first is None:
+            out[code] = ("none", 0.0)
+            continue
+        values = values[first:]
+        if len(values) < MIN_HISTORY_FOR_MODEL:
+            out[code] = ("mean", sum(values) / len(values))
+        else:
+            kind = "intermittent" if _adi(values) > INTERMITTENT_ADI else "ets"
+            groups[kind].append(code)
+    for kind, codes in groups.items():
+        if not codes:
+            continue
+        frames = []
+        for code in codes:
+            values = series[code]
+            first = _start(values)
+            days = pd.date_range(
+                end=pd.Timestamp(today - timedelta(days=1)), periods=len(values) - first, freq="D"
+            )
+            frames.append(pd.DataFrame({"unique_id": code, "ds": days, "y": values[first:]}))
+        model = ADIDA() if kind == "intermittent" else AutoETS(season_length=7)
+        fitted = StatsForecast(models=[model], freq="D", n_jobs=1).forecast(
+            df=pd.concat(frames, ignore_index=True), h=horizon
+        )
+        column = next(c for c in fitted.columns if c not in ("unique_id", "ds"))
+        for code, mean in fitted.groupby("unique_id")[column].mean().items():
+            out[str(code)] = (
+                "ADIDA" if kind == "intermittent" else "ETS (weekly)",
+                max(float(mean), 0.0),
+            )
+    return out
+
+
+def forecast(store, today: date | None = None, *, history_days=HISTORY_DAYS, horizon=HORIZON_DAYS):
+    """{sku code: SkuForecast} for every SKU of the store, cached until the facts change."""
+    today = today or datetime.now(store.zone).date()
+    key = (
+        f"forecast:v1:{store.pk}:{versions([store.pk])[store.pk]}:{today}:{history_days}:{horizon}"
+    )
+    found = cache.get(key)
+    if found is not None:
+        return found
+    series = _history(store, today, history_days)
+    fitted = _fit(series, today, horizon)
+    result = {}
+    for code, name in Sku.objects.filter(store=store).values_list("code", "product__name"):
+        model, daily = fitted.get(code, ("none", 0.0))
+        values = series.get(code, [])
+        result[code] = SkuForecast(
+            sku=code,
+            name=name,
+            model=model,
+            daily=Decimal(str(round(daily, 3))),
+            history_days=len(values) - _start(values) if any(values) else 0,
+            sold=sum(values),
+        )
+    cache.set(key, result, 24 * 3600)
+    return result
+
+
+@dataclass
+class Suggestion:
+    sku: str
+    name: str
+    model: str
+    daily: Decimal
+    available: int
+    on_order: int
+    safety: int
+    lead_days: int
+    days_of_cover: Decimal | None
+    stockout_on: date | None
+    reorder_point: int
+    suggested: int
+    supplier_id: int | None
+
+
+def _stock(store) -> dict[str, tuple[int, int]]:
+    return {
+        r["sku__code"]: (r["on_hand"] - r["reserved"], r["safety"])
+        for r in StockLevel.objects.filter(store=store)
+        .values("sku__code")
+        .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"), safety=Sum("safety_stock"))
+    }
+
+
+def on_order(store) -> dict[str, int]:
+    """Units ordered from suppliers and not received yet, per SKU."""
+    return {
+        r["sku__code"]: r["n"]
+        for r in PurchaseOrderLine.objects.filter(
+            store=store, order__status__in=(PurchaseStatus.ORDERED, PurchaseStatus.PARTIAL)
+        )
+        .values("sku__code")
+        .annotate(n=Sum(F("quantity") - F("received")))
+    }
+
+
+def suggestions(store, today: date | None = None) -> list[Suggestion]:
+    """Per SKU: days of cover, the predicted stock-out date and what to order now.
+
+    Reorder point = forecast over the lead time + safety stock. When available + on order
+    falls to it, order enough for the lead time plus a review period, on top of safety."""
+    today = today or datetime.now(store.zone).date()
+    fc = forecast(store, today)
+    stock = _stock(store)
+    ordered = on_order(store)
+    skus = {s.code: s for s in Sku.objects.filter(store=store).select_related("product__supplier")}
+    out = []
+    for code, f in fc.items():
+        available, safety = stock.get(code, (0, 0))
+        if code not in stock and f.daily == 0:
+            continue  # neither stocked nor selling: nothing to plan
+        supplier = skus[code].product.supplier
+        lead = supplier.lead_time_days if supplier else DEFAULT_LEAD_DAYS
+        incoming = ordered.get(code, 0)
+        cover = None
+        stockout = None
+        if f.daily > 0:
+            cover = (Decimal(max(available, 0)) / f.daily).quantize(Decimal("0.1"))
+            stockout = today + timedelta(days=int(cover))
+        point = math.ceil(f.daily * lead) + safety
+        position = available + incoming
+        suggested = 0
+        if f.daily > 0 and position <= point:
+            need = f.daily * (lead + REVIEW_DAYS) + safety - position
+            suggested = max(0, int(need.to_integral_value(rounding=ROUND_HALF_UP)))
+        out.append(
+            Suggestion(
+                sku=code,
+                name=f.name,
+                model=f.model,
+                daily=f.daily,
+                available=available,
+                on_order=incoming,
+                safety=safety,
+                lead_days=lead,
+                days_of_cover=cover,
+                stockout_on=stockout,
+                reorder_point=point,
+                suggested=suggested,
+                supplier_id=supplier.pk if supplier else None,
+            )
+        )
+    # Most urgent first: no cover soonest, then the biggest orders.
+    out.sort(key=lambda s: (s.days_of_cover is None, s.days_of_cover or 0, -s.suggested))
+    return out
+
+
+@dataclass
+class Readiness:
+    sku: str
+    name: str
+    expected: Decimal  # units expected over the campaign days
+    needed: int  # READINESS_FACTOR × expected, rounded up
+    available: int
+    arriving: int  # on order and expected before the campaign starts
+    short: int
+    ready: bool
+
+
+def readiness(store, sku_codes, start: date, end: date, uplift: Decimal = Decimal(1)):
+    """秒杀/活动备货检查: each campaign SKU's stock against 1.2 × its forecast demand over the
+    campaign days, the forecast multiplied by the expected uplift of the campaign."""
+    fc = forecast(store)
+    stock = _stock(store)
+    days = (end - start).days + 1
+    arriving: dict[str, int] = {}
+    for code, n, expected in PurchaseOrderLine.objects.filter(
+        store=store,
+        sku__code__in=sku_codes,
+        order__status__in=(PurchaseStatus.ORDERED, PurchaseStatus.PARTIAL),
+    ).values_list("sku__code", F("quantity") - F("received"), "order__expected_at"):
+        if expected is not None and expected < start:
+            arriving[code] = arriving.get(code, 0) + n
+    out = []
+    for code in sku_codes:
+        f = fc.get(code)
+        if f is None:
+            continue
+        expected = (f.daily * days * uplift).quantize(Decimal("0.1"))
+        needed = math.ceil(expected * READINESS_FACTOR)
+        available = stock.get(code, (0, 0))[0]
+        have = available + arriving.get(code, 0)
+        out.append(
+            Readiness(
+                sku=code,
+                name=f.name,
+                expected=expected,
+                needed=needed,
+                available=available,
+                arriving=arriving.get(code, 0),
+                short=max(needed - have, 0),
+                ready=have >= needed,
+            )
+        )
+    return out

@@ -1,0 +1,152 @@
+"""Pages of replenishment: suggestions with the readiness check, and purchase orders."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from shopops.catalog.models import Sku, Supplier
+from shopops.core.access import can, can_see_costs
+from shopops.core.decorators import module_view
+from shopops.inventory import purchasing, replenishment
+from shopops.inventory.forms import ReadinessForm
+from shopops.inventory.models import PurchaseOrder, PurchaseStatus, Warehouse
+
+
+def _store(request):
+    if request.store is None:
+        raise Http404("No store")
+    return request.store
+
+
+@module_view("inventory")
+def suggestions(request):
+    store = _store(request)
+    warehouses = list(Warehouse.objects.filter(store=store).order_by("code"))
+    if request.method == "POST":
+        return _draft_orders(request, store, warehouses)
+    readiness = None
+    form = ReadinessForm(request.GET or None)
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        readiness = replenishment.readiness(
+            store, data["codes"], data["start"], data["end"], data["uplift"]
+        )
+        unknown = set(data["codes"]) - {r.sku for r in readiness}
+        if unknown:
+            messages.error(
+                request, _("Not SKUs of this store: %(c)s") % {"c": ", ".join(sorted(unknown))}
+            )
+    rows = replenishment.suggestions(store)
+    return render(
+        request,
+        "inventory/replenishment.html",
+        {
+            "section": "replenishment",
+            "rows": rows,
+            "to_order": sum(1 for r in rows if r.suggested),
+            "warehouses": warehouses,
+            "form": form,
+            "readiness": readiness,
+            "can_change": can(request.user, "inventory", "change"),
+            "horizon": replenishment.HORIZON_DAYS,
+            "history": replenishment.HISTORY_DAYS,
+            "review": replenishment.REVIEW_DAYS,
+            "factor": replenishment.READINESS_FACTOR,
+        },
+    )
+
+
+def _draft_orders(request, store, warehouses):
+    """One draft PO per supplier from the ticked suggestions."""
+    warehouse = next((w for w in warehouses if w.code == request.POST.get("warehouse")), None)
+    if warehouse is None:
+        messages.error(request, _("Choose the warehouse to receive into."))
+        return redirect(request.path)
+    by_supplier: dict = {}
+    codes = request.POST.getlist("sku")
+    skus = {
+        s.code: s for s in Sku.objects.filter(store=store, code__in=codes).select_related("product")
+    }
+    for code in codes:
+        raw = request.POST.get(f"qty-{code}", "")
+        if code not in skus or not raw.strip().isdigit() or int(raw) <= 0:
+            continue
+        sku = skus[code]
+        by_supplier.setdefault(sku.product.supplier_id, []).append((sku, int(raw)))
+    if not by_supplier:
+        messages.error(request, _("Tick the SKUs to order and give their quantities."))
+        return redirect(request.path)
+    suppliers = Supplier.objects.in_bulk([k for k in by_supplier if k])
+    made = []
+    for supplier_id, lines in by_supplier.items():
+        po = purchasing.create(
+            request.user,
+            store,
+            warehouse=warehouse,
+            lines=lines,
+            supplier=suppliers.get(supplier_id),
+        )
+        made.append(po.number)
+    messages.success(request, _("Draft purchase orders: %(n)s") % {"n": ", ".join(made)})
+    return redirect("inventory:purchase_orders")
+
+
+@module_view("inventory")
+def purchase_orders(request):
+    store = _store(request)
+    orders = (
+        PurchaseOrder.objects.filter(store=store)
+        .select_related("supplier", "warehouse")
+        .prefetch_related("lines__sku")
+        .order_by("-created_at", "-pk")[:200]
+    )
+    return render(
+        request,
+        "inventory/purchase_orders.html",
+        {"section": "purchase_orders", "orders": orders},
+    )
+
+
+@module_view("inventory")
+def purchase_order(request, number: str):
+    store = _store(request)
+    po = PurchaseOrder.objects.filter(store=store, number=number).first()
+    if po is None:
+        raise Http404("No purchase order")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "place":
+                purchasing.place(request.user, po)
+                messages.success(request, _("%(po)s is ordered.") % {"po": po.number})
+            elif action == "cancel":
+                purchasing.cancel(request.user, po)
+                messages.success(request, _("%(po)s is cancelled.") % {"po": po.number})
+            elif action == "receive":
+                quantities = {}
+                for line in po.lines.all():
+                    raw = request.POST.get(f"receive-{line.pk}", "").strip()
+                    if raw:
+                        if not raw.isdigit():
+                            raise ValidationError({"quantity": _("Whole units only.")})
+                        quantities[line.pk] = int(raw)
+                n = purchasing.receive(request.user, po, quantities)
+                messages.success(request, _("%(n)d units received into stock.") % {"n": n})
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        return redirect(request.path)
+    return render(
+        request,
+        "inventory/purchase_order.html",
+        {
+            "section": "purchase_orders",
+            "po": po,
+            "lines": po.lines.select_related("sku__product").order_by("sku__code"),
+            "show_costs": can_see_costs(request.user),
+            "can_change": can(request.user, "inventory", "change"),
+            "can_receive": can(request.user, "inventory", "change")
+            and po.status in (PurchaseStatus.ORDERED, PurchaseStatus.PARTIAL),
+        },
+    )
