@@ -91,3 +91,25 @@ def test_same_seed_same_data(demo):
     first = fingerprint()
     demo_data.load(store, seed=7, months=2, end=END, target_orders=4000, progress=lambda m: None)
     assert fingerprint() == first
+
+
+def test_demo_fulfilment_gives_the_queues_work(demo):
+    from shopops.devtools.demo import demo_fulfilment
+    from shopops.inventory.services import reconcile
+    from shopops.orders.models import OrderHold
+
+    store, _made = demo
+    assert demo_fulfilment(store) == 11
+    assert demo_fulfilment(store) == 0  # once per store
+    held = sorted(
+        OrderHold.objects.filter(store=store, resolved_at=None).values_list(
+            "order__order_id", "reason"
+        )
+    )
+    assert held == [
+        ("DEMO-007", "buyer_message"),
+        ("DEMO-008", "address_incomplete"),
+        ("DEMO-010", "stock_short"),
+        ("DEMO-011", "stock_short"),
+    ]
+    assert reconcile(store) == []

@@ -163,6 +163,7 @@ def demo(host, port, no_run, load_only, seed, months, target_orders):
         from shopops.monitoring.daily_report import build
 
         build(store_obj, dt.now(store_obj.zone).date() - timedelta(days=1))
+    demo_setup.demo_fulfilment(store_obj)
     click.echo(demo_setup.format_credentials(credentials, f"http://{host}:{port}/"))
     if no_run:
         return

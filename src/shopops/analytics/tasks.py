@@ -37,8 +37,10 @@ if EVERY > 0:
 @db_task(retries=0)
 def after_new_facts(store_id: int):
     """After an import: bring the lake up to date (when the lake is kept) and compute the
-    store's dashboard, so the next person to open it does not wait for the numbers."""
+    store's dashboard and demand forecast, so the next person to open them does not wait
+    for the numbers."""
     from shopops.core.models import Store
+    from shopops.inventory.replenishment import forecast
     from shopops.web.dashboard import warm
 
     store = Store.objects.filter(pk=store_id).first()
@@ -47,3 +49,4 @@ def after_new_facts(store_id: int):
     if EVERY > 0:
         refresh_lake()
     warm(store)
+    forecast(store)

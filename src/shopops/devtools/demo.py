@@ -133,3 +133,78 @@ def demo_goals(store: Store) -> int:
         )
         made += 1
     return made
+
+
+def demo_fulfilment(store: Store) -> int:
+    """Today's open orders through channel intake, so the fulfilment pages have work: most
+    reserve their stock, two wait for a SKU running out (库存不足), one has a buyer message
+    and one an incomplete address. Once per store; returns the orders posted."""
+    from datetime import timedelta
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from shopops.inventory.models import StockLevel
+    from shopops.orders import intake
+    from shopops.orders.models import IntakeReceipt
+
+    if IntakeReceipt.objects.filter(store=store).exists():
+        return 0
+    levels = list(
+        StockLevel.objects.filter(store=store)
+        .annotate(free=F("on_hand") - F("reserved"))
+        .select_related("sku")
+        .order_by("free", "pk")
+    )
+    free_by_sku: dict[int, list[int]] = {}
+    for level in levels:
+        free_by_sku.setdefault(level.sku_id, []).append(level.free)
+    stocked = [lv for lv in levels if lv.free > 0]
+    if not stocked:
+        return 0
+    # Scarce: the SKU with the fewest free units; plenty: the most in one warehouse.
+    scarce = min(stocked, key=lambda lv: (sum(free_by_sku[lv.sku_id]), -lv.free, lv.pk))
+    plenty = stocked[-1]
+    frees = sorted(free_by_sku[scarce.sku_id], reverse=True)
+    first = frees[0]  # fits whole in one warehouse
+    short = (frees[1] if len(frees) > 1 else 0) + 1  # then more than any warehouse has left
+    now = timezone.now()
+    address = {
+        "name": "李雷",
+        "phone": "13800001234",
+        "province": "浙江省",
+        "city": "杭州市",
+        "district": "西湖区",
+        "address": "文三路 90 号",
+    }
+    bodies = []
+    for i in range(6):
+        bodies.append(
+            (f"DEMO-{i + 1:03d}", plenty.sku, 1, {}, dict(address, address=f"文一路 {i} 号"))
+        )
+    bodies.append(
+        ("DEMO-007", plenty.sku, 2, {"buyer_message": "请周末送货，工作日家里没人"}, address)
+    )
+    bodies.append(("DEMO-008", plenty.sku, 1, {}, dict(address, phone="")))
+    # The scarce SKU: the first order takes what is free, the next two wait for stock.
+    bodies.append(("DEMO-009", scarce.sku, first, {}, dict(address, address="学院路 1 号")))
+    bodies.append(("DEMO-010", scarce.sku, short, {}, dict(address, address="学院路 2 号")))
+    bodies.append(("DEMO-011", scarce.sku, short, {}, dict(address, address="学院路 3 号")))
+    for n, (order_id, sku, qty, extra, receiver) in enumerate(bodies):
+        at = (now - timedelta(minutes=90 - 7 * n)).isoformat()
+        intake.receive(
+            None,
+            store,
+            {
+                "order_id": order_id,
+                "created_at": at,
+                "paid_at": at,
+                "customer_id": f"demo-buyer-{n}",
+                "paid_amount": str(sku.price * qty),
+                "lines": [{"sku": sku.code, "quantity": qty, "unit_price": str(sku.price)}],
+                "shipping_address": receiver,
+                **extra,
+            },
+            via="demo",
+        )
+    return len(bodies)
