@@ -92,6 +92,12 @@ def test_exception_queue_batch_audit_ship_and_logistics_reports(
     page.wait_for_selector(".alert-success")
     assert Order.objects.get(order_id="FS0").status == "allocated"
 
+    # The overdue list: OLD-WAITING was paid 3 days ago against a 48 h promise.
+    page.click("#order-tabs [data-tab=overdue]")
+    late = page.locator("#order-table tr[data-order]")
+    assert late.evaluate_all("rows => rows.map(r => r.dataset.order)") == ["OLD-WAITING"]
+    assert page.locator("#order-table tr[data-order='OLD-WAITING'] .text-red").count() == 1
+
     # Batch ship: tracking numbers typed per row.
     page.click("#order-tabs [data-tab=to_ship]")
     rows = page.locator("#order-table tr[data-order]")
