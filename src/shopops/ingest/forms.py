@@ -12,6 +12,7 @@ KIND_LABELS = {
     "stock": pgettext_lazy("import kind", "Stock"),
     "traffic": pgettext_lazy("import kind", "Traffic"),
     "ads": pgettext_lazy("import kind", "Ads"),
+    "tracking": pgettext_lazy("import kind", "Tracking events"),
 }
 FORMAT_LABELS = [
     ("shopops", _("ShopOps CSV (templates below)")),

@@ -327,4 +327,16 @@ KINDS: dict[str, Kind] = {
         key=("date", "channel", "plan", "keyword"),
         check=_check_ads,
     ),
+    "tracking": Kind(
+        "tracking",
+        (
+            C("carrier", text(64), True, "as on the shipment, e.g. 顺丰"),
+            C("tracking_no", text(64), True),
+            C("at", moment, True, "time of the event"),
+            C("status", text(32), True, "in_transit, delivered / 签收, returned …"),
+            C("location", text(200)),
+            C("description", text(500)),
+        ),
+        key=("carrier", "tracking_no", "at", "status"),
+    ),
 }

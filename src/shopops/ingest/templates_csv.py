@@ -72,6 +72,14 @@ EXAMPLES = {
         "orders": "96",
         "gmv": "16320.00",
     },
+    "tracking": {
+        "carrier": "顺丰",
+        "tracking_no": "SF1234567890",
+        "at": "2024-11-12 09:30:00",
+        "status": "delivered",
+        "location": "上海市浦东新区",
+        "description": "已签收，签收人：本人",
+    },
 }
 
 

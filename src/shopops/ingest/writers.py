@@ -12,7 +12,7 @@ from shopops.ingest.bulk import update, upsert
 from shopops.ingest.errors import RowError
 from shopops.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from shopops.marketing.models import AdFact, TrafficFact
-from shopops.orders.models import Order, OrderLine
+from shopops.orders.models import Order, OrderLine, Shipment, ShipmentEvent
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -285,6 +285,31 @@ def write_ads(store, records, counts, ctx):
     upsert(AdFact, store, keyed, ("date", "channel", "plan", "keyword"), counts, run=ctx.run)
 
 
+def write_tracking(store, records, counts, ctx):
+    """Carriers' tracking events onto shipments already made; a delivered event delivers the
+    order (the same path as POST /api/v1/shipments/events)."""
+    from shopops.orders.tracking import record_events
+
+    by_shipment: dict[tuple, list] = {}
+    for r in records:
+        by_shipment.setdefault((r["carrier"], r["tracking_no"]), []).append(r)
+    known = set(
+        Shipment.objects.filter(
+            store=store, tracking_no__in={k[1] for k in by_shipment}
+        ).values_list("carrier", "tracking_no")
+    )
+    for key, rows in by_shipment.items():
+        if key not in known:
+            raise RowError(
+                "tracking_no",
+                f"no shipment {key[0]} {key[1]} in this store; ship the order first",
+                line=rows[0].get("_line"),
+            )
+        added = record_events(None, store, key[0], key[1], rows, via="import")
+        counts["inserted"] += added
+        counts["unchanged"] += len(rows) - added
+
+
 WRITERS = {
     "orders": write_orders,
     "order_lines": write_order_lines,
@@ -292,6 +317,7 @@ WRITERS = {
     "stock": write_stock,
     "traffic": write_traffic,
     "ads": write_ads,
+    "tracking": write_tracking,
 }
 
 
@@ -303,4 +329,5 @@ TOUCHED = {
     "stock": (Warehouse, StockLevel, StockMovement),
     "traffic": (TrafficFact,),
     "ads": (AdFact,),
+    "tracking": (ShipmentEvent,),
 }

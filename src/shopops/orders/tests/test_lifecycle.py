@@ -144,3 +144,36 @@ def test_delays_are_found_and_handled(as_role, shelf, post):
         Decimal("10.00"),
     )
     assert case.contacted_at is not None and case.handled_by == user
+
+
+def test_tracking_events_imported_from_a_carrier_file(as_role, shelf, post, tmp_path):
+    from shopops.ingest.errors import ImportFailed
+    from shopops.ingest.pipeline import run_import
+
+    lead = as_role("ops_lead")
+    post(lead, "/api/v1/orders", order_payload("K1"))
+    order = Order.objects.get(order_id="K1")
+    services.audit(None, order)
+    services.ship(
+        None, order, carrier="顺丰", tracking_no="SF9", at=datetime(2026, 11, 11, tzinfo=UTC)
+    )
+    path = tmp_path / "tracking.csv"
+    path.write_text(
+        "carrier,tracking_no,at,status,location\n"
+        "顺丰,SF9,2026-11-11 20:00:00,in_transit,杭州转运中心\n"
+        "顺丰,SF9,2026-11-12 15:30:00,签收,上海\n",
+        encoding="utf-8",
+    )
+    first = run_import(store=shelf["store"], kind="tracking", path=path)
+    assert (first.inserted, first.unchanged, first.rejected) == (2, 0, 0)
+    order.refresh_from_db()
+    assert order.status == "delivered"
+    assert order.delivered_at == datetime(2026, 11, 12, 7, 30, tzinfo=UTC)  # 15:30 Shanghai
+    again = run_import(store=shelf["store"], kind="tracking", path=path)
+    assert (again.inserted, again.unchanged) == (0, 2)
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text(
+        "carrier,tracking_no,at,status\n顺丰,SF404,2026-11-12 15:30:00,签收\n", encoding="utf-8"
+    )
+    with pytest.raises(ImportFailed, match="SF404"):
+        run_import(store=shelf["store"], kind="tracking", path=unknown)
