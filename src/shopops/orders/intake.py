@@ -189,7 +189,7 @@ def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
     goods = sum((Decimal(x["quantity"]) * x["unit_price"] for x in cleaned["lines"]), Decimal("0"))
     paid = cleaned["paid_at"] is not None
     rules = FulfilmentSettings.of(store)  # read before the write lock is taken
-    user = services._user(actor)
+    user = services.acting_user(actor)
     with transaction.atomic():
         order = Order.objects.create(
             store=store,

@@ -29,7 +29,8 @@ from shopops.orders.models import (
 S = OrderStatus
 
 
-def _user(actor):
+def acting_user(actor):
+    """The signed-in user behind an action, or None for the worker and anonymous calls."""
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
@@ -51,7 +52,7 @@ def transition(order: Order, target: str, *, actor=None, via="web", note="", **f
         order=order,
         from_status=current,
         to_status=target,
-        user=_user(actor),
+        user=acting_user(actor),
         via=via,
         note=note[:500],
     )
@@ -79,7 +80,9 @@ def _close_holds(order, actor, resolution: str, reasons=None) -> None:
     rows = order.holds.filter(resolved_at=None)
     if reasons is not None:
         rows = rows.filter(reason__in=reasons)
-    rows.update(resolved_at=timezone.now(), resolved_by=_user(actor), resolution=resolution[:500])
+    rows.update(
+        resolved_at=timezone.now(), resolved_by=acting_user(actor), resolution=resolution[:500]
+    )
 
 
 def _wants(order) -> list[stock.Want]:
@@ -105,7 +108,7 @@ def try_allocate(order, *, actor=None, lines=None) -> str | None:
     if missing:
         return _("SKU %(codes)s is not in the catalog") % {"codes": ", ".join(missing)}
     try:
-        stock.allocate(order.store, wants, reference=order.order_id, user=_user(actor))
+        stock.allocate(order.store, wants, reference=order.order_id, user=acting_user(actor))
     except stock.InsufficientStock as short:
         return _("%(sku)s: %(n)d wanted, not enough free stock") % {
             "sku": short.sku_code,
@@ -231,7 +234,7 @@ def resolve_hold(actor, order: Order, reason: str, note: str = "", *, via="web")
         order=order,
         from_status=order.status,
         to_status=order.status,
-        user=_user(actor),
+        user=acting_user(actor),
         via=via,
         note=(_("hold resolved: %(r)s") % {"r": HoldReason(reason).label} + f" — {note}")[:500],
     )
@@ -328,7 +331,7 @@ def ship(actor, order: Order, *, carrier: str, tracking_no: str, at=None, via="w
                 % {"c": carrier, "t": tracking_no}
             }
         )
-    stock.ship(order, user=_user(actor))
+    stock.ship(order, user=acting_user(actor))
     shipment = Shipment.objects.create(
         store_id=order.store_id,
         order=order,
@@ -364,7 +367,9 @@ def cancel(actor, order: Order, *, reason: str, via="web") -> Order:
         raise ValidationError({"reason": _("Say why the order is cancelled.")})
     order = _one(order.pk)
     states.check(order, S.CANCELLED)
-    stock.release(order, user=_user(actor), reason=_("Order cancelled: %(r)s") % {"r": reason})
+    stock.release(
+        order, user=acting_user(actor), reason=_("Order cancelled: %(r)s") % {"r": reason}
+    )
     _close_holds(order, actor, _("order cancelled"))
     return transition(
         order, S.CANCELLED, actor=actor, via=via, note=reason, cancelled_at=timezone.now()
@@ -398,7 +403,7 @@ def refund(
             order=order,
             from_status=order.status,
             to_status=order.status,
-            user=_user(actor),
+            user=acting_user(actor),
             via=via,
             note=(_("partial refund %(a)s: %(r)s") % {"a": amount, "r": reason})[:500],
         )
@@ -406,10 +411,10 @@ def refund(
         return order
     was = order.status
     if was in states.BEFORE_SHIPPING:
-        stock.release(order, user=_user(actor), reason=_("Refunded: %(r)s") % {"r": reason})
+        stock.release(order, user=acting_user(actor), reason=_("Refunded: %(r)s") % {"r": reason})
         _close_holds(order, actor, _("order refunded"))
     elif restock:
-        stock.restock(order, user=_user(actor), reason=_("Returned: %(r)s") % {"r": reason})
+        stock.restock(order, user=acting_user(actor), reason=_("Returned: %(r)s") % {"r": reason})
     return transition(
         order, S.REFUNDED, actor=actor, via=via, note=reason, refunded_amount=refunded
     )
