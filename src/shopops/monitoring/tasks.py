@@ -36,10 +36,12 @@ def make_daily_reports():
 
 
 def run_due(now: datetime) -> None:
+    from shopops.inventory.replenishment import forecast
     from shopops.monitoring.daily_report import build
     from shopops.web.dashboard import warm
 
     for store, day in due_reports(now):
         build(store, day)
         warm(store)
-        log.info("daily report of %s for %s made, dashboard warmed", store.code, day)
+        forecast(store)  # a new day is a new forecast: made here, not on the first page view
+        log.info("daily report of %s for %s made, dashboard and forecast warmed", store.code, day)
