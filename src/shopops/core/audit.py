@@ -26,6 +26,12 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict:
     return out
 
 
+def acting_user(actor):
+    """The signed-in user behind an action, or None for the worker, the CLI and anonymous
+    calls: what a `user`/`actor` foreign key stores."""
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
 def record(
     actor,
     obj: models.Model,
@@ -46,7 +52,7 @@ def record(
     if store is None:
         store = obj if isinstance(obj, Store) else getattr(obj, "store", None)
     return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
         actor_name=getattr(actor, "username", "") or "system",
         store=store,
         action=action,

@@ -48,7 +48,7 @@ def create(
         warehouse=warehouse,
         expected_at=expected_at,
         note=note[:500],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=audit.acting_user(actor),
     )
     for _attempt in range(5):  # two drafts at the same moment: take the next number
         try:

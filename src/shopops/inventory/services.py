@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.catalog.models import Sku
+from shopops.core.audit import acting_user
 from shopops.inventory.models import (
     Allocation,
     MovementKind,
@@ -70,7 +71,7 @@ def _movement(level, kind, quantity, reserved_delta, *, user, reason, reference,
         on_hand_after=on_hand,
         reason=reason[:200],
         reference=reference[:100],
-        user=user if user is not None and getattr(user, "is_authenticated", False) else None,
+        user=acting_user(user),
     )
 
 

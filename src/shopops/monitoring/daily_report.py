@@ -172,7 +172,7 @@ def write_measure(actor, store, day: date, metric: str, text: str, owner=None, d
         text=text,
         owner=owner,
         due=due,
-        written_by=actor if getattr(actor, "is_authenticated", False) else None,
+        written_by=audit.acting_user(actor),
     )
     fields = ["day", "metric", "text", "owner", "due"]
     audit.record(

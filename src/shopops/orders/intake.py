@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.catalog.models import Sku
+from shopops.core.audit import acting_user
 from shopops.customers.models import Customer
 from shopops.orders import services
 from shopops.orders.models import (
@@ -189,7 +190,7 @@ def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
     goods = sum((Decimal(x["quantity"]) * x["unit_price"] for x in cleaned["lines"]), Decimal("0"))
     paid = cleaned["paid_at"] is not None
     rules = FulfilmentSettings.of(store)  # read before the write lock is taken
-    user = services.acting_user(actor)
+    user = acting_user(actor)
     with transaction.atomic():
         order = Order.objects.create(
             store=store,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.analytics.cache import facts_changed
+from shopops.core.audit import acting_user
 from shopops.inventory import services as stock
 from shopops.inventory.models import Allocation
 from shopops.orders import states
@@ -27,11 +28,6 @@ from shopops.orders.models import (
 )
 
 S = OrderStatus
-
-
-def acting_user(actor):
-    """The signed-in user behind an action, or None for the worker and anonymous calls."""
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def transition(order: Order, target: str, *, actor=None, via="web", note="", **fields) -> Order:

@@ -178,7 +178,7 @@ def handle(
         if not case.result:
             raise ValidationError({"result": _("Write the outcome before closing the case.")})
         case.status, case.closed_at = DelayStatus.CLOSED, now
-    case.handled_by = services.acting_user(actor)
+    case.handled_by = audit.acting_user(actor)
     case.save()
     audit.record(actor, case, "update", before, audit.snapshot(case, CASE_FIELDS), via=via)
     return case
