@@ -16,7 +16,8 @@ stores_router = Router(tags=["stores"], auth=ModuleAuth("stores"))
 audit_router = Router(tags=["audit"], auth=ModuleAuth("audit", "view"))
 
 
-def _validation_error(exc: ValidationError) -> HttpError:
+def validation_error(exc: ValidationError) -> HttpError:
+    """A model or service ValidationError as the API's 422: "field: message; …"."""
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in detail.items()))
 
@@ -59,7 +60,7 @@ def create_store(request, payload: StoreIn):
     try:
         store = services.create_store(request.auth, via="api", **payload.dict())
     except ValidationError as exc:
-        raise _validation_error(exc) from exc
+        raise validation_error(exc) from exc
     return Status(201, store_dict(store, request.auth))
 
 
@@ -71,7 +72,7 @@ def update_store(request, code: str, payload: StorePatch):
             request.auth, store, via="api", **payload.dict(exclude_unset=True)
         )
     except ValidationError as exc:
-        raise _validation_error(exc) from exc
+        raise validation_error(exc) from exc
     return store_dict(store, request.auth)
 
 

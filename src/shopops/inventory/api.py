@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 
 from shopops.catalog.models import Sku, Supplier
 from shopops.core.access import get_scoped_or_404, redact
+from shopops.core.api import validation_error
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
 from shopops.inventory import purchasing, queries, replenishment
@@ -70,9 +71,7 @@ def post_movement(request, payload: MovementIn):
             request.auth, target, p.kind, sku, wh, p.quantity, p.reason, p.reference, p.to_warehouse
         )
     except ValidationError as exc:
-        raise HttpError(
-            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        ) from None
+        raise validation_error(exc) from None
     return {"kind": p.kind, "on_hand_after": move.on_hand_after if move else None}
 
 
@@ -161,10 +160,6 @@ def po_dict(po, user) -> dict:
     }
 
 
-def _422(exc: ValidationError) -> HttpError:
-    return HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
-
-
 @router.post("/purchase-orders", summary="Draft a purchase order")
 def create_purchase_order(request, payload: PurchaseOrderIn):
     target = get_scoped_or_404(Store, request.auth, code=payload.store)
@@ -192,7 +187,7 @@ def create_purchase_order(request, payload: PurchaseOrderIn):
             ],
         )
     except ValidationError as exc:
-        raise _422(exc) from None
+        raise validation_error(exc) from None
     return po_dict(po, request.auth)
 
 
@@ -219,6 +214,6 @@ def purchase_order_action(request, store: str, number: str, action: str, payload
         else:
             raise ValidationError({"action": "One of place, cancel, receive."})
     except ValidationError as exc:
-        raise _422(exc) from None
+        raise validation_error(exc) from None
     po.refresh_from_db()
     return po_dict(po, request.auth)

@@ -10,7 +10,7 @@ order of (SKU, stock row) so two orders never wait on each other.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,14 +46,8 @@ class Want:
 
 
 def _level(store, sku: Sku, warehouse: Warehouse) -> StockLevel:
-    try:
-        with transaction.atomic():
-            level, _created = StockLevel.objects.get_or_create(
-                store=store, sku=sku, warehouse=warehouse
-            )
-    except IntegrityError:  # created meanwhile by another request
-        level = StockLevel.objects.get(sku=sku, warehouse=warehouse)
-    return level
+    # get_or_create settles a concurrent create itself (savepoint, then get on IntegrityError).
+    return StockLevel.objects.get_or_create(store=store, sku=sku, warehouse=warehouse)[0]
 
 
 def _after(level_id: int) -> tuple[int, int]:

@@ -167,22 +167,12 @@ def describe(order: Order) -> tuple[int, dict]:
 def _customer(store, platform_id: str, address: dict) -> Customer | None:
     if not platform_id:
         return None
-    try:
-        with transaction.atomic():
-            customer, _created = Customer.objects.get_or_create(
-                store=store,
-                platform_id=platform_id,
-                defaults={
-                    "name": address["name"],
-                    "phone": address["phone"],
-                    "province": address["province"],
-                    "city": address["city"],
-                    "address": address["address"],
-                },
-            )
-    except IntegrityError:  # the same buyer's other order, at the same moment
-        customer = Customer.objects.get(store=store, platform_id=platform_id)
-    return customer
+    # get_or_create settles the same buyer's other order arriving at the same moment.
+    return Customer.objects.get_or_create(
+        store=store,
+        platform_id=platform_id,
+        defaults={k: address[k] for k in ("name", "phone", "province", "city", "address")},
+    )[0]
 
 
 def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
