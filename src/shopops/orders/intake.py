@@ -149,14 +149,19 @@ def fingerprint(cleaned: dict, *, unpaid: bool = False) -> str:
 
 
 def describe(order: Order) -> tuple[int, dict]:
-    holds = services.open_holds(order)
-    reserved = services.is_reserved(order)
+    """The intake answer for an order as it stands in the database."""
+    holds = [(h.reason, h.detail) for h in services.open_holds(order)]
+    return answer(order, services.is_reserved(order), holds)
+
+
+def answer(order: Order, reserved: bool, holds: list[tuple[str, str]]) -> tuple[int, dict]:
+    """201 when unpaid, or paid with its stock reserved and nothing to check; else 202."""
     body = {
         "store": order.store.code,
         "order_id": order.order_id,
         "status": order.status,
         "allocated": reserved,
-        "holds": [{"reason": h.reason, "detail": h.detail} for h in holds],
+        "holds": [{"reason": str(reason), "detail": detail[:500]} for reason, detail in holds],
         "paid_amount": str(order.paid_amount),
     }
     if order.status == OrderStatus.PENDING_PAYMENT:
@@ -217,20 +222,11 @@ def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
             )
             for a, b in events
         )
-        body = {
-            "store": store.code,
-            "order_id": order.order_id,
-            "status": order.status,
-            "allocated": False,
-            "holds": [],
-            "paid_amount": str(order.paid_amount),
-        }
-        code = 201
+        # The answer from what was just done, without reading it back.
+        reserved, holds = False, []
         if paid:
             reserved, holds = services.on_paid(order, actor=actor, lines=lines, rules=rules)
-            body["allocated"] = reserved
-            body["holds"] = [{"reason": str(r), "detail": d[:500]} for r, d in holds]
-            code = 201 if reserved and not holds else 202
+        code, body = answer(order, reserved, holds)
         IntakeReceipt.objects.create(
             store=store, order_id=order.order_id, payload_hash=digest, status_code=code, body=body
         )
