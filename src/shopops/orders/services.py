@@ -43,17 +43,27 @@ def transition(order: Order, target: str, *, actor=None, via="web", note="", **f
     order.status = target
     for name, value in fields.items():
         setattr(order, name, value)
+    _event(order, current, target, actor, via, note)
+    facts_changed(order.store_id)
+    return order
+
+
+def _event(order, from_status: str, to_status: str, actor, via: str, note: str) -> None:
+    """One line of the order's history; from = to for what happens within a status."""
     OrderEvent.objects.create(
         store_id=order.store_id,
         order=order,
-        from_status=current,
-        to_status=target,
+        from_status=from_status,
+        to_status=to_status,
         user=acting_user(actor),
         via=via,
         note=note[:500],
     )
-    facts_changed(order.store_id)
-    return order
+
+
+def _one(order_pk: int) -> Order:
+    """The order, locked until the end of the transaction."""
+    return Order.objects.select_for_update().select_related("store").get(pk=order_pk)
 
 
 # --- holds -------------------------------------------------------------------------------
@@ -199,7 +209,7 @@ def on_paid(order, *, actor=None, lines=None, rules=None) -> tuple[bool, list[tu
 
 @transaction.atomic
 def pay(actor, order: Order, paid_at: datetime, *, via="web") -> Order:
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = _one(order.pk)
     transition(order, S.PAID, actor=actor, via=via, paid_at=paid_at)
     on_paid(order, actor=actor)
     return order
@@ -208,7 +218,7 @@ def pay(actor, order: Order, paid_at: datetime, *, via="web") -> Order:
 @transaction.atomic
 def resolve_hold(actor, order: Order, reason: str, note: str = "", *, via="web") -> None:
     """Clear one hold. A stock-short hold clears only when the stock can now be reserved."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = _one(order.pk)
     found = order.holds.filter(reason=reason, resolved_at=None).first()
     if found is None:
         raise ValidationError(
@@ -225,14 +235,13 @@ def resolve_hold(actor, order: Order, reason: str, note: str = "", *, via="web")
     elif not note.strip():
         raise ValidationError({"note": _("Say how the hold was resolved.")})
     _close_holds(order, actor, note, [reason])
-    OrderEvent.objects.create(
-        store_id=order.store_id,
-        order=order,
-        from_status=order.status,
-        to_status=order.status,
-        user=acting_user(actor),
-        via=via,
-        note=(_("hold resolved: %(r)s") % {"r": HoldReason(reason).label} + f" — {note}")[:500],
+    _event(
+        order,
+        order.status,
+        order.status,
+        actor,
+        via,
+        _("hold resolved: %(r)s") % {"r": HoldReason(reason).label} + f" — {note}",
     )
 
 
@@ -261,10 +270,6 @@ def retry_stock_short(store, *, actor=None, sku_ids=None) -> int:
 class BatchResult:
     done: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _one(order_pk: int) -> Order:
-    return Order.objects.select_for_update().select_related("store").get(pk=order_pk)
 
 
 @transaction.atomic
@@ -394,14 +399,13 @@ def refund(
     if amount < left:
         Order.objects.filter(pk=order.pk).update(refunded_amount=refunded)
         order.refunded_amount = refunded
-        OrderEvent.objects.create(
-            store_id=order.store_id,
-            order=order,
-            from_status=order.status,
-            to_status=order.status,
-            user=acting_user(actor),
-            via=via,
-            note=(_("partial refund %(a)s: %(r)s") % {"a": amount, "r": reason})[:500],
+        _event(
+            order,
+            order.status,
+            order.status,
+            actor,
+            via,
+            _("partial refund %(a)s: %(r)s") % {"a": amount, "r": reason},
         )
         facts_changed(order.store_id)
         return order
