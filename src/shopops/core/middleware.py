@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 
 from shopops.core.access import action_for_method, can, granted_stores
@@ -24,6 +25,14 @@ def current_store(request):
         if store is not None:
             return store
     return stores.order_by("code").first()
+
+
+def require_store(request):
+    """The store a page is about (the one chosen in the switcher); 404 when the user has
+    no store granted."""
+    if request.store is None:
+        raise Http404("No store")
+    return request.store
 
 
 class ChosenLanguageMiddleware:

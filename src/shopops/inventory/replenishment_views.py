@@ -9,20 +9,15 @@ from django.utils.translation import gettext as _
 from shopops.catalog.models import Sku, Supplier
 from shopops.core.access import can, can_see_costs
 from shopops.core.decorators import module_view
+from shopops.core.middleware import require_store
 from shopops.inventory import purchasing, replenishment
 from shopops.inventory.forms import ReadinessForm
 from shopops.inventory.models import PurchaseOrder, PurchaseStatus, Warehouse
 
 
-def _store(request):
-    if request.store is None:
-        raise Http404("No store")
-    return request.store
-
-
 @module_view("inventory")
 def suggestions(request):
-    store = _store(request)
+    store = require_store(request)
     warehouses = list(Warehouse.objects.filter(store=store).order_by("code"))
     if request.method == "POST":
         return _draft_orders(request, store, warehouses)
@@ -95,7 +90,7 @@ def _draft_orders(request, store, warehouses):
 
 @module_view("inventory")
 def purchase_orders(request):
-    store = _store(request)
+    store = require_store(request)
     orders = (
         PurchaseOrder.objects.filter(store=store)
         .select_related("supplier", "warehouse")
@@ -111,7 +106,7 @@ def purchase_orders(request):
 
 @module_view("inventory")
 def purchase_order(request, number: str):
-    store = _store(request)
+    store = require_store(request)
     po = PurchaseOrder.objects.filter(store=store, number=number).first()
     if po is None:
         raise Http404("No purchase order")

@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shopops.catalog.models import Sku
 from shopops.core.access import can
 from shopops.core.decorators import module_view
+from shopops.core.middleware import require_store
 from shopops.inventory import queries
 from shopops.inventory.forms import MovementForm
 from shopops.inventory.models import StockMovement, Warehouse
@@ -15,9 +15,7 @@ from shopops.inventory.movements import apply_movement
 
 @module_view("inventory")
 def levels(request):
-    store = request.store
-    if store is None:
-        raise Http404("No store")
+    store = require_store(request)
     warehouses = list(Warehouse.objects.filter(store=store).order_by("code"))
     can_change = can(request.user, "inventory", "change")
     if request.method == "POST":

@@ -2,12 +2,13 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shopops.core.access import can
 from shopops.core.decorators import module_view
+from shopops.core.middleware import require_store
 from shopops.monitoring import daily_report, report_export
 from shopops.monitoring.forms import MeasureForm
 from shopops.monitoring.models import DailyReport
@@ -29,9 +30,7 @@ def _report(store, day: date) -> DailyReport:
 
 @module_view("daily_report")
 def daily(request):
-    store = request.store
-    if store is None:
-        raise Http404("No store")
+    store = require_store(request)
     day = _day(request)
     if request.method == "POST":
         form = MeasureForm(request.POST, store=store)
@@ -90,9 +89,7 @@ def daily(request):
 
 @module_view("daily_report", "view")
 def daily_download(request, fmt: str):
-    store = request.store
-    if store is None:
-        raise Http404("No store")
+    store = require_store(request)
     day = _day(request)
     report = _report(store, day)
     import tempfile

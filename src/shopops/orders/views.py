@@ -9,17 +9,12 @@ from django.utils.translation import gettext as _
 
 from shopops.core.access import can, mask_name, personal
 from shopops.core.decorators import module_view
+from shopops.core.middleware import require_store
 from shopops.orders import exports, queries, services, tracking
 from shopops.orders.forms import CARRIERS, CaseForm, RangeForm, ResolveForm
 from shopops.orders.models import DelayCase, FulfilmentSettings, Order
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _store(request):
-    if request.store is None:
-        raise Http404("No store")
-    return request.store
 
 
 def _selected(request, store) -> list[Order]:
@@ -69,7 +64,7 @@ def _post(request, store):
 
 @module_view("orders")
 def order_queue(request):
-    store = _store(request)
+    store = require_store(request)
     if request.method == "POST":
         return _post(request, store)
     tab = request.GET.get("tab", "exceptions")
@@ -117,7 +112,7 @@ def order_queue(request):
 
 @module_view("orders", "view")
 def logistics(request):
-    store = _store(request)
+    store = require_store(request)
     form, start, end = RangeForm.of(request, store.zone)
     rows, total = queries.timeliness(store, start, end)
     if request.GET.get("format") == "xlsx":
@@ -140,7 +135,7 @@ def logistics(request):
 
 @module_view("orders")
 def logistics_cases(request):
-    store = _store(request)
+    store = require_store(request)
     if request.method == "POST":
         form = CaseForm(request.POST)
         if form.is_valid():

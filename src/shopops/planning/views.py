@@ -2,12 +2,12 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shopops.core.access import can, can_see_costs, get_scoped_or_404
 from shopops.core.decorators import module_view
+from shopops.core.middleware import require_store
 from shopops.core.queries import store_people
 from shopops.planning import goals
 from shopops.planning.forms import AdjustForm, GoalForm
@@ -16,9 +16,7 @@ from shopops.planning.queries import goal_cards, visible_goals
 
 @module_view("goals")
 def goal_list(request):
-    store = request.store
-    if store is None:
-        raise Http404("No store")
+    store = require_store(request)
     costs = can_see_costs(request.user)
     can_change = can(request.user, "goals", "change")
     form = None
