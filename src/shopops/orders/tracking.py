@@ -93,11 +93,8 @@ def find_delays(store, now=None) -> int:
     opened = 0
     late = in_transit.filter(shipped_at__lt=now - timedelta(hours=rules.delivery_promise_hours))
     for shipment in late:
-        opened += _open_case(
-            shipment,
-            DelayKind.LATE,
-            _("not delivered %(h)d h after shipping") % {"h": rules.delivery_promise_hours},
-        )
+        detail = _("not delivered %(h)d h after shipping") % {"h": rules.delivery_promise_hours}
+        opened += _open_case(shipment, DelayKind.LATE, detail) is not None
     silent_since = now - timedelta(hours=rules.stalled_tracking_hours)
     stalled = (
         in_transit.filter(shipped_at__lt=silent_since)
@@ -105,30 +102,27 @@ def find_delays(store, now=None) -> int:
         .filter(Q(last__lt=silent_since) | Q(last=None))
     )
     for shipment in stalled:
-        opened += _open_case(
-            shipment,
-            DelayKind.STALLED,
-            _("no tracking update for %(h)d h") % {"h": rules.stalled_tracking_hours},
-        )
+        detail = _("no tracking update for %(h)d h") % {"h": rules.stalled_tracking_hours}
+        opened += _open_case(shipment, DelayKind.STALLED, detail) is not None
     return opened
 
 
-def _open_case(shipment, kind, detail) -> int:
+def _open_case(shipment, kind, detail) -> DelayCase | None:
+    """A new case, or None when the shipment has an open one of this kind already."""
     if shipment.delay_cases.filter(kind=kind).exclude(status=DelayStatus.CLOSED).exists():
-        return 0
-    DelayCase.objects.create(
+        return None
+    return DelayCase.objects.create(
         store_id=shipment.store_id, shipment=shipment, kind=kind, detail=detail
     )
-    return 1
 
 
 def open_case(actor, shipment, kind: str, detail: str = "") -> DelayCase:
     """A case reported by hand (lost, damaged, returned …)."""
     if kind not in DelayKind.values:
         raise ValidationError({"kind": _("Unknown exception kind.")})
-    if not _open_case(shipment, kind, detail):
+    case = _open_case(shipment, kind, detail)
+    if case is None:
         raise ValidationError({"kind": _("This shipment already has an open case of this kind.")})
-    case = shipment.delay_cases.exclude(status=DelayStatus.CLOSED).get(kind=kind)
     audit.record(actor, case, "create", None, audit.snapshot(case, CASE_FIELDS))
     return case
 
