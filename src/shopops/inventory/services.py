@@ -249,60 +249,42 @@ def _open(order_id: int):
 
 def release(order, *, user=None, reason: str) -> int:
     """Give back the order's reserved units (cancel, refund before shipping). Returns units."""
+    return _settle(order, MovementKind.RELEASE, "released_at", user=user, reason=reason)
+
+
+def ship(order, *, user=None) -> int:
+    """Take the order's reserved units out of stock as it leaves the warehouse."""
+    return _settle(order, MovementKind.SHIPMENT, "shipped_at", user=user, reason=_("Shipped"))
+
+
+def _settle(order, kind, closed_field: str, *, user, reason: str) -> int:
+    """End the order's open allocations: each unreserves its units and, when shipped, takes
+    them off on hand too; one ledger movement per stock row."""
     now = timezone.now()
+    goods_leave = kind == MovementKind.SHIPMENT
     units, moves = 0, []
     for alloc in _open(order.pk):
-        StockLevel.objects.filter(pk=alloc.level_id).update(
-            reserved=F("reserved") - alloc.quantity, updated_at=now
-        )
+        n = alloc.quantity
+        change = {"reserved": F("reserved") - n, "updated_at": now}
+        if goods_leave:
+            change["on_hand"] = F("on_hand") - n
+        StockLevel.objects.filter(pk=alloc.level_id).update(**change)
         on_hand, _reserved = _after(alloc.level_id)
         moves.append(
             _movement(
                 alloc.level,
-                MovementKind.RELEASE,
-                0,
-                -alloc.quantity,
+                kind,
+                -n if goods_leave else 0,
+                -n,
                 user=user,
                 reason=reason,
                 reference=order.order_id,
                 on_hand=on_hand,
             )
         )
-        alloc.released_at = now
-        units += alloc.quantity
+        units += n
     Allocation.objects.filter(line__order_id=order.pk, released_at=None, shipped_at=None).update(
-        released_at=now
-    )
-    StockMovement.objects.bulk_create(moves)
-    return units
-
-
-def ship(order, *, user=None) -> int:
-    """Take the order's reserved units out of stock as it leaves the warehouse."""
-    now = timezone.now()
-    units, moves = 0, []
-    for alloc in _open(order.pk):
-        StockLevel.objects.filter(pk=alloc.level_id).update(
-            on_hand=F("on_hand") - alloc.quantity,
-            reserved=F("reserved") - alloc.quantity,
-            updated_at=now,
-        )
-        on_hand, _reserved = _after(alloc.level_id)
-        moves.append(
-            _movement(
-                alloc.level,
-                MovementKind.SHIPMENT,
-                -alloc.quantity,
-                -alloc.quantity,
-                user=user,
-                reason=_("Shipped"),
-                reference=order.order_id,
-                on_hand=on_hand,
-            )
-        )
-        units += alloc.quantity
-    Allocation.objects.filter(line__order_id=order.pk, released_at=None, shipped_at=None).update(
-        shipped_at=now
+        **{closed_field: now}
     )
     StockMovement.objects.bulk_create(moves)
     return units
