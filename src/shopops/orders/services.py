@@ -12,7 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.analytics.cache import facts_changed
+from shopops.catalog.models import Sku
 from shopops.core.audit import acting_user
+from shopops.core.models import Store
+from shopops.ingest.writers import split
 from shopops.inventory import services as stock
 from shopops.inventory.models import Allocation
 from shopops.orders import states
@@ -422,8 +425,6 @@ def refund(
 
 def cancel_unpaid(now=None) -> int:
     """The worker's sweep: cancel orders left unpaid past their store's timeout."""
-    from shopops.core.models import Store
-
     now = now or timezone.now()
     cancelled = 0
     for store in Store.objects.filter(is_active=True):
@@ -441,9 +442,6 @@ def cancel_unpaid(now=None) -> int:
 
 def create_lines(order: Order, lines: list[dict], skus: dict | None = None) -> list[OrderLine]:
     """Lines of a new order; their shares of the paid amount add up to it exactly."""
-    from shopops.catalog.models import Sku
-    from shopops.ingest.writers import split
-
     if skus is None:
         skus = {
             s.code: s
