@@ -34,17 +34,24 @@ def alert_state(level) -> str | None:
     return None
 
 
-def available_to_sell(store, channel: str, sku_codes=None) -> list[dict]:
-    """Per SKU: available over all warehouses, the channel's buffer, and what it may sell
-    (available - buffer, never below 0). A SKU's own buffer wins over the channel default."""
+def sku_totals(store, sku_codes=None):
+    """Per SKU over all its warehouses: on_hand, reserved and safety_stock, by SKU code."""
     rows = StockLevel.objects.filter(store=store)
     if sku_codes:
         rows = rows.filter(sku__code__in=sku_codes)
-    totals = (
+    return (
         rows.values("sku_id", "sku__code")
-        .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
+        .annotate(
+            on_hand=Sum("on_hand"), reserved=Sum("reserved"), safety_stock=Sum("safety_stock")
+        )
         .order_by("sku__code")
     )
+
+
+def available_to_sell(store, channel: str, sku_codes=None) -> list[dict]:
+    """Per SKU: available over all warehouses, the channel's buffer, and what it may sell
+    (available - buffer, never below 0). A SKU's own buffer wins over the channel default."""
+    totals = sku_totals(store, sku_codes)
     buffers = {
         sku_id: units
         for sku_id, units in ChannelBuffer.objects.filter(store=store, channel=channel).values_list(

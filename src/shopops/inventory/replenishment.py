@@ -21,7 +21,8 @@ from django.db.models import F, Sum
 from shopops.analytics.cache import versions
 from shopops.analytics.queries import metrics
 from shopops.catalog.models import Sku
-from shopops.inventory.models import PurchaseOrderLine, PurchaseStatus, StockLevel
+from shopops.inventory.models import PurchaseOrderLine, PurchaseStatus
+from shopops.inventory.queries import sku_totals
 
 HISTORY_DAYS = 90
 HORIZON_DAYS = 28
@@ -156,11 +157,9 @@ class Suggestion:
 
 
 def _stock(store) -> dict[str, tuple[int, int]]:
+    """{SKU code: (available, safety stock)} over all warehouses."""
     return {
-        r["sku__code"]: (r["on_hand"] - r["reserved"], r["safety"])
-        for r in StockLevel.objects.filter(store=store)
-        .values("sku__code")
-        .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"), safety=Sum("safety_stock"))
+        r["sku__code"]: (r["on_hand"] - r["reserved"], r["safety_stock"]) for r in sku_totals(store)
     }
 
 
