@@ -117,3 +117,28 @@ def test_roles_and_stores(as_role, shelf, post, store_b):
         post(as_role("ops_lead"), "/api/v1/orders", order_payload(store="beta")).status_code == 404
     )
     assert not Order.objects.exists()
+
+
+def test_available_to_sell_per_channel_keeps_the_buffer(as_role, shelf, post):
+    from shopops.inventory.models import ChannelBuffer
+
+    store = shelf["store"]
+    ChannelBuffer.objects.create(store=store, channel="douyin", units=2)  # channel default
+    ChannelBuffer.objects.create(store=store, channel="douyin", sku=shelf["LID"], units=9)
+    lead = as_role("ops_lead")
+    post(lead, "/api/v1/orders", order_payload("A1", lines=(("CUP", 3, "99.00"),)))
+    rows = {
+        r["sku"]: r
+        for r in as_role("warehouse")
+        .get("/api/v1/inventory/available?store=alpha&channel=douyin")
+        .json()
+    }
+    # CUP: 10 on hand, 3 reserved, 7 available, less the channel's 2.
+    assert rows["CUP"] == {
+        "sku": "CUP", "on_hand": 10, "reserved": 3, "available": 7, "buffer": 2,
+        "available_to_sell": 5,
+    }  # fmt: skip
+    # LID: 5 available over two warehouses; its own buffer of 9 leaves nothing, never < 0.
+    assert (rows["LID"]["available"], rows["LID"]["available_to_sell"]) == (5, 0)
+    tmall = lead.get("/api/v1/inventory/available?store=alpha&channel=tmall&sku=CUP").json()
+    assert [(r["sku"], r["available_to_sell"]) for r in tmall] == [("CUP", 7)]
