@@ -233,10 +233,9 @@ def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
     return Answer(code, body)
 
 
-def _replay(actor, store, cleaned, digest, receipt: IntakeReceipt, via) -> Answer:
+def _replay(actor, order, cleaned, digest, receipt: IntakeReceipt, via) -> Answer:
     if receipt.payload_hash == digest:
         return Answer(receipt.status_code, receipt.body)
-    order = Order.objects.get(store=store, order_id=cleaned["order_id"])
     paying = (
         cleaned["paid_at"] is not None
         and order.status == OrderStatus.PENDING_PAYMENT
@@ -267,18 +266,15 @@ def receive(actor, store, data: dict, *, via: str = "api") -> Answer:
     cleaned = clean(store, data)
     digest = fingerprint(cleaned)
     for _attempt in range(3):
-        receipt = IntakeReceipt.objects.filter(store=store, order_id=cleaned["order_id"]).first()
-        if receipt is not None:
-            return _replay(actor, store, cleaned, digest, receipt, via)
-        if Order.objects.filter(store=store, order_id=cleaned["order_id"]).exists():
-            # Order and receipt commit together: a receipt now means a concurrent call won.
+        order = Order.objects.filter(store=store, order_id=cleaned["order_id"]).first()
+        if order is not None:
+            # Order and receipt are committed together, so the order's receipt is here too,
+            # unless the order was imported from a file before the channel posted it.
             receipt = IntakeReceipt.objects.filter(
                 store=store, order_id=cleaned["order_id"]
             ).first()
             if receipt is not None:
-                return _replay(actor, store, cleaned, digest, receipt, via)
-            # Imported from a file before the channel posted it: nothing to create.
-            order = Order.objects.get(store=store, order_id=cleaned["order_id"])
+                return _replay(actor, order, cleaned, digest, receipt, via)
             _code, body = describe(order)
             return Answer(200, body)
         try:
