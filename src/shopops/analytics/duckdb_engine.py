@@ -1,18 +1,33 @@
-"""DuckDB attached read-only to the live OLTP database, so analytics read current data with
-no copy step (DESIGN.md). The scanner extensions come from their pip packages and are loaded
-from disk: nothing is downloaded at run time."""
+"""DuckDB over the live OLTP database, without ever opening a live SQLite file through a
+second SQLite library (DESIGN.md, "One SQLite library per file per process").
+
+On PostgreSQL the scanner attaches the database read-only: it is a network client, so it
+shares nothing with Django's connection. On SQLite the engine's rows are read through
+Python's own `sqlite3` (the library Django's connection uses, whose locks it shares) into
+Arrow tables that DuckDB queries in memory. DuckDB's SQLite scanner carries its own copy
+of SQLite; POSIX locks belong to the process, so that copy closing its descriptor would
+drop Django's locks, and another process could then delete the WAL under a live writer
+and lose committed transactions. The scanner extensions come from their pip packages and
+are loaded from disk: nothing is downloaded at run time.
+"""
 
 import importlib.resources
+import itertools
+import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
+import pyarrow as pa
 from django.db import connection
 
 SCANNERS = {
     "sqlite": ("duckdb_extension_sqlite_scanner", "sqlite_scanner"),
     "postgresql": ("duckdb_extension_postgres_scanner", "postgres_scanner"),
 }
+CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
 def extension_file(vendor: str) -> Path:
@@ -37,22 +52,20 @@ def _postgres_dsn(settings: dict) -> str:
 
 _instances: dict[tuple, duckdb.DuckDBPyConnection] = {}
 _lock = threading.Lock()
+_names = itertools.count(1)
 
 
-def _instance(vendor: str, settings: dict) -> duckdb.DuckDBPyConnection:
-    """One DuckDB instance per process and database, with the scanner loaded and the OLTP
-    database attached once (that costs ~70 ms, more than most queries)."""
-    target = str(settings["NAME"]) if vendor == "sqlite" else _postgres_dsn(settings)
-    key = (vendor, target)
+def _postgres_instance(settings: dict) -> duckdb.DuckDBPyConnection:
+    """One DuckDB instance per process and PostgreSQL database, with the scanner loaded and
+    the database attached once (that costs ~70 ms, more than most queries)."""
+    target = _postgres_dsn(settings)
+    key = ("postgresql", target)
     with _lock:
         found = _instances.get(key)
         if found is None:
-            found = duckdb.connect(
-                config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-            )
-            found.execute(f"LOAD {sql_literal(str(extension_file(vendor)))}")
-            kind = "sqlite" if vendor == "sqlite" else "postgres"
-            found.execute(f"ATTACH {sql_literal(target)} AS oltp (TYPE {kind}, READ_ONLY)")
+            found = duckdb.connect(config=CONFIG)
+            found.execute(f"LOAD {sql_literal(str(extension_file('postgresql')))}")
+            found.execute(f"ATTACH {sql_literal(target)} AS oltp (TYPE postgres, READ_ONLY)")
             _instances[key] = found
         return found
 
@@ -67,18 +80,71 @@ def close_all() -> None:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the OLTP database attached read-only as `oltp`: a fresh
-    connection (own temporary tables, closed by the caller) on the process's instance. Every
-    query is its own read transaction, so it sees what was committed before it started.
+    """A fresh DuckDB connection (own temporary tables, closed by the caller) from which
+    `oltp_relation` reads the OLTP tables. Every read sees what was committed before it
+    started.
 
     Times are read as UTC: Django stores them in UTC, and SQLite keeps them as naive text.
     """
     vendor = connection.vendor
-    if vendor not in SCANNERS:
-        raise RuntimeError(f"no DuckDB scanner for the {vendor} database")
-    con = _instance(vendor, connection.settings_dict).cursor()
+    if vendor == "sqlite":
+        con = duckdb.connect(config=CONFIG)
+    elif vendor == "postgresql":
+        con = _postgres_instance(connection.settings_dict).cursor()
+    else:
+        raise RuntimeError(f"no DuckDB engine for the {vendor} database")
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+def oltp_relation(con, table: str, columns: str, where: str = "") -> str:
+    """SQL naming the rows of OLTP `table` matching `where`, with `columns`, for `con`.
+
+    `columns` and `where` are plain SQL valid in both SQLite and DuckDB (column names,
+    comparisons, IN lists) built from ints and quoted literals only; a sub-select names an
+    OLTP table as `OLTP.table`. On PostgreSQL this is a sub-select of the attached table
+    (the scanner pushes the filter down); on SQLite the rows are read through Python's
+    sqlite3 into an Arrow table registered on `con`, so only one SQLite library ever opens
+    the file."""
+    condition = f" WHERE {where}" if where else ""
+    if connection.vendor != "sqlite":
+        return f"(SELECT {columns} FROM oltp.{table}{condition.replace('OLTP.', 'oltp.')})"  # noqa: S608
+    condition = condition.replace("OLTP.", "")
+    name = f"oltp_{table}_{next(_names)}"
+    con.register(name, read_sqlite(table, columns, condition.replace("OLTP.", "")))
+    return name
+
+
+def read_sqlite(table: str, columns: str, condition: str = "") -> pa.Table:
+    """Rows of an OLTP table on the live SQLite database, read with Python's sqlite3 on a
+    read-only connection of its own (one SQLite library: Django's), typed by the table's
+    declared column types (SQLite types values, not columns: an empty or all-NULL column
+    would otherwise have no type, and a DECIMAL column holds ints beside floats)."""
+    path = str(connection.settings_dict["NAME"])
+    uri = f"file:{quote(path)}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True, timeout=30)) as db:
+        declared = {row[1]: row[2] for row in db.execute(f"PRAGMA table_info({table})")}
+        cursor = db.execute(f"SELECT {columns} FROM {table}{condition}")  # noqa: S608
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return pa.table(
+        {
+            n: pa.array(v, _arrow_type(declared.get(n, "")))
+            for n, v in zip(names, values, strict=True)
+        }
+    )
+
+
+def _arrow_type(declared: str) -> pa.DataType:
+    kind = declared.lower()
+    if "int" in kind:
+        return pa.int64()
+    if kind.startswith(("decimal", "real", "float", "double", "numeric")):
+        return pa.float64()
+    if kind.startswith("bool"):
+        return pa.bool_()
+    return pa.string()  # text, varchar, and date/datetime kept as ISO text
 
 
 def sql_literal(text: str) -> str:

@@ -4,7 +4,7 @@ Each fact table is written under DIR/<table>/store_id=<id>/month=<YYYY-MM>/, wit
 day (and the buyer identity) already computed in the store's zone, so the catalog's
 expressions run unchanged on Spark. Export is incremental: every (table, store, month)
 partition carries a fingerprint (row count and a sum of row hashes, computed by DuckDB over
-the live database); only partitions whose fingerprint changed are rewritten, and partitions
+the live database's rows); only partitions whose fingerprint changed are rewritten, and partitions
 that no longer have rows are removed. DIR/_state.json keeps the fingerprints.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import ibis
 from django.conf import settings
 
-from shopops.analytics.duckdb_engine import connect, sql_literal
+from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal
 from shopops.analytics.errors import EngineUnavailable
 from shopops.analytics.sources import ORDER_COST_COLUMNS, store_parameters
 
@@ -82,37 +82,57 @@ def _zone_sql(stores, column: str) -> str:
     return f"CASE {column} {cases} ELSE 'UTC' END"
 
 
-def _sources(stores) -> dict[str, str]:
-    """The SELECT of each table, with store_id and month for partitioning."""
+def _sources(con, stores) -> dict:
+    """For each table, a function giving its SELECT with store_id and month for
+    partitioning; each reads its OLTP rows only when called, one table at a time."""
     zone = _zone_sql(stores, "o.store_id")
-    paid = f"""
-        SELECT o.*, CAST(timezone({zone}, o.paid_at::TIMESTAMPTZ) AS DATE) AS day
-        FROM oltp.orders_order o WHERE o.paid_at IS NOT NULL
-    """
-    categories = """
-        SELECT k.store_id, k.code, p.category
-        FROM oltp.catalog_sku k JOIN oltp.catalog_product p ON k.product_id = p.id
-    """
-    return {
-        "orders": f"""
+
+    def paid():
+        raw = oltp_relation(
+            con,
+            "orders_order",
+            "id, store_id, customer_id, paid_at, paid_amount, refunded_amount, channel, province",
+            "paid_at IS NOT NULL",
+        )
+        day = f"CAST(timezone({zone}, o.paid_at::TIMESTAMPTZ) AS DATE)"
+        return f"SELECT o.*, {day} AS day FROM {raw} o"
+
+    def orders():
+        return f"""
             SELECT o.store_id, strftime(o.day, '%Y-%m') AS month, o.id,
                    CAST(o.customer_id AS BIGINT) AS customer_id,
                    coalesce(o.customer_id, -o.id) AS buyer, o.day,
                    CAST(o.paid_amount AS DECIMAL(18,2)) AS paid_amount,
                    CAST(coalesce(o.refunded_amount, 0) AS DECIMAL(18,2)) AS refunded_amount,
                    o.channel, o.province
-            FROM ({paid}) o
-        """,
-        "lines": f"""
+            FROM ({paid()}) o
+        """
+
+    def lines():
+        raw = oltp_relation(
+            con,
+            "orders_orderline",
+            "order_id, line_no, sku_code, category, quantity, allocated_amount, unit_cost",
+        )
+        return f"""
             SELECT o.store_id, strftime(o.day, '%Y-%m') AS month, l.order_id,
                    coalesce(o.customer_id, -o.id) AS buyer, o.day, o.channel, o.province,
                    CAST(l.line_no AS BIGINT) AS line_no, l.sku_code, l.category,
                    CAST(l.quantity AS BIGINT) AS quantity,
                    CAST(l.allocated_amount AS DECIMAL(18,2)) AS line_gmv,
                    CAST(coalesce(l.unit_cost, 0) AS DECIMAL(18,4)) AS unit_cost
-            FROM oltp.orders_orderline l JOIN ({paid}) o ON l.order_id = o.id
-        """,
-        "traffic": f"""
+            FROM {raw} l JOIN ({paid()}) o ON l.order_id = o.id
+        """
+
+    def traffic():
+        facts = oltp_relation(
+            con,
+            "marketing_trafficfact",
+            "store_id, date, source, sku_code, visitors, page_views, impressions, clicks",
+        )
+        skus = oltp_relation(con, "catalog_sku", "store_id, code, product_id")
+        products = oltp_relation(con, "catalog_product", "id, category")
+        return f"""
             SELECT t.store_id, strftime(CAST(t.date AS DATE), '%Y-%m') AS month,
                    CAST(t.date AS DATE) AS day, t.source, t.sku_code,
                    coalesce(c.category, '') AS category,
@@ -120,18 +140,28 @@ def _sources(stores) -> dict[str, str]:
                    CAST(t.page_views AS BIGINT) AS page_views,
                    CAST(t.impressions AS BIGINT) AS impressions,
                    CAST(t.clicks AS BIGINT) AS clicks
-            FROM oltp.marketing_trafficfact t
-            LEFT JOIN ({categories}) c
-              ON c.store_id = t.store_id AND c.code = t.sku_code AND t.sku_code <> ''
-        """,
-        "ads": """
+            FROM {facts} t
+            LEFT JOIN (
+                SELECT k.store_id, k.code, p.category
+                FROM {skus} k JOIN {products} p ON k.product_id = p.id
+            ) c ON c.store_id = t.store_id AND c.code = t.sku_code AND t.sku_code <> ''
+        """
+
+    def ads():
+        facts = oltp_relation(
+            con,
+            "marketing_adfact",
+            "store_id, date, channel, plan, keyword, impressions, clicks, cost, gmv",
+        )
+        return f"""
             SELECT store_id, strftime(CAST(date AS DATE), '%Y-%m') AS month,
                    CAST(date AS DATE) AS day, channel, plan, keyword,
                    CAST(impressions AS BIGINT) AS impressions, CAST(clicks AS BIGINT) AS clicks,
                    CAST(cost AS DECIMAL(18,2)) AS cost, CAST(gmv AS DECIMAL(18,2)) AS gmv
-            FROM oltp.marketing_adfact
-        """,
-    }
+            FROM {facts}
+        """
+
+    return {"orders": orders, "lines": lines, "traffic": traffic, "ads": ads}
 
 
 def _read_state(lake: Path) -> dict:
@@ -162,10 +192,10 @@ def export(lake: Path | None = None, progress=None) -> dict:
     summary = {"tables": {}, "rows": 0}
     con = connect()
     try:
-        for table, sql in _sources(stores).items():
+        for table, sql in _sources(con, stores).items():
             if progress:
                 progress(f"{table} …")
-            con.execute(f"CREATE TEMP TABLE x AS {sql}")
+            con.execute(f"CREATE TEMP TABLE x AS {sql()}")
             prints = {
                 f"{store_id}/{month}": f"{n}:{h}"
                 for store_id, month, n, h in con.execute(

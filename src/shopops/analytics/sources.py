@@ -1,4 +1,6 @@
-"""Source relations the catalog's expressions read, from the live database through DuckDB.
+"""Source relations the catalog's expressions read, from the live database through DuckDB
+(`duckdb_engine.oltp_relation`: attached on PostgreSQL, read through Python's sqlite3 on
+SQLite).
 
 Every engine supplies the same columns:
   orders:     store_id, id, buyer, day, paid_amount, refunded_amount, channel, province,
@@ -11,9 +13,8 @@ Every engine supplies the same columns:
               clicks
   ads:        store_id, day, channel, plan, impressions, clicks, cost, gmv
 
-DuckDB copies the paid orders of the period into a temporary table once per call (the
-SQLite scanner reads a table in full on every reference, and every family joins to the
-orders); order lines, read once per aggregate, stay a view over the attached table.
+DuckDB copies the paid orders of the period into a temporary table once per call (every
+family joins to the orders); order lines, read once per aggregate, stay a view.
 """
 
 from datetime import UTC, datetime, time, timedelta
@@ -21,7 +22,7 @@ from decimal import Decimal
 
 import ibis
 
-from shopops.analytics.duckdb_engine import connect, sql_literal
+from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal
 
 # The order costs a base metric needs from the store's settings: (metric, column, SQL type,
 # position in `store_parameters`). DECIMAL(24,6) keeps amount x rate exact.
@@ -96,79 +97,138 @@ class DuckDBSources:
                 extra.append(f"{value} AS {column}")
         return "".join(f", {c}" for c in extra)
 
+    def _paid_in_window(self) -> str:
+        """Paid orders of the request's stores in its UTC window, as a condition on OLTP
+        orders_order (ints and ISO literals only)."""
+        low, high = utc_window(self.request.start, self.request.end)
+        return (
+            f"store_id IN ({self.ids}) AND paid_at IS NOT NULL "
+            f"AND paid_at >= '{low:%Y-%m-%d %H:%M:%S}' AND paid_at < '{high:%Y-%m-%d %H:%M:%S}'"
+        )
+
+    def _order_columns(self) -> str:
+        """The OLTP columns of orders this request reads: each one is read and converted."""
+        columns = ["id", "store_id", "customer_id", "paid_at", "paid_amount"]
+        columns += [c for c in ("channel", "province") if c in self.request.touched]
+        if self.base & {"refunds", "commission"}:
+            columns.append("refunded_amount")
+        return ", ".join(columns)
+
     def orders(self):
+        if "src_orders" in self.made:
+            return self._table("src_orders", "")
         low, high = utc_window(self.request.start, self.request.end)
         columns = self._order_extras()
+        raw = oltp_relation(self.con, "orders_order", self._order_columns(), self._paid_in_window())
         return self._table(
             "src_orders",
             f"""
             SELECT o.store_id, o.id, coalesce(o.customer_id, -o.id) AS buyer,
                    CAST(timezone({self.zone}, o.ts) AS DATE) AS day,
                    CAST(o.paid_amount AS DECIMAL(18,2)) AS paid_amount{columns}
-            FROM (
-                SELECT *, paid_at::TIMESTAMPTZ AS ts FROM oltp.orders_order
-                WHERE store_id IN ({self.ids}) AND paid_at IS NOT NULL
-            ) o
+            FROM (SELECT *, paid_at::TIMESTAMPTZ AS ts FROM {raw}) o
             WHERE o.ts >= ? AND o.ts < ?
             """,  # noqa: S608 - ids are ints, the rest literals of validated values
             (low, high),
         )
 
     def first_days(self):
+        if "src_first" in self.made:
+            return self._table("src_first", "")
+        raw = oltp_relation(
+            self.con,
+            "orders_order",
+            "id, customer_id, paid_at",
+            f"store_id IN ({self.ids}) AND paid_at IS NOT NULL",
+        )
         return self._table(
             "src_first",
             f"""
             SELECT coalesce(o.customer_id, -o.id) AS buyer,
                    min(CAST(timezone({self.zone}, o.paid_at::TIMESTAMPTZ) AS DATE)) AS first
-            FROM oltp.orders_order o
-            WHERE o.store_id IN ({self.ids}) AND o.paid_at IS NOT NULL
+            FROM {raw} o
             GROUP BY 1
             """,  # noqa: S608 - ids are ints, the zone a literal of a validated name
         )
 
     def lines(self):
-        """A view, not a copy: lines are read once per aggregate, joined to the orders."""
-        extra = ", l.category" if "category" in self.request.touched else ""
+        """A view, not a copy: lines are read once per aggregate, joined to the orders. Only
+        the lines of the window's orders are read (every family joins them to those)."""
+        if "src_lines" in self.made:
+            return self._table("src_lines", "")
+        columns = "order_id, sku_code, quantity, allocated_amount"
+        extra = ""
+        if "category" in self.request.touched:
+            columns, extra = columns + ", category", ", l.category"
         if "cogs" in self.base:
+            columns += ", unit_cost"
             extra += ", CAST(coalesce(l.unit_cost, 0) AS DECIMAL(18,4)) AS unit_cost"
+        window = f"SELECT id FROM OLTP.orders_order WHERE {self._paid_in_window()}"  # noqa: S608
+        raw = oltp_relation(
+            self.con,
+            "orders_orderline",
+            columns,
+            f"store_id IN ({self.ids}) AND order_id IN ({window})",
+        )
         return self._table(
             "src_lines",
             f"""
             SELECT l.order_id, l.sku_code, l.quantity,
                    CAST(l.allocated_amount AS DECIMAL(18,2)) AS line_gmv{extra}
-            FROM oltp.orders_orderline l
-            WHERE l.store_id IN ({self.ids})
+            FROM {raw} l
             """,  # noqa: S608 - ids are ints
             kind="VIEW",
         )
 
+    def _dated(self, table: str, columns: str) -> str:
+        start, end = self.request.start.isoformat(), self.request.end.isoformat()
+        return oltp_relation(
+            self.con,
+            table,
+            columns,
+            f"store_id IN ({self.ids}) AND date >= '{start}' AND date <= '{end}'",
+        )
+
     def traffic(self):
+        if "src_traffic" in self.made:
+            return self._table("src_traffic", "")
+        facts = self._dated(
+            "marketing_trafficfact",
+            "store_id, date, source, sku_code, visitors, page_views, impressions, clicks",
+        )
+        skus = oltp_relation(
+            self.con, "catalog_sku", "store_id, code, product_id", f"store_id IN ({self.ids})"
+        )
+        products = oltp_relation(
+            self.con, "catalog_product", "id, category", f"store_id IN ({self.ids})"
+        )
         return self._table(
             "src_traffic",
             f"""
             SELECT t.store_id, CAST(t.date AS DATE) AS day, t.source, t.sku_code,
                    coalesce(c.category, '') AS category,
                    t.visitors, t.page_views, t.impressions, t.clicks
-            FROM oltp.marketing_trafficfact t
+            FROM {facts} t
             LEFT JOIN (
                 SELECT k.store_id, k.code, p.category
-                FROM oltp.catalog_sku k JOIN oltp.catalog_product p ON k.product_id = p.id
+                FROM {skus} k JOIN {products} p ON k.product_id = p.id
             ) c ON c.store_id = t.store_id AND c.code = t.sku_code AND t.sku_code <> ''
-            WHERE t.store_id IN ({self.ids}) AND CAST(t.date AS DATE) BETWEEN ? AND ?
             """,  # noqa: S608 - ids are ints
-            (self.request.start, self.request.end),
         )
 
     def ads(self):
+        if "src_ads" in self.made:
+            return self._table("src_ads", "")
+        facts = self._dated(
+            "marketing_adfact", "store_id, date, channel, plan, impressions, clicks, cost, gmv"
+        )
         return self._table(
             "src_ads",
             f"""
             SELECT store_id, CAST(date AS DATE) AS day, channel, plan, impressions, clicks,
                    CAST(cost AS DECIMAL(18,2)) AS cost, CAST(gmv AS DECIMAL(18,2)) AS gmv
-            FROM oltp.marketing_adfact
-            WHERE store_id IN ({self.ids}) AND CAST(date AS DATE) BETWEEN ? AND ?
+            FROM {facts}
             """,  # noqa: S608 - ids are ints
-            (self.request.start, self.request.end),
         )
 
     def close(self) -> None:

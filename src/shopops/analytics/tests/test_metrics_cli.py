@@ -59,7 +59,7 @@ def test_bench_metrics_runs_and_all_paths_agree(cli):
     assert report["orders"] == 1200
     assert all(report["same_numbers"].values()), report
     assert report["same_numbers"]["engine (duckdb, lake replica)"] is True
-    assert set(report["ratios"]["engine (duckdb, attached)"]) == {
+    assert set(report["ratios"]["engine (duckdb, live database)"]) == {
         "(a) hand-written DuckDB SQL",
         "(b) the same SQL on SQLite",
         "(c) pandas",
