@@ -123,6 +123,14 @@ def _own_cache_and_lake(settings, tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _imports_in_the_test_process(settings):
+    # Most tests import inside their own rolled-back transaction, which a child process
+    # cannot see; the tests of the child process (ingest/tests/test_hostile_files.py) turn
+    # the isolation back on with committed data.
+    settings.SHOPOPS_IMPORT_ISOLATION = False
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_inline():
     # Background jobs run in the test's own process and transaction.
     from huey.contrib.djhuey import HUEY

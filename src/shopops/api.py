@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 
 from shopops.analytics.api import router as metrics_router
 from shopops.core.api import audit_router, me_router, stores_router
+from shopops.core.api_auth import install_throttled_handler
+from shopops.core.busy import install_busy_handler
 from shopops.ingest.api import router as imports_router
 from shopops.inventory.api import router as inventory_router
 from shopops.monitoring.api import router as reports_router
@@ -24,6 +26,8 @@ api = NinjaAPI(
     "`Authorization: Bearer <token>` (create one from the user menu or "
     "`./shopops user token USERNAME`).",
 )
+install_throttled_handler(api)  # 429 + Retry-After for repeated bad tokens
+install_busy_handler(api)  # 503 + Retry-After while another write holds SQLite's lock
 api.add_router("/me", me_router)
 api.add_router("/stores", stores_router)
 api.add_router("/audit", audit_router)

@@ -338,7 +338,9 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
     from shopops.analytics.api import parse_filters
     from shopops.analytics.catalog import UnknownMetric
     from shopops.analytics.errors import EngineUnavailable
+    from shopops.analytics.limits import check_metrics_query
     from shopops.analytics.queries import columns, labels, metrics
+    from shopops.core.bounds import OutOfBounds
     from shopops.core.models import Store
 
     stores = []
@@ -347,6 +349,10 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
         if store_obj is None:
             fail(_("--store: no store with code %(code)r") % {"code": code})
         stores.append(store_obj)
+    try:
+        check_metrics_query(start.date(), end.date(), grain, compare)
+    except OutOfBounds as exc:
+        fail(f"--{exc.field}: {exc.message}")  # the same bounds as the API's, named as options
     try:
         rows = metrics(
             list(keys),
@@ -369,9 +375,12 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
     elif out_fmt == "csv":
         import csv as csv_module
 
+        from shopops.core.spreadsheets import inert_dict
+
         writer = csv_module.DictWriter(sys.stdout, fieldnames=names)
         writer.writeheader()
-        writer.writerows(text_rows)
+        # The raw rows, so numbers stay numbers (a negative change is no formula).
+        writer.writerows(inert_dict(row) for row in rows)
     else:
         titles = labels(list(keys))
         click.echo(
@@ -712,7 +721,7 @@ def user_add(username, role, stores, password, email, superuser):
     from django.core.exceptions import ValidationError
 
     from shopops.core import services
-    from shopops.core.models import Store
+    from shopops.core.models import Store, User
 
     if not role and not superuser:
         fail(_("give --role ROLE or --superuser"))
@@ -725,7 +734,9 @@ def user_add(username, role, stores, password, email, superuser):
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        validate_password(password)
+        # Against the user being created, so UserAttributeSimilarityValidator sees the
+        # username and e-mail, as Django's own createsuperuser does.
+        validate_password(password, user=User(username=username, email=email))
         created = services.create_user(
             username=username,
             password=password,

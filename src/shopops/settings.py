@@ -1,11 +1,14 @@
 """Django settings. Everything a deployment changes comes from the environment.
 
 DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, SHOPOPS_TIME_ZONE, SHOPOPS_DEBUG and
-SHOPOPS_HTTPS; the defaults are safe for one person on one machine.
+SHOPOPS_HTTPS; the brute-force limits SHOPOPS_LOGIN_FAILURE_LIMIT,
+SHOPOPS_LOGIN_LOCKOUT_MINUTES, SHOPOPS_API_AUTH_FAILURE_LIMIT and
+SHOPOPS_API_AUTH_FAILURE_WINDOW; the defaults are safe for one person on one machine.
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
     "ninja",
+    "axes",
     "shopops.core",
     "shopops.ingest",
     "shopops.catalog",
@@ -79,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "shopops.core.middleware.StoreScopeMiddleware",
     "shopops.core.middleware.ModuleAccessMiddleware",
+    "shopops.core.busy.DatabaseBusyMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shopops.urls"
@@ -133,6 +140,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in lockout (django-axes, console and admin sign-in alike): after
+# SHOPOPS_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that
+# username is refused from that address for SHOPOPS_LOGIN_LOCKOUT_MINUTES (each further try
+# while locked starts the wait again). A right password before the limit clears the count.
+# An admin unlocks with `./shopops manage axes_reset_username USERNAME` or in the admin
+# (docs/roles.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("SHOPOPS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SHOPOPS_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "shopops.core.views.locked_out"  # the sign-in page's look, 429
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no start-up banner in every process; failures are still logged
+
+# API authentication failures (a wrong or malformed `Authorization` header): after
+# API_AUTH_FAILURE_LIMIT of them from one client address within API_AUTH_FAILURE_WINDOW
+# seconds, every token request from that address gets 429 with Retry-After until the window
+# ends. Counted in the default cache, which the web processes share.
+API_AUTH_FAILURE_LIMIT = int(os.environ.get("SHOPOPS_API_AUTH_FAILURE_LIMIT", "10"))
+API_AUTH_FAILURE_WINDOW = int(os.environ.get("SHOPOPS_API_AUTH_FAILURE_WINDOW", "300"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

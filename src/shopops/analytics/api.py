@@ -5,6 +5,7 @@ from ninja.errors import HttpError
 
 from shopops.analytics.catalog import CATALOG, UnknownMetric, is_cost
 from shopops.analytics.errors import EngineUnavailable
+from shopops.analytics.limits import check_metrics_query, explain_periods
 from shopops.analytics.queries import COMPARES, metrics
 from shopops.analytics.request import DIMENSIONS, GRAINS
 from shopops.core.access import can_see_costs, get_scoped_or_404
@@ -72,6 +73,7 @@ def get_metrics(
     if by not in GRAINS:
         raise HttpError(422, f"by: one of {', '.join(GRAINS)}")
     try:
+        check_metrics_query(start, end, by, compare)
         if not can_see_costs(request.auth) and any(is_cost(m) for m in metric):
             raise HttpError(403, "Your role may not see costs or profit.")
         rows = metrics(
@@ -106,16 +108,11 @@ def explain_change(
     the Adtributor drill-down (sources, ad plans, categories, provinces); for other metrics
     the change and the drill-down where the metric adds up; with a sentence in 中文 and
     English. The base period defaults to the one just before, of the same length."""
-    from datetime import timedelta
-
     from shopops.analytics.diagnosis import as_json, explain
 
     target = get_scoped_or_404(Store, request.auth, code=store)
-    if end < start:
-        raise HttpError(422, "the period ends before it starts")
-    length = end - start + timedelta(days=1)
-    base = (base_from or start - length, base_to or end - length)
     try:
+        base = explain_periods(start, end, base_from, base_to)
         if not can_see_costs(request.auth) and is_cost(metric):
             raise HttpError(403, "Your role may not see costs or profit.")
         result = explain(target, metric, (start, end), base)

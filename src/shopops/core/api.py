@@ -77,7 +77,7 @@ def update_store(request, code: str, payload: StorePatch):
 
 
 @audit_router.get("", response=list[AuditOut])
-def list_audit(request, store: str | None = None, limit: int = Query(100, le=1000)):
+def list_audit(request, store: str | None = None, limit: int = Query(100, ge=1, le=1000)):
     scope = get_scoped_or_404(Store, request.auth, code=store) if store else None
     entries = audit_entries(request.auth, scope)[:limit]
     return [audit_dict(e, request.auth) for e in entries]

@@ -3,14 +3,74 @@
 A request is authenticated by its session (browser; CSRF checked on writes) or by a personal
 token sent as `Authorization: Bearer <token>`; then the router's module permission is checked
 with the same `can` the pages use.
+
+Failed token authentications are counted per client address (settings.API_AUTH_FAILURE_*):
+past the limit, token requests from that address get 429 with Retry-After until the window
+ends, so tokens cannot be guessed at speed.
 """
 
-from ninja.errors import HttpError
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from ninja.errors import HttpError, Throttled
 from ninja.security.http import HttpBearer
 from ninja.utils import check_csrf
 
 from shopops.core.access import action_for_method, can
 from shopops.core.services import user_for_token
+
+
+class AuthThrottled(Throttled):
+    """Too many failed token authentications from this address; answered with 429 and
+    Retry-After by the handler that `install_throttled_handler` puts on the API."""
+
+    def __init__(self, wait: int):
+        super().__init__(wait)
+        self.message = (
+            f"Too many failed authentications from your address; try again in {wait} seconds."
+        )
+
+
+def install_throttled_handler(api) -> None:
+    """Answers AuthThrottled on `api` with its 429 and the Retry-After header."""
+
+    def handler(request, exc: AuthThrottled):
+        response = api.create_response(request, {"detail": str(exc)}, status=429)
+        response["Retry-After"] = str(exc.wait)
+        return response
+
+    api.add_exception_handler(AuthThrottled, handler)
+
+
+class AuthFailures:
+    """A fixed window of failed authentications per client address, kept in the default
+    cache (shared by the web processes; with the file cache two processes may each miss
+    one increment under a race, which a limit of this kind can live with)."""
+
+    prefix = "shopops:api-auth-failures:"
+
+    @staticmethod
+    def _key(request) -> str:
+        return AuthFailures.prefix + (request.META.get("REMOTE_ADDR") or "unknown")
+
+    @classmethod
+    def wait(cls, request) -> int:
+        """Seconds until this address may try again; 0 when it is not throttled."""
+        count, started = cache.get(cls._key(request)) or (0, 0.0)
+        left = started + settings.API_AUTH_FAILURE_WINDOW - time.time()
+        if count < settings.API_AUTH_FAILURE_LIMIT or left <= 0:
+            return 0
+        return max(1, math.ceil(left))
+
+    @classmethod
+    def record(cls, request) -> None:
+        key, now, window = cls._key(request), time.time(), settings.API_AUTH_FAILURE_WINDOW
+        count, started = cache.get(key) or (0, 0.0)
+        if started + window <= now:
+            count, started = 0, now
+        cache.set(key, (count + 1, started), timeout=math.ceil(started + window - now) + 1)
 
 
 class ModuleAuth(HttpBearer):
@@ -36,7 +96,12 @@ class ModuleAuth(HttpBearer):
 
     def _user(self, request):
         if request.headers.get(self.header):
-            return super().__call__(request)
+            if wait := AuthFailures.wait(request):
+                raise AuthThrottled(wait)
+            user = super().__call__(request)
+            if user is None:
+                AuthFailures.record(request)
+            return user
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None

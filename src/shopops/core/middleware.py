@@ -4,9 +4,11 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 
 from shopops.core.access import action_for_method, can, granted_stores
+from shopops.core.modules import MODULES
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +29,28 @@ def current_store(request):
     return stores.order_by("code").first()
 
 
+class NoStore(Http404):
+    """A page that is about a store was opened by a user with no store (a fresh install, or
+    no store granted yet). StoreScopeMiddleware answers it with the "add a store" page."""
+
+
+def store_of(request):
+    """The request's store, or a real None.
+
+    `request.store` may be a SimpleLazyObject, which is never `is None` even when it wraps
+    None; its truth value resolves it (a Store is always true).
+    """
+    store = getattr(request, "store", None)
+    return store if store else None
+
+
 def require_store(request):
-    """The store a page is about (the one chosen in the switcher); 404 when the user has
-    no store granted."""
-    if request.store is None:
-        raise Http404("No store")
-    return request.store
+    """The store a page is about (the one chosen in the switcher); with no store at all the
+    user gets the "no store yet" page instead of the page."""
+    store = store_of(request)
+    if store is None:
+        raise NoStore("No store")
+    return store
 
 
 class ChosenLanguageMiddleware:
@@ -51,7 +69,12 @@ class ChosenLanguageMiddleware:
 
 
 class StoreScopeMiddleware:
-    """Sets request.store: the store picked in the switcher, if still granted."""
+    """Sets request.store: the store picked in the switcher, if still granted, else None.
+
+    Pages get it resolved before their view runs, so `request.store is None` is true when
+    the user has no store. The API keeps it lazy: its user is known only once the token is
+    checked, after this middleware.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -59,6 +82,28 @@ class StoreScopeMiddleware:
     def __call__(self, request):
         request.store = SimpleLazyObject(lambda: current_store(request))
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match and "api-1" in match.namespaces:
+            return None
+        user = getattr(request, "user", None)
+        request.store = store_of(request) if user is not None and user.is_authenticated else None
+        return None
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, NoStore):
+            return None
+        match = request.resolver_match
+        key = getattr(getattr(match, "func", None), "shopops_access", (None, None, None))[1]
+        return render(
+            request,
+            "core/no_store.html",
+            {
+                "module": next((m for m in MODULES if m.key == key), None),
+                "can_add_store": can(request.user, "stores", "change"),
+            },
+        )
 
 
 class ModuleAccessMiddleware:

@@ -2,6 +2,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from ninja import Schema
+from pydantic import ConfigDict
 
 
 class StoreOut(Schema):
@@ -31,6 +32,11 @@ class StoreIn(Schema):
 
 
 class StorePatch(Schema):
+    """The fields to change, as a JSON object; anything else (an array, a string, an unknown
+    field) is refused with 422 rather than read as "change nothing"."""
+
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = None
     platform: str | None = None
     currency: str | None = None

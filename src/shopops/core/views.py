@@ -1,3 +1,6 @@
+import math
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -135,3 +138,25 @@ def revoke_token(request, token_id):
     services.revoke_token(request.user, token_id)
     messages.success(request, _("Token revoked."))
     return redirect("core:account")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in while locked out (settings.AXES_LOCKOUT_CALLABLE):
+    the sign-in page's look with the reason and the wait, 429 with Retry-After."""
+    from axes.helpers import get_client_username, get_cool_off
+
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds()) if cool_off else 0
+    response = render(
+        request,
+        "core/locked_out.html",
+        {
+            "username": get_client_username(request, credentials) or "",
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "minutes": math.ceil(seconds / 60),
+        },
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response

@@ -1,6 +1,6 @@
 import json
 
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -70,9 +70,9 @@ def create_import(
 
 
 @router.get("", response=list[ImportOut])
-def list_imports(request, store: str | None = None, limit: int = 50):
+def list_imports(request, store: str | None = None, limit: int = Query(50, ge=1, le=500)):
     scope = get_scoped_or_404(Store, request.auth, code=store) if store else None
-    return [run_dict(r) for r in runs_for(request.auth, scope)[: min(limit, 500)]]
+    return [run_dict(r) for r in runs_for(request.auth, scope)[:limit]]
 
 
 @router.get("/{run_id}", response=ImportOut)

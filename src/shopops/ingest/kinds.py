@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from shopops.core import bounds
 from shopops.ingest.errors import RowError
 from shopops.ingest.values import to_date, to_datetime, to_decimal, to_int
 
@@ -46,11 +47,13 @@ def money(value, column, ctx) -> Decimal:
 
 
 def cost(value, column, ctx) -> Decimal:
-    return to_decimal(value, column, decimal_comma=ctx.decimal_comma, places=4)
+    # A UnitCostField: 16 digits, 4 decimals.
+    return to_decimal(value, column, decimal_comma=ctx.decimal_comma, places=4, max_digits=16)
 
 
 def weight(value, column, ctx) -> Decimal:
-    return to_decimal(value, column, decimal_comma=ctx.decimal_comma, places=3)
+    # Sku.weight_kg is a DecimalField(9, 3).
+    return to_decimal(value, column, decimal_comma=ctx.decimal_comma, places=3, max_digits=9)
 
 
 def count(value, column, ctx) -> int:
@@ -245,7 +248,7 @@ KINDS: dict[str, Kind] = {
             C("delivered_at", moment),
             C("completed_at", moment),
             C("cancelled_at", moment),
-            C("buyer_message", text(2000)),
+            C("buyer_message", text(bounds.TEXT_MAX_LENGTH)),  # as at intake
         ),
         key=("order_id",),
         check=_check_order,

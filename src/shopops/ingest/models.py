@@ -34,6 +34,8 @@ class ImportRun(StoreOwned):
     rejects = models.JSONField(default=list, blank=True)  # the first rejects, for the page
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # host:pid of the process running it, so a run whose process is gone can be failed.
+    worker = models.CharField(max_length=120, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

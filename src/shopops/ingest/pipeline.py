@@ -1,13 +1,16 @@
 """The one import pipeline behind the CLI, the upload page, the API and the worker.
 
-read (stream) -> adapt to the canonical columns -> validate -> upsert by natural key, in
-batches, inside one transaction: a file goes in whole or not at all, unless the caller asks
-to skip invalid rows, which are then reported with their line and reason.
+read (stream) -> adapt to the canonical columns -> validate (the whole file, no lock held)
+-> upsert by natural key, in batches, inside one short transaction: a file goes in whole or
+not at all, unless the caller asks to skip invalid rows, which are then reported with their
+line and reason.
 """
 
 import csv
 import hashlib
 import json
+import pickle
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -205,7 +208,11 @@ def run_import(
                 line, row, _ = batch.pop(bad)
                 reject(line, row, exc)
 
-    with transaction.atomic():
+    # Read and validate the whole file first, with no lock held: the batches wait in a
+    # spill file, and only writing them holds the database's write lock (on SQLite, the
+    # one writer at a time), so the console keeps writing while a big file is parsed.
+    with tempfile.TemporaryFile(prefix="shopops-import-") as spill:
+        spilled = 0
         batch = []
         for line, row, raw in adapter.records():
             result.rows += 1
@@ -213,13 +220,23 @@ def run_import(
             if record is not None:
                 batch.append((line, row, record))
             if len(batch) >= BATCH:
-                flush(batch)
+                pickle.dump(batch, spill, pickle.HIGHEST_PROTOCOL)
+                spilled += 1
                 batch = []
+                if progress:  # reading is the first half of the way
+                    progress(result.rows, table.position() // 2, table.size)
+        if batch:
+            pickle.dump(batch, spill, pickle.HIGHEST_PROTOCOL)
+            spilled += 1
+        spill.seek(0)
+        with transaction.atomic():
+            for written in range(1, spilled + 1):
+                flush(pickle.load(spill))  # noqa: S301 - our own file, written just now
                 if progress:
-                    progress(result.rows, table.position(), table.size)
-        flush(batch)
-        if dry_run:
-            transaction.set_rollback(True)
+                    half = table.size // 2
+                    progress(result.rows, half + half * written // spilled, table.size)
+            if dry_run:
+                transaction.set_rollback(True)
     result.inserted, result.updated = counts["inserted"], counts["updated"]
     result.unchanged = counts["unchanged"]
     result.rejected = len(result.rejects)
@@ -273,8 +290,10 @@ def _parse_line(item: dict, ctx: Context, line_no: int) -> dict:
 
 
 def write_rejects(path: Path, header: list[str], rejects: list[Reject]) -> None:
+    from shopops.core.spreadsheets import inert_row
+
     with open(path, "w", newline="", encoding="utf-8-sig") as f:
         out = csv.writer(f)
-        out.writerow(["line", "column", "reason", *header])
+        out.writerow(inert_row(["line", "column", "reason", *header]))
         for r in rejects:
-            out.writerow([r.line, r.column or "", r.reason, *r.row])
+            out.writerow(inert_row([r.line, r.column or "", r.reason, *r.row]))

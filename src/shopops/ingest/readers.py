@@ -1,5 +1,6 @@
 """Reading export files as they come: CSV in UTF-8 (with or without BOM), GBK/GB18030 or
-UTF-16, CRLF or LF, and XLSX. Rows are streamed, never loaded whole."""
+UTF-16, CRLF or LF, and XLSX. CSV rows are streamed, never loaded whole; a workbook is
+measured (`limits.check_workbook`) before it is opened."""
 
 import codecs
 import csv
@@ -10,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shopops.ingest.errors import ImportFailed
+from shopops.ingest.limits import LIMITS, bounded_lines, check_row, check_workbook
 from shopops.ingest.values import clean
 
 SAMPLE = 1 << 20
-csv.field_size_limit(10 * 1024 * 1024)
+csv.field_size_limit(LIMITS.max_line_bytes)
 
 
-def detect_encoding(path: Path) -> str:
+def detect_encoding(path: Path, name: str | None = None) -> str:
     with open(path, "rb") as f:
         head = f.read(SAMPLE)
     if head.startswith(codecs.BOM_UTF8):
@@ -33,7 +35,7 @@ def detect_encoding(path: Path) -> str:
         return "gb18030"
     except UnicodeDecodeError:
         raise ImportFailed(
-            f"{path.name}: not a text file in UTF-8, GBK/GB18030 or UTF-16"
+            f"{name or path.name}: not a text file in UTF-8, GBK/GB18030 or UTF-16"
         ) from None
 
 
@@ -55,18 +57,24 @@ def open_table(path: Path, display_name: str | None = None) -> Table:
         raise ImportFailed(f"{name}: no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         return _open_sheet(path, name)
-    encoding = detect_encoding(path)
+    encoding = detect_encoding(path, name)  # the name the user chose, not the kept file's
     raw = open(path, "rb")  # noqa: SIM115 (closed when the row stream ends)
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-    reader = csv.reader(text)
+    reader = csv.reader(bounded_lines(text, name))
     try:
         header = next(reader)
+        check_row(header, name, 1)
     except StopIteration:
         raw.close()
         raise ImportFailed(f"{name}: the file is empty") from None
     except UnicodeDecodeError:
         raw.close()
         raise ImportFailed(f"{name}: line 1: not valid {encoding} text") from None
+    except (ImportFailed, csv.Error) as exc:
+        raw.close()
+        if isinstance(exc, ImportFailed):
+            raise
+        raise ImportFailed(f"{name}: line 1: {exc}") from None
 
     def rows():
         try:
@@ -83,6 +91,7 @@ def open_table(path: Path, display_name: str | None = None) -> Table:
                     raise ImportFailed(f"{name}: line {reader.line_num}: {exc}") from None
                 if not row or all(not v.strip() for v in row):
                     continue  # blank lines, e.g. a trailing empty line
+                check_row(row, name, reader.line_num)
                 yield reader.line_num, row
         finally:
             raw.close()
@@ -93,6 +102,10 @@ def open_table(path: Path, display_name: str | None = None) -> Table:
 def _open_sheet(path: Path, name: str) -> Table:
     from python_calamine import CalamineWorkbook
 
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
+        check_workbook(path, name)
+    elif os.path.getsize(path) > LIMITS.max_xlsx_xml_bytes:
+        raise ImportFailed(f"{name}: the workbook is too large; save it as CSV")
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     except Exception as exc:  # calamine raises its own error types for corrupt files
@@ -110,6 +123,7 @@ def _open_sheet(path: Path, name: str) -> Table:
             state["line"] += 1
             row = [_cell(v) for v in values]
             if any(row):
+                check_row(row, name, state["line"])
                 yield state["line"], row
 
     return Table(name, [clean(h) for h in header], stream(), total, lambda: state["line"])

@@ -64,13 +64,27 @@ def start_import(
 
 
 def execute(run_id: int) -> ImportRun:
-    """Run a queued import (in the worker). Safe to call twice: a finished run is left."""
+    """Run a queued import (in the worker). Safe to call twice: a run that is not queued is
+    left alone. The file is read in a child process with a memory limit (`isolation`), so a
+    hostile file can fail its run but never take the worker down."""
+    from shopops.ingest import isolation
+
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.RUNNING, worker=isolation.process_name()
+    )
+    if claimed and isolation.enabled():
+        isolation.run_in_child(run_id)
+    elif claimed:
+        run_claimed(run_id)
+    return ImportRun.objects.select_related("store", "user").get(pk=run_id)
+
+
+def run_claimed(run_id: int) -> None:
+    """The import of a run this process has claimed (status running): the pipeline, then
+    the run's outcome."""
     from huey.contrib.djhuey import HUEY
 
     run = ImportRun.objects.select_related("store", "user").get(pk=run_id)
-    if run.status != ImportRun.Status.QUEUED:
-        return run
-    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING)
     options = dict(run.options)
 
     def progress(rows, done, total):
@@ -107,20 +121,52 @@ def execute(run_id: int) -> ImportRun:
         )
     except ImportFailed as exc:
         fields.update(status=ImportRun.Status.FAILED, error=exc.message)
+    except MemoryError:
+        fields.update(status=ImportRun.Status.FAILED, error=memory_message(run.file_name))
     except Exception:
         # Not the file's fault: say so on the run instead of leaving it "running", and let
         # the worker log the traceback.
-        ImportRun.objects.filter(pk=run.pk).update(
-            status=ImportRun.Status.FAILED,
-            finished_at=timezone.now(),
-            error="internal error while importing; the file was not imported",
-        )
+        fail(run.pk, "internal error while importing; the file was not imported")
         raise
     fields["finished_at"] = timezone.now()
     ImportRun.objects.filter(pk=run.pk).update(**fields)
     HUEY.get(progress_key(run.pk))  # read once more to drop it
-    run.refresh_from_db()
-    return run
+
+
+def memory_message(file_name: str) -> str:
+    from shopops.ingest.isolation import memory_limit_mb
+
+    return (
+        f"{file_name}: reading the file needed more than the {memory_limit_mb()} MB of "
+        "memory an import may use (SHOPOPS_IMPORT_MEMORY_MB); nothing was imported. Split "
+        "the file or save it as CSV."
+    )
+
+
+def fail(run_id: int, reason: str) -> bool:
+    """Mark a run that is still running as failed; False if it had ended meanwhile."""
+    return bool(
+        ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.RUNNING).update(
+            status=ImportRun.Status.FAILED, finished_at=timezone.now(), error=reason
+        )
+    )
+
+
+def rerun(run: ImportRun, user, via: str = "web") -> ImportRun:
+    """A new run of a failed run's file with the same options (the file is kept)."""
+    if run.status != ImportRun.Status.FAILED:
+        raise ImportFailed("only a failed import can be run again")
+    if not run.file_path or not Path(run.file_path).exists():
+        raise ImportFailed(f"{run.file_name}: the uploaded file is no longer kept; upload it again")
+    return start_import(
+        user=user,
+        store=run.store,
+        kind=run.kind,
+        fmt=run.format,
+        saved=(Path(run.file_path), run.file_name),
+        options=dict(run.options),
+        via=via,
+    )
 
 
 def progress_of(run: ImportRun) -> dict | None:

@@ -1,4 +1,5 @@
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 
 @db_task(retries=0)
@@ -11,3 +12,21 @@ def import_file(run_id: int):
     run = ImportRun.objects.get(pk=run.pk)
     if run.status == ImportRun.Status.DONE and (run.inserted or run.updated):
         after_new_facts(run.store_id)
+
+
+@HUEY.on_startup()
+def fail_interrupted_imports_on_start():
+    # A worker killed mid-import left its run "running"; a restarted worker says so at once.
+    from django.db import close_old_connections
+
+    from shopops.ingest.isolation import recover_orphans
+
+    close_old_connections()
+    recover_orphans()
+
+
+@db_periodic_task(crontab(minute="*"))
+def fail_interrupted_imports():
+    from shopops.ingest.isolation import recover_orphans
+
+    recover_orphans()

@@ -3,6 +3,7 @@
 import csv
 import io
 
+from shopops.core.spreadsheets import inert_row
 from shopops.ingest.kinds import KINDS
 
 EXAMPLES = {
@@ -87,6 +88,6 @@ def template(kind: str) -> str:
     columns = KINDS[kind].column_names
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerow([EXAMPLES[kind].get(c, "") for c in columns])
+    writer.writerow(inert_row(columns))
+    writer.writerow(inert_row(EXAMPLES[kind].get(c, "") for c in columns))
     return out.getvalue()

@@ -1,10 +1,13 @@
 """Parsing the values found in real exports: exact decimals, local or zoned times."""
 
 import re
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from shopops.core import bounds
 from shopops.ingest.errors import RowError
 
 _EXCEL_GUARD = re.compile(r'^="(.*)"$', re.S)
@@ -40,7 +43,10 @@ def to_decimal(
     decimal_comma: bool = False,
     places: int = 2,
     allow_negative: bool = False,
+    max_digits: int = 14,
 ) -> Decimal:
+    """An exact decimal that fits a DecimalField(max_digits, places): the default is the
+    MoneyField's (14, 2); SQLite would store more, PostgreSQL refuses it."""
     text = (
         value.translate(_MONEY_NOISE)
         if not decimal_comma
@@ -54,7 +60,8 @@ def to_decimal(
         raise RowError(column, f"{value!r} is not a number")
     if number < 0 and not allow_negative:
         raise RowError(column, f"{value!r} is negative")
-    if abs(number) >= Decimal(10) ** 12:  # before quantize, which fails past the precision
+    # Before quantize, which fails past the precision.
+    if abs(number) >= Decimal(10) ** (max_digits - places):
         raise RowError(column, f"{value!r} is too large")
     quantum = Decimal(1).scaleb(-places)
     if number != number.quantize(quantum):
@@ -95,7 +102,20 @@ def to_datetime(value: str, column: str, zone: ZoneInfo, fmt: str | None = None)
         raise RowError(column, f"{value!r} is not a date-time (e.g. 2024-06-18 20:00:00)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz or zone)
+    # Event times (created, paid, shipped …) lie from 2000-01-01 to tomorrow in the store's
+    # zone, as at intake; this also keeps year 1 and 9999 from overflowing below.
+    try:
+        bounds.check_event_time(
+            parsed, column, zone, window=_event_window(zone, int(time.time() // 60))
+        )
+    except bounds.OutOfBounds as exc:
+        raise RowError(column, f"{value!r} is out of range: {exc.message}") from None
     return parsed.astimezone(UTC)
+
+
+@lru_cache(maxsize=32)
+def _event_window(zone: ZoneInfo, _minute: int) -> tuple[datetime, datetime]:
+    return bounds.event_time_window(zone)  # once a minute per zone, not once per value
 
 
 def _parse_local(text: str) -> datetime:

@@ -1,7 +1,10 @@
+from pathlib import Path
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from shopops.core.access import can, get_scoped_or_404
 from shopops.core.decorators import module_view
@@ -11,7 +14,7 @@ from shopops.ingest.kinds import KINDS
 from shopops.ingest.mapping_builder import build, guess, preview
 from shopops.ingest.models import ImportRun, SavedMapping
 from shopops.ingest.queries import run_dict, runs_for
-from shopops.ingest.services import UPLOADS, save_upload, start_import
+from shopops.ingest.services import UPLOADS, rerun, save_upload, start_import
 from shopops.ingest.templates_csv import template
 
 
@@ -63,10 +66,30 @@ def run_detail(request, run_id):
     run = get_scoped_or_404(
         ImportRun.objects.select_related("store", "user"), request.user, pk=run_id
     )
-    context = {"run": run_dict(run)}
+    context = {
+        "run": run_dict(run),
+        "can_rerun": run.status == ImportRun.Status.FAILED
+        and can(request.user, "imports", "change")
+        and bool(run.file_path)
+        and Path(run.file_path).exists(),
+    }
     if request.headers.get("HX-Request"):
         return render(request, "ingest/run_status.html", context)
     return render(request, "ingest/run_detail.html", context)
+
+
+@require_POST
+@module_view("imports", "change")
+def run_again(request, run_id):
+    """A failed run's kept file, imported again with the same options."""
+    run = get_scoped_or_404(ImportRun.objects.select_related("store"), request.user, pk=run_id)
+    try:
+        again = rerun(run, request.user)
+    except ImportFailed as exc:
+        messages.error(request, exc.message)
+        return redirect("ingest:run", run_id=run.pk)
+    messages.info(request, _("Import of %(file)s queued.") % {"file": again.file_name})
+    return redirect("ingest:run", run_id=again.pk)
 
 
 @module_view("imports", "view")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from shopops.analytics.catalog import lookup
 from shopops.analytics.display import bar, change, is_percent, metric_shown, percent
+from shopops.core.spreadsheets import append_row
 from shopops.monitoring.daily_report import ACHIEVEMENT_FLOOR, latest_measures
 
 # Template 3: 日期 核心指标 目标值 实际值 达成率 环比变化 异常说明 调整措施
@@ -118,7 +119,7 @@ def to_xlsx(report, path: Path) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.title = "核心数据监控日报"
-    sheet.append(XLSX_HEADERS)
+    append_row(sheet, XLSX_HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="206BC4")
@@ -130,7 +131,8 @@ def to_xlsx(report, path: Path) -> Path:
             owner = measure.owner.username if measure.owner else ""
             due = f" {measure.due:%m-%d}" if measure.due else ""
             measure_text = f"{measure.text}（{owner}{due}）" if owner or due else measure.text
-        sheet.append(
+        append_row(
+            sheet,
             [
                 report.day,
                 r["label"],
@@ -140,7 +142,7 @@ def to_xlsx(report, path: Path) -> Path:
                 None if r["day_change"] is None else float(r["day_change"]),
                 r["note"],
                 measure_text,
-            ]
+            ],
         )
         line = sheet.max_row
         if r["unit"] == "money":

@@ -5,8 +5,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
+from django.utils import timezone
 from ninja import Body, Router, Schema
 
+from shopops.core import bounds
 from shopops.core.access import get_scoped_or_404, personal
 from shopops.core.access import mask_name as _mask_name
 from shopops.core.api_auth import ModuleAuth
@@ -25,7 +27,14 @@ district, address}, buyer_message?, channel?}`; times in ISO 8601 with their zon
 A paid order reserves stock for all its lines or none. **201**: reserved, nothing to check.
 **202**: accepted into the exception queue (`holds`: stock short 库存不足, incomplete address,
 suspected duplicate, buyer message, high amount). **409**: the order was received with
-different content, or cannot change so. **422**: invalid input, `errors` per field."""
+different content, or cannot change so. **422**: invalid input, `errors` per field.
+
+Bounds (422 naming the field): `created_at`/`paid_at` from 2000-01-01 to tomorrow in the
+store's time zone; money as decimal strings (never JSON floats), at most 12 digits before
+the point and 2 after; `quantity` a whole number from 1 to 2147483647; strings within their
+column (order_id, sku, channel 64; customer_id 128; name 200; phone 50; province, city 64;
+district + address 500; buyer_message 2000), valid Unicode without control characters, and
+identifiers (store, order_id, sku, customer_id, channel) without bidirectional controls."""
 
 
 def _errors(exc: ValidationError) -> JsonResponse:
@@ -42,7 +51,12 @@ def _conflict(message: str) -> JsonResponse:
 
 @router.post("", summary="Receive an order from a channel", description=INTAKE_DOC)
 def post_order(request, payload: dict = Body(...)):  # noqa: B008 (ninja's declaration)
-    code = str(payload.get("store") or "")
+    try:
+        code = bounds.check_model_text(
+            payload.get("store"), "store", Store, "code", identifier=True
+        )
+    except bounds.OutOfBounds as exc:
+        return _errors(ValidationError({exc.field: exc.message}))
     if not code:
         return _errors(ValidationError({"store": "Required: the store's code."}))
     store = get_scoped_or_404(Store, request.auth, code=code)
@@ -116,6 +130,11 @@ def act(request, store: str, order_id: str, action: str, payload: ActionIn):
     if action not in ACTIONS:
         return _errors(ValidationError({"action": f"One of {', '.join(ACTIONS)}."}))
     try:
+        if p.at is not None:
+            # The same window as intake's times: a payment in year 9999 breaks every page.
+            if timezone.is_naive(p.at):
+                raise ValidationError({"at": "Give the time zone, e.g. 2026-11-11T00:00:05+08:00."})
+            bounds.check_event_time(p.at, "at", target.zone)
         if action == "pay":
             if p.at is None:
                 raise ValidationError({"at": "The payment time is required."})
@@ -140,6 +159,8 @@ def act(request, store: str, order_id: str, action: str, payload: ActionIn):
             )
         else:
             services.resolve_hold(user, order, p.hold, p.note, via="api")
+    except bounds.OutOfBounds as exc:
+        return _errors(ValidationError({exc.field: exc.message}))
     except ValidationError as exc:
         return _errors(exc)
     except states.IllegalTransition as exc:

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from shopops.core.spreadsheets import append_row
+
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F5")
 
 
@@ -14,7 +16,7 @@ def _sheet(title: str, headers: list[str], widths: list[int]):
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     for i, width in enumerate(widths, start=1):
@@ -46,7 +48,8 @@ def timeliness_xlsx(rows, total) -> bytes:
         [16, 10, 10, 10, 14, 14, 10, 12, 12],
     )
     for r in [*rows, *([total] if total else [])]:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 r.carrier or _("All carriers"),
                 r.shipped,
@@ -57,7 +60,7 @@ def timeliness_xlsx(rows, total) -> bytes:
                 r.on_time,
                 r.on_time_rate,
                 r.exceptions,
-            ]
+            ],
         )
         sheet.cell(sheet.max_row, 8).number_format = "0.0%"
         for col in (5, 6):
@@ -93,7 +96,8 @@ def cases_xlsx(cases, zone) -> bytes:
         return timezone.localtime(value, zone).replace(tzinfo=None) if value else None
 
     for c in cases:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 c.shipment.order.order_id,
                 c.shipment.carrier,
@@ -108,7 +112,7 @@ def cases_xlsx(cases, zone) -> bytes:
                 c.result,
                 c.get_status_display(),
                 c.handled_by.username if c.handled_by else "",
-            ]
+            ],
         )
         row = sheet.max_row
         for col in (5, 7):

@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.catalog.models import Sku
+from shopops.core import bounds
 from shopops.core.audit import acting_user
 from shopops.customers.models import Customer
 from shopops.orders import services
@@ -26,11 +27,22 @@ from shopops.orders.models import (
     IntakeReceipt,
     Order,
     OrderEvent,
+    OrderLine,
     OrderStatus,
 )
 
 CENT = Decimal("0.01")
 MAX_LINES = 200
+# The receiver's fields of `shipping_address` and the Order field each is stored in;
+# district and address are stored together in receiver_address.
+ADDRESS_FIELDS = {
+    "name": "receiver_name",
+    "phone": "receiver_phone",
+    "province": "province",
+    "city": "city",
+    "district": "receiver_address",
+    "address": "receiver_address",
+}
 
 
 @dataclass(frozen=True)
@@ -39,78 +51,139 @@ class Answer:
     body: dict
 
 
-def _money(value, where: str, errors: dict) -> Decimal | None:
+def _checked(errors: dict, check, *args, **kwargs):
+    """check(*args, **kwargs), or None with its message filed under its field."""
     try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        errors[where] = _("Not an amount: %(v)r.") % {"v": value}
+        return check(*args, **kwargs)
+    except bounds.OutOfBounds as exc:
+        errors.setdefault(exc.field, exc.message)
         return None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(CENT):
-        errors[where] = _("An amount of 0 or more with at most 2 decimals.")
-        return None
-    return amount
 
 
-def _when(value, where: str, errors: dict) -> datetime | None:
+def _money(value, where: str, errors: dict, model=Order, name="paid_amount") -> Decimal | None:
+    if value is None or value == "":
+        errors[where] = _('Required: an amount as a decimal string, e.g. "99.00".')
+        return None
+    amount = _checked(errors, bounds.decimal_from_json, value, where)
+    if amount is None:
+        return None
+    return _checked(
+        errors, bounds.check_decimal, amount, where, **bounds.model_decimal(model, name)
+    )
+
+
+def _when(value, where: str, errors: dict, zone) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            errors[where] = _("Not an ISO 8601 time: %(v)r.") % {"v": value}
+            errors[where] = _("Not an ISO 8601 time: %(v)r.") % {"v": value[:40]}
             return None
+    elif not isinstance(value, datetime):
+        errors[where] = _("An ISO 8601 time with its zone, e.g. 2026-11-11T00:00:05+08:00.")
+        return None
     if timezone.is_naive(value):
         errors[where] = _("Give the time zone, e.g. 2026-11-11T00:00:05+08:00.")
         return None
-    return value
+    return _checked(errors, bounds.check_event_time, value, where, zone)
+
+
+def _text(errors: dict, value, where: str, model, name: str, **kwargs) -> str:
+    found = _checked(errors, bounds.check_model_text, value, where, model, name, **kwargs)
+    return found or ""
 
 
 def clean(store, data: dict) -> dict:
-    """The payload checked and normalised; ValidationError names each bad field."""
+    """The payload checked and normalised; ValidationError names each bad field. Every
+    value is bounded by what its model field holds (core.bounds), so nothing the database
+    would refuse, or silently store beyond its limits on SQLite, gets further."""
     errors: dict[str, str] = {}
-    order_id = str(data.get("order_id") or "").strip()
-    if not order_id or len(order_id) > 64:
+    order_id = _text(errors, data.get("order_id"), "order_id", Order, "order_id", identifier=True)
+    if not order_id and "order_id" not in errors:
         errors["order_id"] = _("Required, at most 64 characters.")
-    created = _when(data.get("created_at"), "created_at", errors)
+    created = _when(data.get("created_at"), "created_at", errors, store.zone)
     if created is None and "created_at" not in errors:
         errors["created_at"] = _("Required.")
-    paid = _when(data.get("paid_at"), "paid_at", errors)
+    paid = _when(data.get("paid_at"), "paid_at", errors, store.zone)
     if created and paid and paid < created:
         errors["paid_at"] = _("Paid before it was created.")
     amount = _money(data.get("paid_amount"), "paid_amount", errors)
     lines = data.get("lines") or []
-    if not lines:
+    if not isinstance(lines, list):
+        errors["lines"] = _("A list of lines, each an object with sku, quantity and unit_price.")
+        lines = []
+    elif not lines:
         errors["lines"] = _("At least one line.")
-    if len(lines) > MAX_LINES:
+    elif len(lines) > MAX_LINES:
         errors["lines"] = _("At most %(n)d lines.") % {"n": MAX_LINES}
-    codes = {str(x.get("sku") or "") for x in lines if isinstance(x, dict)}
-    known = {
-        s.code: s for s in Sku.objects.filter(store=store, code__in=codes).select_related("product")
-    }
+        lines = []
+    _lowest, highest = bounds.integer_range(OrderLine, "quantity")
+    money = bounds.model_decimal(OrderLine, "line_amount")
     clean_lines = []
-    for i, line in enumerate(lines[:MAX_LINES]):
+    for i, line in enumerate(lines):
         where = f"lines[{i}]"
         if not isinstance(line, dict):
             errors[where] = _("An object with sku, quantity and unit_price.")
             continue
-        sku = str(line.get("sku") or "").strip()
-        if not sku:
+        sku = _text(errors, line.get("sku"), f"{where}.sku", OrderLine, "sku_code", identifier=True)
+        if not sku and f"{where}.sku" not in errors:
             errors[f"{where}.sku"] = _("Required.")
-        elif sku not in known:
-            errors[f"{where}.sku"] = _("SKU %(sku)s is not in store %(store)s.") % {
-                "sku": sku,
-                "store": store.code,
-            }
         qty = line.get("quantity")
         if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
             errors[f"{where}.quantity"] = _("A whole number above 0.")
-        price = _money(line.get("unit_price"), f"{where}.unit_price", errors)
+            qty = None
+        else:
+            qty = _checked(
+                errors, bounds.check_int, qty, f"{where}.quantity", minimum=1, maximum=highest
+            )
+        price = _money(
+            line.get("unit_price"), f"{where}.unit_price", errors, OrderLine, "unit_price"
+        )
+        if qty is not None and price is not None:
+            _checked(errors, bounds.check_decimal, qty * price, where, **money)
         clean_lines.append({"sku": sku, "quantity": qty, "unit_price": price})
+    if not errors and clean_lines:
+        goods = sum((x["quantity"] * x["unit_price"] for x in clean_lines), Decimal("0"))
+        _checked(
+            errors,
+            bounds.check_decimal,
+            goods,
+            "lines",
+            **bounds.model_decimal(Order, "goods_amount"),
+        )
     address = data.get("shipping_address") or {}
     if not isinstance(address, dict):
         errors["shipping_address"] = _("An object: name, phone, province, city, address.")
         address = {}
+    receiver = {
+        key: _text(errors, address.get(key), f"shipping_address.{key}", Order, name)
+        for key, name in ADDRESS_FIELDS.items()
+    }
+    joined = " ".join(p for p in (receiver["district"], receiver["address"]) if p)
+    limit = bounds.max_length(Order, "receiver_address")
+    if len(joined) > limit and "shipping_address.address" not in errors:
+        errors["shipping_address.address"] = _(
+            "District and address together at most %(n)d characters."
+        ) % {"n": limit}
+    customer_id = _text(
+        errors, data.get("customer_id"), "customer_id", Customer, "platform_id", identifier=True
+    )
+    channel = _text(errors, data.get("channel"), "channel", Order, "channel", identifier=True)
+    message = _text(errors, data.get("buyer_message"), "buyer_message", Order, "buyer_message")
+    # Only codes that passed as identifiers are looked up (a lone surrogate cannot even be
+    # sent to PostgreSQL).
+    codes = {x["sku"] for x in clean_lines if x["sku"]}
+    known = {
+        s.code: s for s in Sku.objects.filter(store=store, code__in=codes).select_related("product")
+    }
+    for i, line in enumerate(clean_lines):
+        if line["sku"] and line["sku"] not in known and f"lines[{i}].sku" not in errors:
+            errors[f"lines[{i}].sku"] = _("SKU %(sku)s is not in store %(store)s.") % {
+                "sku": line["sku"],
+                "store": store.code,
+            }
     if errors:
         raise ValidationError(errors)
     return {
@@ -118,14 +191,11 @@ def clean(store, data: dict) -> dict:
         "created_at": created,
         "paid_at": paid,
         "paid_amount": amount,
-        "customer_id": str(data.get("customer_id") or "").strip()[:128],
-        "channel": str(data.get("channel") or "").strip()[:64],
+        "customer_id": customer_id,
+        "channel": channel,
         "lines": clean_lines,
-        "shipping_address": {
-            k: str(address.get(k) or "").strip()
-            for k in ("name", "phone", "province", "city", "district", "address")
-        },
-        "buyer_message": str(data.get("buyer_message") or "").strip(),
+        "shipping_address": receiver,
+        "buyer_message": message,
         "_skus": known,
     }
 

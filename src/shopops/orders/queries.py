@@ -3,7 +3,7 @@ reports (物流时效跟踪表, 异常物流处理记录)."""
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch
@@ -71,7 +71,27 @@ def overdue(store, *, now=None):
 
 
 def ship_by(order, rules: FulfilmentSettings):
-    return order.paid_at + timedelta(hours=rules.shipping_promise_hours) if order.paid_at else None
+    """When a paid order must ship; None unpaid, or when the deadline would fall past the
+    calendar's end (a time near 9999-12-31 stored from a file before times were bounded:
+    the page shows the order rather than failing)."""
+    if order.paid_at is None:
+        return None
+    try:
+        return order.paid_at + timedelta(hours=rules.shipping_promise_hours)
+    except OverflowError:
+        return None
+
+
+def local_time(value: datetime | None) -> datetime | None:
+    """`value` in the current time zone, for a page. At the calendar's edge (a time near
+    0001-01-01 or 9999-12-31 stored from a file before times were bounded) converting it
+    overflows; then its UTC wall time, naive so that templates show it as it is."""
+    if value is None:
+        return None
+    try:
+        return timezone.localtime(value)
+    except OverflowError:
+        return timezone.make_naive(value, UTC)
 
 
 @dataclass

@@ -81,7 +81,9 @@ def order_queue(request):
                 "holds": order.open,
                 "lines": ", ".join(f"{x.sku_code}×{x.quantity}" for x in order.lines.all()),
                 "receiver": personal(order.receiver_name, request.user, mask_name),
-                "ship_by": due,
+                # Local times made here, where one at the calendar's edge cannot overflow.
+                "paid_at": queries.local_time(order.paid_at),
+                "ship_by": queries.local_time(due),
                 "late": due is not None
                 and due < now
                 and order.status in ("paid", "audited", "allocated"),
