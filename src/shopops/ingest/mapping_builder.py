@@ -12,7 +12,8 @@ PREVIEW_ROWS = 5
 
 
 def preview(path: Path, display_name: str) -> dict:
-    table = open_table(path, display_name)
+    """The header and first rows, reading no further than those (the web process)."""
+    table = open_table(path, display_name, head_only=True)
     rows = [row for _, row in islice(table.rows, PREVIEW_ROWS)]
     return {"header": table.header, "rows": rows}
 

@@ -50,11 +50,15 @@ class Table:
     position: callable  # bytes read so far, for progress
 
 
-def open_table(path: Path, display_name: str | None = None) -> Table:
+def open_table(path: Path, display_name: str | None = None, head_only: bool = False) -> Table:
+    """`head_only`: the caller reads only the first rows (the mapping preview), so a
+    workbook is streamed with openpyxl instead of loaded whole by calamine."""
     path = Path(path)
     name = display_name or path.name
     if not path.exists():
         raise ImportFailed(f"{name}: no such file")
+    if head_only and path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _stream_sheet(path, name)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         return _open_sheet(path, name)
     encoding = detect_encoding(path, name)  # the name the user chose, not the kept file's
@@ -127,6 +131,36 @@ def _open_sheet(path: Path, name: str) -> Table:
                 yield state["line"], row
 
     return Table(name, [clean(h) for h in header], stream(), total, lambda: state["line"])
+
+
+def _stream_sheet(path: Path, name: str) -> Table:
+    """The first sheet row by row (openpyxl's read-only mode parses the XML as it goes)."""
+    import openpyxl
+
+    check_workbook(path, name)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [_cell(v) for v in next(rows)]
+    except StopIteration:
+        raise ImportFailed(f"{name}: the first sheet is empty") from None
+    except Exception as exc:  # openpyxl and zipfile raise their own error types
+        raise ImportFailed(f"{name}: cannot read the workbook ({exc})") from None
+    state = {"line": 1}
+
+    def stream():
+        try:
+            for values in rows:
+                state["line"] += 1
+                row = [_cell(v) for v in values]
+                if any(row):
+                    check_row(row, name, state["line"])
+                    yield state["line"], row
+        finally:
+            book.close()
+
+    size = os.path.getsize(path)
+    return Table(name, [clean(h) for h in header], stream(), size, lambda: state["line"])
 
 
 def _cell(value) -> str:
