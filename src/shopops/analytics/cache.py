@@ -90,8 +90,9 @@ def facts_changed(store_id: int) -> None:
 
     Once per store and transaction however many writes call it. The version is raised after
     commit, never inside the transaction: on PostgreSQL concurrent orders would queue on the
-    version row, and on SQLite a write held open while DuckDB (its own SQLite library, in
-    this process) reads the file ends in "locking protocol" at commit."""
+    version row. (The "locking protocol" errors once seen here on SQLite came from DuckDB
+    reading the file through its own SQLite library in the same process, which the engine
+    no longer does: docs/architecture.md.)"""
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         _increment(store_id)
