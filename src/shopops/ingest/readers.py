@@ -121,16 +121,9 @@ def _open_sheet(path: Path, name: str) -> Table:
         raise ImportFailed(f"{name}: the first sheet is empty") from None
     total = max(sheet.height, 1)
     state = {"line": 1}
-
-    def stream():
-        for values in rows:
-            state["line"] += 1
-            row = [_cell(v) for v in values]
-            if any(row):
-                check_row(row, name, state["line"])
-                yield state["line"], row
-
-    return Table(name, [clean(h) for h in header], stream(), total, lambda: state["line"])
+    return Table(
+        name, [clean(h) for h in header], _rows(rows, name, state), total, lambda: state["line"]
+    )
 
 
 def _stream_sheet(path: Path, name: str) -> Table:
@@ -150,17 +143,23 @@ def _stream_sheet(path: Path, name: str) -> Table:
 
     def stream():
         try:
-            for values in rows:
-                state["line"] += 1
-                row = [_cell(v) for v in values]
-                if any(row):
-                    check_row(row, name, state["line"])
-                    yield state["line"], row
+            yield from _rows(rows, name, state)
         finally:
             book.close()
 
     size = os.path.getsize(path)
     return Table(name, [clean(h) for h in header], stream(), size, lambda: state["line"])
+
+
+def _rows(rows, name: str, state: dict):
+    """(line, row) of a sheet's remaining rows as text, blank rows skipped; `state["line"]`
+    follows the sheet's line numbers, for progress."""
+    for values in rows:
+        state["line"] += 1
+        row = [_cell(v) for v in values]
+        if any(row):
+            check_row(row, name, state["line"])
+            yield state["line"], row
 
 
 def _cell(value) -> str:
