@@ -608,6 +608,22 @@ def bench_flash_sale_cmd(databases, orders, stock, concurrency, workers, retries
     )
 
 
+@bench.command("soak")
+@click.option("--minutes", default=10.0, show_default=True, type=float)
+@click.option("--web-workers", default=2, show_default=True, type=int, help="granian workers.")
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def bench_soak_cmd(minutes, web_workers, out_fmt):
+    """Everything at once on SQLite for MINUTES: intakes, goals and stock movements over
+    HTTP, metric queries, CLI imports, API uploads run by the worker, and an outside process
+    opening the file; then integrity_check, every committed write present, and the worker's
+    heartbeat alive. Baseline: the intakes alone on the same server."""
+    from shopops.devtools import bench_soak
+
+    sys.exit(bench_soak.run(minutes, web_workers, out_fmt))
+
+
 @main.group()
 def store():
     """Add and list stores."""

@@ -12,6 +12,7 @@ Nothing partial is ever written (the import is one transaction), so failing an o
 loses nothing; the user runs it again from the import page in one click.
 """
 
+import logging
 import os
 import resource
 import socket
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+log = logging.getLogger(__name__)
 ORPHAN_AFTER = timedelta(minutes=3)  # no heartbeat of the host's workers for this long
 
 
@@ -47,12 +49,30 @@ def run_in_child(run_id: int) -> None:
     from shopops.ingest.models import ImportRun
     from shopops.ingest.services import fail, memory_message
 
-    env = {**os.environ, "SHOPOPS_IMPORT_DB_NAME": str(connection.settings_dict["NAME"])}
+    report_out, report_in = os.pipe()
+    env = {
+        **os.environ,
+        "SHOPOPS_IMPORT_DB_NAME": str(connection.settings_dict["NAME"]),
+        "SHOPOPS_IMPORT_REPORT_FD": str(report_in),
+    }
     child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "shopops.ingest.isolation", str(run_id)], env=env
+        [sys.executable, "-m", "shopops.ingest.isolation", str(run_id)],
+        env=env,
+        pass_fds=(report_in,),
     )
+    os.close(report_in)
     ImportRun.objects.filter(pk=run_id).update(worker=process_name(child.pid))
     code = child.wait()
+    with os.fdopen(report_out) as report:
+        peak = report.read().strip()  # nothing when the child died before reporting
+    log.info(
+        "import run %s: child process %s exited %s, peak RSS %s MB",
+        run_id,
+        child.pid,
+        code,
+        peak or "?",
+        extra={"run_id": run_id, "peak_rss_mb": int(peak) if peak else None, "exit_code": code},
+    )
     if code == 0:
         return
     name = ImportRun.objects.filter(pk=run_id).values_list("file_name", flat=True).first()
@@ -88,8 +108,23 @@ def child_main(run_id: int) -> int:
     from shopops.ingest.services import run_claimed
 
     _limit_memory()
-    run_claimed(run_id)
+    try:
+        run_claimed(run_id)
+    finally:
+        _report_peak()
     return 0
+
+
+def _report_peak() -> None:
+    """The child's own peak RSS to the parent (VmHWM starts anew at exec, unlike
+    getrusage's maxrss, which a child inherits from the process that forked it)."""
+    fd = os.environ.get("SHOPOPS_IMPORT_REPORT_FD")
+    if not fd:
+        return
+    with open("/proc/self/status") as f:
+        peak = next((line.split()[1] for line in f if line.startswith("VmHWM:")), "0")
+    with os.fdopen(int(fd), "w") as out:
+        out.write(str(int(peak) >> 10))
 
 
 def _alive(pid: int) -> bool:
