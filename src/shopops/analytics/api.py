@@ -11,6 +11,7 @@ from shopops.analytics.request import DIMENSIONS, GRAINS
 from shopops.core.access import can_see_costs, get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
+from shopops.core.schemas import responses
 
 DIM_HELP = "up to two of " + ", ".join(DIMENSIONS)
 COMPARE_HELP = "one of " + ", ".join(COMPARES)
@@ -27,6 +28,37 @@ class MetricOut(Schema):
     cost: bool
 
 
+class DrillElementOut(Schema):
+    element: str
+    before: str | int | None
+    after: str | int | None
+    change: str | None
+    explanatory_power: float
+
+
+class DrillOut(Schema):
+    dimension: str
+    surprise: float
+    elements: list[DrillElementOut]
+
+
+class ExplainOut(Schema):
+    """`contributions`, `factor_changes` and `visitor_sources` for gmv only."""
+
+    metric: str
+    day: str
+    base_day: str
+    change: str | None
+    before: str | int | None = None
+    after: str | int | None = None
+    contributions: dict[str, str] | None = None
+    factor_changes: dict[str, str | None] | None = None
+    visitor_sources: dict[str, int] | None = None
+    drill_down: list[DrillOut]
+    zh: str
+    en: str
+
+
 def parse_filters(items: list[str]) -> dict[str, list[str]]:
     """`dim:value` items, repeated: filter=source:paid&filter=source:natural_search."""
     out: dict[str, list[str]] = {}
@@ -41,7 +73,11 @@ def parse_filters(items: list[str]) -> dict[str, list[str]]:
     return out
 
 
-@router.get("/catalog", response=list[MetricOut], summary="The metric catalog (METRICS.md)")
+@router.get(
+    "/catalog",
+    response=responses({200: list[MetricOut]}),
+    summary="The metric catalog (METRICS.md)",
+)
 def catalog(request):
     """Every metric with its Chinese and English label, unit and formula; cost metrics are
     left out for roles that may not see costs. Parametric metrics: topn_share:<n>,
@@ -54,7 +90,11 @@ def catalog(request):
     ]
 
 
-@router.get("", summary="Metrics of METRICS.md for stores and a period")
+@router.get(
+    "",
+    response=responses({200: list[dict[str, str | None]]}, 404),
+    summary="Metrics of METRICS.md for stores and a period",
+)
 def get_metrics(
     request,
     store: list[str] = Query(..., description="store code; repeat for several stores"),
@@ -94,7 +134,12 @@ def get_metrics(
     return [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]
 
 
-@router.get("/explain", summary="Why a metric moved between two periods")
+@router.get(
+    "/explain",
+    response=responses({200: ExplainOut}, 404),
+    exclude_unset=True,
+    summary="Why a metric moved between two periods",
+)
 def explain_change(
     request,
     store: str,

@@ -97,6 +97,9 @@ def decompose_gmv(before: Factors, after: Factors) -> dict:
 
 
 def relative(now, then) -> Decimal | None:
+    """(now - then) / |then| to 6 places; None where either side is undefined or then is 0."""
+    if now is None or then is None:
+        return None
     now, then = _fraction(now), _fraction(then)
     if not then:
         return None

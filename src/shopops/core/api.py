@@ -9,7 +9,7 @@ from shopops.core.models import Store
 from shopops.core.modules import MODULES
 from shopops.core.queries import audit_dict, audit_entries, store_dict, stores_for
 from shopops.core.roles import role_of
-from shopops.core.schemas import AuditOut, MeOut, StoreIn, StoreOut, StorePatch
+from shopops.core.schemas import AuditOut, MeOut, StoreIn, StoreOut, StorePatch, responses
 
 me_router = Router(tags=["me"], auth=ModuleAuth(None))
 stores_router = Router(tags=["stores"], auth=ModuleAuth("stores"))
@@ -22,7 +22,7 @@ def validation_error(exc: ValidationError) -> HttpError:
     return HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in detail.items()))
 
 
-@me_router.get("", response=MeOut, summary="Who I am and what I may see")
+@me_router.get("", response=responses({200: MeOut}), summary="Who I am and what I may see")
 def me(request):
     user = request.auth
     role = role_of(user)
@@ -45,17 +45,17 @@ def me(request):
     }
 
 
-@stores_router.get("", response=list[StoreOut], exclude_unset=True)
+@stores_router.get("", response=responses({200: list[StoreOut]}), exclude_unset=True)
 def list_stores(request):
     return [store_dict(s, request.auth) for s in stores_for(request.auth)]
 
 
-@stores_router.get("/{code}", response=StoreOut, exclude_unset=True)
+@stores_router.get("/{code}", response=responses({200: StoreOut}, 404), exclude_unset=True)
 def get_store(request, code: str):
     return store_dict(get_scoped_or_404(Store, request.auth, code=code), request.auth)
 
 
-@stores_router.post("", response={201: StoreOut}, exclude_unset=True)
+@stores_router.post("", response=responses({201: StoreOut}, 400), exclude_unset=True)
 def create_store(request, payload: StoreIn):
     try:
         store = services.create_store(request.auth, via="api", **payload.dict())
@@ -64,7 +64,7 @@ def create_store(request, payload: StoreIn):
     return Status(201, store_dict(store, request.auth))
 
 
-@stores_router.patch("/{code}", response=StoreOut, exclude_unset=True)
+@stores_router.patch("/{code}", response=responses({200: StoreOut}, 400, 404), exclude_unset=True)
 def update_store(request, code: str, payload: StorePatch):
     store = get_scoped_or_404(Store, request.auth, code=code)
     try:
@@ -76,7 +76,7 @@ def update_store(request, code: str, payload: StorePatch):
     return store_dict(store, request.auth)
 
 
-@audit_router.get("", response=list[AuditOut])
+@audit_router.get("", response=responses({200: list[AuditOut]}, 404))
 def list_audit(request, store: str | None = None, limit: int = Query(100, ge=1, le=1000)):
     scope = get_scoped_or_404(Store, request.auth, code=store) if store else None
     entries = audit_entries(request.auth, scope)[:limit]

@@ -1,5 +1,6 @@
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from ninja import Schema
 from pydantic import ConfigDict
@@ -76,3 +77,54 @@ class AuditOut(Schema):
     before: dict | None
     after: dict | None
     via: str
+
+
+# --- The API's error answers ----------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    """400 (a body that is not JSON), 401 (no or invalid credentials), 403 (the role may
+    not; CSRF), 404 (unknown or not granted), 409 (a conflict), 429 (too many failed
+    authentications; see Retry-After), 503 (the database is busy with another write, or an
+    engine is unavailable; see Retry-After where given)."""
+
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    """One of django-ninja's request errors: where (`loc`, e.g. ["query", "limit"]), what
+    (`type`) and why (`msg`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    loc: list[str | int]
+    msg: str
+    ctx: dict[str, Any] | None = None
+
+
+class ValidationErrorOut(Schema):
+    """422. `detail` is a sentence naming the field ("field: message; …"), or, when the
+    request does not fit the operation's declared parameters, django-ninja's list of
+    errors. Order intake and order actions add `errors`: each field
+    (`lines[0].quantity`) with its message."""
+
+    detail: str | list[FieldErrorOut]
+    errors: dict[str, str] | None = None
+
+
+# Every operation can answer these: 401 and 429 come from authentication, 403 from the
+# module permission (and CSRF for a session), 422 from the request's own validation, 503
+# from a write that met SQLite's lock (core.busy).
+COMMON_ERRORS = (401, 403, 422, 429, 503)
+
+
+def responses(success: dict[int, Any], *errors: int) -> dict[int, Any]:
+    """An operation's `response=` map: its success statuses with their schemas, the errors
+    every operation can answer, and `errors` of its own (400 for a JSON body that does not
+    parse, 404 for a store or object looked up, 409 for a conflict)."""
+    codes = sorted({*COMMON_ERRORS, *errors})
+    return {
+        **success,
+        **{code: ValidationErrorOut if code == 422 else ErrorOut for code in codes},
+    }

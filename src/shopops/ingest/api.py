@@ -7,6 +7,7 @@ from ninja.files import UploadedFile
 from shopops.core.access import get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
+from shopops.core.schemas import responses
 from shopops.ingest.errors import ImportFailed
 from shopops.ingest.formats import FORMATS
 from shopops.ingest.models import ImportRun
@@ -34,7 +35,9 @@ class ImportOut(Schema):
     user: str | None
 
 
-@router.post("", response={202: ImportOut}, summary="Upload a file and queue its import")
+@router.post(
+    "", response=responses({202: ImportOut}, 404), summary="Upload a file and queue its import"
+)
 def create_import(
     request,
     file: File[UploadedFile],
@@ -69,13 +72,13 @@ def create_import(
     return Status(202, run_dict(run))
 
 
-@router.get("", response=list[ImportOut])
+@router.get("", response=responses({200: list[ImportOut]}, 404))
 def list_imports(request, store: str | None = None, limit: int = Query(50, ge=1, le=500)):
     scope = get_scoped_or_404(Store, request.auth, code=store) if store else None
     return [run_dict(r) for r in runs_for(request.auth, scope)[:limit]]
 
 
-@router.get("/{run_id}", response=ImportOut)
+@router.get("/{run_id}", response=responses({200: ImportOut}, 404))
 def get_import(request, run_id: int):
     return run_dict(
         get_scoped_or_404(

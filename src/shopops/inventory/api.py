@@ -13,6 +13,7 @@ from shopops.core.access import get_scoped_or_404, redact
 from shopops.core.api import validation_error
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
+from shopops.core.schemas import responses
 from shopops.inventory import purchasing, queries, replenishment
 from shopops.inventory.models import PurchaseOrder, Warehouse
 from shopops.inventory.movements import apply_movement
@@ -20,13 +21,87 @@ from shopops.inventory.movements import apply_movement
 router = Router(tags=["inventory"], auth=ModuleAuth("inventory"))
 
 
-@router.get("/available", summary="Available-to-sell per SKU for one sales channel")
+class AvailableOut(Schema):
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+    buffer: int
+    available_to_sell: int
+
+
+class LevelOut(Schema):
+    sku: str
+    warehouse: str
+    on_hand: int
+    reserved: int
+    available: int
+    safety_stock: int
+    warning_stock: int
+    alert: str | None
+
+
+class MovementOut(Schema):
+    kind: str
+    on_hand_after: int | None
+
+
+class SuggestionOut(Schema):
+    sku: str
+    model: str
+    forecast_per_day: str
+    available: int
+    on_order: int
+    safety_stock: int
+    lead_days: int
+    days_of_cover: str | None
+    stockout_on: str | None
+    reorder_point: int
+    suggested: int
+
+
+class ReadinessOut(Schema):
+    sku: str
+    expected: str
+    needed: int
+    available: int
+    arriving: int
+    short: int
+    ready: bool
+
+
+class PurchaseLineOut(Schema):
+    id: int
+    sku: str
+    quantity: int
+    received: int
+    unit_cost: str | None = None  # absent for roles that must not see costs
+
+
+class PurchaseOrderOut(Schema):
+    number: str
+    status: str
+    supplier: str | None
+    warehouse: str
+    expected_at: str | None
+    lines: list[PurchaseLineOut]
+
+
+@router.get(
+    "/available",
+    response=responses({200: list[AvailableOut]}, 404),
+    summary="Available-to-sell per SKU for one sales channel",
+)
 def available(request, store: str, channel: str, sku: list[str] = Query(None)):
     target = get_scoped_or_404(Store, request.auth, code=store)
     return queries.available_to_sell(target, channel, sku or None)
 
 
-@router.get("/levels", summary="Stock per SKU and warehouse with alert state")
+@router.get(
+    "/levels",
+    response=responses({200: list[LevelOut]}, 404),
+    summary="Stock per SKU and warehouse with alert state",
+)
 def levels(request, store: str, alert: str = ""):
     target = get_scoped_or_404(Store, request.auth, code=store)
     return [
@@ -55,7 +130,11 @@ class MovementIn(Schema):
     to_warehouse: str = ""
 
 
-@router.post("/movements", summary="Receive, adjust, count or transfer stock")
+@router.post(
+    "/movements",
+    response=responses({200: MovementOut}, 400, 404),
+    summary="Receive, adjust, count or transfer stock",
+)
 def post_movement(request, payload: MovementIn):
     target = get_scoped_or_404(Store, request.auth, code=payload.store)
     p = payload
@@ -75,7 +154,11 @@ def post_movement(request, payload: MovementIn):
     return {"kind": p.kind, "on_hand_after": move.on_hand_after if move else None}
 
 
-@router.get("/replenishment", summary="Forecast, days of cover, stock-out date, what to order")
+@router.get(
+    "/replenishment",
+    response=responses({200: list[SuggestionOut]}, 404),
+    summary="Forecast, days of cover, stock-out date, what to order",
+)
 def replenishment_list(request, store: str):
     target = get_scoped_or_404(Store, request.auth, code=store)
     return [
@@ -96,7 +179,11 @@ def replenishment_list(request, store: str):
     ]
 
 
-@router.get("/readiness", summary="Flash-sale readiness: stock vs 1.2 × forecast demand")
+@router.get(
+    "/readiness",
+    response=responses({200: list[ReadinessOut]}, 404),
+    summary="Flash-sale readiness: stock vs 1.2 × forecast demand",
+)
 def readiness(
     request,
     store: str,
@@ -160,7 +247,12 @@ def po_dict(po, user) -> dict:
     }
 
 
-@router.post("/purchase-orders", summary="Draft a purchase order")
+@router.post(
+    "/purchase-orders",
+    response=responses({200: PurchaseOrderOut}, 400, 404),
+    exclude_unset=True,
+    summary="Draft a purchase order",
+)
 def create_purchase_order(request, payload: PurchaseOrderIn):
     target = get_scoped_or_404(Store, request.auth, code=payload.store)
     wh = Warehouse.objects.filter(store=target, code=payload.warehouse).first()
@@ -196,7 +288,12 @@ class PurchaseActionIn(Schema):
     received: dict[str, int] = {}  # sku code -> units
 
 
-@router.post("/purchase-orders/{store}/{number}/{action}", summary="place, cancel or receive")
+@router.post(
+    "/purchase-orders/{store}/{number}/{action}",
+    response=responses({200: PurchaseOrderOut}, 400, 404),
+    exclude_unset=True,
+    summary="place, cancel or receive",
+)
 def purchase_order_action(request, store: str, number: str, action: str, payload: PurchaseActionIn):
     target = get_scoped_or_404(Store, request.auth, code=store)
     po = get_scoped_or_404(PurchaseOrder, request.auth, store=target, number=number)

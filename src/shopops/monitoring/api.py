@@ -1,4 +1,5 @@
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from ninja import Router, Schema
@@ -7,6 +8,7 @@ from ninja.errors import HttpError
 from shopops.core.access import can, get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store, User
+from shopops.core.schemas import responses
 from shopops.monitoring import daily_report, report_export
 from shopops.monitoring.models import DailyReport
 
@@ -22,7 +24,48 @@ class MeasureIn(Schema):
     due: date | None = None
 
 
-@router.get("/daily", summary="The daily monitoring report of a store and day")
+class MeasureTextOut(Schema):
+    text: str
+    owner: str | None
+    due: str | None
+    written_at: str
+
+
+class ReportRowOut(Schema):
+    """Amounts and ratios as exact decimal strings, null where undefined."""
+
+    metric: str
+    label: str
+    target: str | None
+    actual: str | None
+    achievement: str | None
+    day_change: str | None
+    week_change: str | None
+    anomaly: bool
+    anomaly_reason: str | None
+    note: str | None
+    measure: MeasureTextOut | None
+    diagnosis: dict[str, Any] | None
+
+
+class DailyReportOut(Schema):
+    store: str
+    date: str
+    generated_at: str
+    rows: list[ReportRowOut]
+
+
+class MeasureOut(Schema):
+    id: int
+    metric: str
+    text: str
+
+
+@router.get(
+    "/daily",
+    response=responses({200: DailyReportOut}, 404),
+    summary="The daily monitoring report of a store and day",
+)
 def get_daily(request, store: str, day: date | None = None, rebuild: bool = False):
     """Made now when it does not exist yet (or with rebuild=true). `day` defaults to
     yesterday in the store's zone."""
@@ -35,7 +78,11 @@ def get_daily(request, store: str, day: date | None = None, rebuild: bool = Fals
     return report_export.to_json(report)
 
 
-@router.post("/daily/measures", summary="Write an adjustment measure (a new version)")
+@router.post(
+    "/daily/measures",
+    response=responses({200: MeasureOut}, 400, 404),
+    summary="Write an adjustment measure (a new version)",
+)
 def post_measure(request, payload: MeasureIn):
     target = get_scoped_or_404(Store, request.auth, code=payload.store)
     owner = None

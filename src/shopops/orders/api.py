@@ -6,13 +6,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.utils import timezone
-from ninja import Body, Router, Schema
+from ninja import Body, Field, Router, Schema
 
 from shopops.core import bounds
 from shopops.core.access import get_scoped_or_404, personal
 from shopops.core.access import mask_name as _mask_name
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
+from shopops.core.schemas import responses
 from shopops.orders import intake, services, states, tracking
 from shopops.orders.models import Order
 
@@ -37,6 +38,123 @@ district + address 500; buyer_message 2000), valid Unicode without control chara
 identifiers (store, order_id, sku, customer_id, channel) without bidirectional controls."""
 
 
+_MONEY = {
+    "type": "string",
+    "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$",
+    "description": 'A decimal string, e.g. "99.00"; never a JSON number.',
+    "example": "59.00",
+}
+_TIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601 with its zone, from 2000-01-01 to tomorrow in the store's zone.",
+    "example": "2026-11-11T00:00:05+08:00",
+}
+
+
+def _text_field(limit: int, **extra) -> dict:
+    return {"type": "string", "maxLength": limit, **extra}
+
+
+# The body of POST /orders as OpenAPI describes it. The operation reads the raw JSON itself
+# (orders.intake.clean) so that every invalid field gets its own message in `errors`.
+INTAKE_BODY = {
+    "type": "object",
+    "required": ["store", "order_id", "created_at", "paid_amount", "lines"],
+    "properties": {
+        "store": _text_field(32, minLength=1, description="The store's code."),
+        "order_id": _text_field(64, minLength=1),
+        "created_at": _TIME,
+        "paid_at": {**_TIME, "description": "Absent or null while unpaid; " + _TIME["description"]},
+        "customer_id": _text_field(128),
+        "paid_amount": _MONEY,
+        "lines": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": intake.MAX_LINES,
+            "items": {
+                "type": "object",
+                "required": ["sku", "quantity", "unit_price"],
+                "properties": {
+                    "sku": _text_field(64, minLength=1),
+                    "quantity": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                    "unit_price": _MONEY,
+                },
+            },
+        },
+        "shipping_address": {
+            "type": "object",
+            "properties": {
+                "name": _text_field(200),
+                "phone": _text_field(50),
+                "province": _text_field(64),
+                "city": _text_field(64),
+                "district": _text_field(500),
+                "address": _text_field(500, description="District and address at most 500."),
+            },
+        },
+        "buyer_message": _text_field(2000),
+        "channel": _text_field(64),
+    },
+}
+
+
+class HoldOut(Schema):
+    reason: str
+    detail: str
+
+
+class IntakeOut(Schema):
+    """The intake's answer; the same answer again for a retry of the same order."""
+
+    store: str
+    order_id: str
+    status: str
+    allocated: bool
+    holds: list[HoldOut]
+    paid_amount: str
+
+
+class OrderLineOut(Schema):
+    sku: str
+    quantity: int
+    unit_price: str
+
+
+class ShipmentOut(Schema):
+    carrier: str
+    tracking_no: str
+    status: str
+
+
+class OrderEventOut(Schema):
+    at: str
+    from_status: str = Field(alias="from")
+    to: str
+    note: str
+
+
+class OrderOut(IntakeOut):
+    """Times in ISO 8601 with their zone; the receiver masked without the permission."""
+
+    channel: str
+    created_at: str
+    paid_at: str | None
+    shipped_at: str | None
+    delivered_at: str | None
+    refunded_amount: str
+    receiver_name: str
+    receiver_phone: str
+    province: str
+    lines: list[OrderLineOut]
+    shipments: list[ShipmentOut]
+    events: list[OrderEventOut]
+
+
+class AddedOut(Schema):
+    added: int
+
+
 def _errors(exc: ValidationError) -> JsonResponse:
     errors = {k: " ".join(str(m) for m in v) for k, v in exc.message_dict.items()}
     return JsonResponse(
@@ -49,7 +167,15 @@ def _conflict(message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=409)
 
 
-@router.post("", summary="Receive an order from a channel", description=INTAKE_DOC)
+@router.post(
+    "",
+    response=responses({200: IntakeOut, 201: IntakeOut, 202: IntakeOut}, 400, 404, 409),
+    summary="Receive an order from a channel",
+    description=INTAKE_DOC,
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": INTAKE_BODY}}, "required": True}
+    },
+)
 def post_order(request, payload: dict = Body(...)):  # noqa: B008 (ninja's declaration)
     try:
         code = bounds.check_model_text(
@@ -97,7 +223,12 @@ def order_dict(order: Order, user) -> dict:
     }
 
 
-@router.get("/{store}/{order_id}", summary="One order with its lines, holds and history")
+@router.get(
+    "/{store}/{order_id}",
+    response=responses({200: OrderOut}, 404),
+    by_alias=True,
+    summary="One order with its lines, holds and history",
+)
 def get_order(request, store: str, order_id: str):
     target = get_scoped_or_404(Store, request.auth, code=store)
     order = get_scoped_or_404(Order, request.auth, store=target, order_id=order_id)
@@ -120,6 +251,8 @@ ACTIONS = ("pay", "audit", "ship", "deliver", "complete", "cancel", "refund", "r
 
 @router.post(
     "/{store}/{order_id}/{action}",
+    response=responses({200: OrderOut}, 400, 404, 409),
+    by_alias=True,
     summary="Act on an order: pay, audit, ship, deliver, complete, cancel, refund, resolve",
     description="409 with the reason when the order's status does not allow the action.",
 )
@@ -183,7 +316,11 @@ class TrackingIn(Schema):
     events: list[EventIn]
 
 
-@shipments_router.post("/events", summary="Record tracking events of a shipment")
+@shipments_router.post(
+    "/events",
+    response=responses({200: AddedOut}, 400, 404),
+    summary="Record tracking events of a shipment",
+)
 def post_events(request, payload: TrackingIn):
     target = get_scoped_or_404(Store, request.auth, code=payload.store)
     try:

@@ -9,6 +9,7 @@ from shopops.analytics.catalog import is_cost
 from shopops.core.access import can_see_costs, get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
+from shopops.core.schemas import responses
 from shopops.planning import goals
 from shopops.planning.queries import visible_goals
 
@@ -28,6 +29,30 @@ class GoalIn(Schema):
     calculation_note: str = ""
 
 
+class GoalOut(Schema):
+    """Amounts and ratios as exact decimal strings, null where not known yet."""
+
+    id: int
+    name: str
+    metric: str
+    label: str
+    target: str
+    period: str
+    start: str
+    end: str
+    scope: dict[str, list[str]]
+    owner: str | None
+    department: str
+    calculation_note: str
+    weighting: str
+    actual: str | None
+    achievement: str | None
+    target_to_date: str | None
+    projection: str | None
+    projected_achievement: str | None
+    months: list[list[str]]  # [label, target of the month]
+
+
 def _text(value) -> str | None:
     return None if value is None else str(value)
 
@@ -38,7 +63,7 @@ def goal_dict(goal, today) -> dict:
         "id": goal.pk,
         "name": goal.name,
         "metric": goal.metric,
-        "label": p["label"],
+        "label": str(p["label"]),
         "target": str(goal.target),
         "period": goal.period,
         "start": goal.start.isoformat(),
@@ -54,14 +79,22 @@ def goal_dict(goal, today) -> dict:
     }
 
 
-@router.get("", summary="Goals of a store with achievement and projection")
+@router.get(
+    "",
+    response=responses({200: list[GoalOut]}, 404),
+    summary="Goals of a store with achievement and projection",
+)
 def list_goals(request, store: str):
     target = get_scoped_or_404(Store, request.auth, code=store)
     today = datetime.now(target.zone).date()
     return [goal_dict(g, today) for g in visible_goals(request.auth, target)]
 
 
-@router.post("", summary="Create a goal; it is spread over its days at once")
+@router.post(
+    "",
+    response=responses({200: GoalOut}, 400, 404),
+    summary="Create a goal; it is spread over its days at once",
+)
 def create_goal(request, payload: GoalIn):
     target = get_scoped_or_404(Store, request.auth, code=payload.store)
     data = payload.dict()
