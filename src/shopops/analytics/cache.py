@@ -88,20 +88,33 @@ def _increment(store_id: int) -> None:
 def facts_changed(store_id: int) -> None:
     """Call after writing facts of a store; takes effect when the transaction commits.
 
-    Once per store and transaction however many writes call it. The version is raised after
-    commit, never inside the transaction: on PostgreSQL concurrent orders would queue on the
-    version row. (The "locking protocol" errors once seen here on SQLite came from DuckDB
-    reading the file through its own SQLite library in the same process, which the engine
-    no longer does: docs/architecture.md.)"""
+    Once per store and transaction however many writes call it. On PostgreSQL the version
+    is raised after commit, never inside the transaction: concurrent orders would queue on
+    the version row. On SQLite it is raised inside the transaction, at the first call: the
+    transaction already holds the database's one write lock, so nobody queues behind the
+    row, and a raise after commit would be a second write that can meet another writer's
+    lock, fail the request after its facts were committed, and leave the cache stale.
+    (Raising inside once ended in "locking protocol": that came from DuckDB reading the
+    file through its own SQLite library in the same process, which the engine no longer
+    does, docs/architecture.md.)"""
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         _increment(store_id)
         return
+    # A marker among the transaction's on-commit callbacks: Django drops it with a
+    # rolled-back savepoint, together with anything raised inside that savepoint.
     if any(getattr(f, "facts_store", None) == store_id for _s, f, _r in conn.run_on_commit):
         return
-
-    def bump() -> None:
+    if conn.vendor == "sqlite":
         _increment(store_id)
+
+        def bump() -> None:
+            pass  # raised already, inside the transaction
+
+    else:
+
+        def bump() -> None:
+            _increment(store_id)
 
     bump.facts_store = store_id
     transaction.on_commit(bump)

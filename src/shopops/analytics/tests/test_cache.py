@@ -81,3 +81,35 @@ def test_a_rolled_back_write_does_not_invalidate(counted):
         raise RuntimeError
     gmv(store)
     assert len(counted) == 1
+
+
+def test_the_version_is_raised_once_per_transaction_and_never_by_a_second_write():
+    """On SQLite inside the transaction (the one write lock is held already, and a second
+    write after commit could meet another writer's lock and fail a committed request); on
+    PostgreSQL after commit. Either way: once, only when committed, and a rolled-back
+    savepoint takes its raise with it."""
+    from django.db import connection, transaction
+
+    from shopops.analytics.cache import facts_changed, versions
+
+    store = services.create_store(None, code="v", name="V", platform="tmall")
+    before = versions([store.pk])[store.pk]
+    with transaction.atomic():
+        facts_changed(store.pk)
+        facts_changed(store.pk)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            facts_changed(store.pk)
+            raise RuntimeError
+        inside = versions([store.pk])[store.pk]
+        after_commit = [f for _s, f, _r in connection.run_on_commit]
+    assert versions([store.pk])[store.pk] == before + 1
+    if connection.vendor == "sqlite":
+        assert inside == before + 1  # raised with the facts, atomically
+    else:
+        assert inside == before and len(after_commit) == 1
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            facts_changed(store.pk)
+            raise RuntimeError
+        facts_changed(store.pk)  # the rolled-back raise is made again here
+    assert versions([store.pk])[store.pk] == before + 2
