@@ -94,13 +94,48 @@ def test_same_seed_same_data(demo):
 
 
 def test_demo_fulfilment_gives_the_queues_work(demo):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from shopops.devtools.demo import demo_fulfilment
+    from shopops.inventory.models import Allocation
     from shopops.inventory.services import reconcile
-    from shopops.orders.models import OrderHold
+    from shopops.orders.models import IntakeReceipt, OrderHold
 
     store, _made = demo
-    assert demo_fulfilment(store) == 11
+    started = timezone.now()
+    posted = demo_fulfilment(store)
+    # What it returns is what it posted through channel intake: one receipt and one order
+    # each, every one accepted.
+    receipts = {r.order_id: r for r in IntakeReceipt.objects.filter(store=store)}
+    assert posted == len(receipts) > 0
+    assert all(r.status_code in (201, 202) for r in receipts.values())
+    orders = Order.objects.filter(store=store, order_id__in=receipts).prefetch_related("lines")
+    assert orders.count() == posted
+    for order in orders:
+        # Today's open orders: paid within the last two hours, not shipped or cancelled.
+        assert started - timedelta(hours=2) < order.paid_at <= timezone.now(), order.order_id
+        assert order.shipped_at is None and order.cancelled_at is None, order.order_id
+        # All-or-none: every line fully reserved, or none of them and the order waits for
+        # stock (库存不足); the intake answer says the same.
+        lines = list(order.lines.all())
+        assert lines, order.order_id
+        reserved = [
+            sum(
+                a.quantity
+                for a in Allocation.objects.filter(line=line, released_at=None, shipped_at=None)
+            )
+            for line in lines
+        ]
+        short = order.holds.filter(reason="stock_short", resolved_at=None).exists()
+        whole = all(n == line.quantity for n, line in zip(reserved, lines, strict=True))
+        assert (whole, short) in ((True, False), (False, True)), (order.order_id, reserved)
+        if short:
+            assert not any(reserved), order.order_id
+        assert receipts[order.order_id].body["allocated"] is whole, order.order_id
     assert demo_fulfilment(store) == 0  # once per store
+    assert IntakeReceipt.objects.filter(store=store).count() == posted
     held = sorted(
         OrderHold.objects.filter(store=store, resolved_at=None).values_list(
             "order__order_id", "reason"

@@ -19,7 +19,20 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 @pytest.fixture
 def history(store_a):
-    """60 days before `today`: STEADY sells 5 a day, LUMPY 2 units every 7th day, IDLE none."""
+    """60 days before `today`: STEADY sells 5 a day, LUMPY 2 units every 7th day, IDLE none.
+
+    The expectations below are worked out by hand from this scenario (not by calling the
+    formulas of `replenishment` again):
+    - STEADY: sold 5 × 60 = 300 units over 60 days; a flat series forecasts exactly 5 a day.
+      On hand 40, safety stock 10, supplier lead time 10 days, review period 14 days.
+      Days of cover 40 / 5 = 8.0, so it runs out on today + 8 days.
+      Reorder point: 5 × 10 days' lead + 10 safety = 60; 40 ≤ 60, so order now:
+      5 × (10 lead + 14 review) + 10 safety − 40 on hand = 120 + 10 − 40 = 90.
+    - LUMPY: sales on the days 56, 49 … 7 before today: 8 days × 2 = 16 units, its history
+      starting 56 days back; ≈ 2 / 7 = 0.286 a day. 30 on hand is far above a reorder point
+      of at most ⌈0.45 × 10⌉ = 5, so nothing to order.
+    - IDLE: never sold, never stocked: no forecast, no suggestion.
+    """
     supplier = Supplier.objects.create(store=store_a, code="S1", name="义乌工厂", lead_time_days=10)
     product = Product.objects.create(store=store_a, spu="P", name="杯子", supplier=supplier)
     skus = {
@@ -62,22 +75,29 @@ def history(store_a):
 
 def test_forecast_picks_a_model_for_each_demand_pattern(history):
     fc = replenishment.forecast(history["store"], history["today"])
-    assert fc["STEADY"].model == "ETS (weekly)"
-    assert Decimal("4.5") <= fc["STEADY"].daily <= Decimal("5.5")
-    assert fc["LUMPY"].model == "ADIDA"  # a sale every 7 days is intermittent
-    assert Decimal("0.15") <= fc["LUMPY"].daily <= Decimal("0.45")  # ≈ 2 / 7
-    assert (fc["IDLE"].model, fc["IDLE"].daily) == ("none", Decimal("0"))
+    steady, lumpy, idle = fc["STEADY"], fc["LUMPY"], fc["IDLE"]
+    assert (steady.model, steady.daily, steady.sold, steady.history_days) == (
+        "ETS (weekly)",
+        Decimal("5"),
+        300,
+        60,
+    )
+    assert (lumpy.model, lumpy.sold, lumpy.history_days) == ("ADIDA", 16, 56)  # intermittent
+    # A model's estimate, not arithmetic: near the true 2 / 7 = 0.286 a day.
+    assert Decimal("0.25") <= lumpy.daily <= Decimal("0.32")
+    assert (idle.model, idle.daily, idle.sold, idle.history_days) == ("none", Decimal("0"), 0, 0)
 
 
 def test_cover_stockout_and_what_to_order(history):
     rows = {s.sku: s for s in replenishment.suggestions(history["store"], history["today"])}
     steady = rows["STEADY"]
-    # 40 units at ≈5 a day: ≈8 days of cover, below the reorder point of 10 days' lead + 10.
-    assert Decimal("7") <= steady.days_of_cover <= Decimal("9")
-    assert steady.stockout_on == history["today"] + timedelta(days=int(steady.days_of_cover))
-    assert steady.lead_days == 10 and steady.reorder_point >= 55
-    # Enough for lead time + review (24 days) + safety, less what is there: ≈ 5×24 + 10 − 40.
-    assert 80 <= steady.suggested <= 100
+    # Worked out in `history`: 40 / 5 = 8.0 days; 5 × 10 + 10 = 60; 5 × 24 + 10 − 40 = 90.
+    assert (steady.available, steady.on_order, steady.safety, steady.lead_days) == (40, 0, 10, 10)
+    assert steady.days_of_cover == Decimal("8.0")
+    assert steady.stockout_on == history["today"] + timedelta(days=8)
+    assert steady.reorder_point == 60
+    assert steady.suggested == 90
+    assert rows["LUMPY"].available == 30 and rows["LUMPY"].reorder_point <= 5
     assert rows["LUMPY"].suggested == 0  # 30 units cover months of lumpy demand
     assert "IDLE" not in rows  # neither stocked nor selling
     assert next(iter(rows)) == "STEADY"  # the most urgent first
@@ -126,24 +146,36 @@ def test_purchase_order_receipts_write_the_ledger_and_serve_the_queue(history):
 def test_flash_sale_readiness(history):
     store, today = history["store"], history["today"]
     start = today + timedelta(days=3)
-    # Two campaign days at 3× the usual ≈5 a day: ≈30 expected, 36 needed; 40 available.
+    # Two campaign days at 3× the usual 5 a day: 2 × 5 × 3 = 30 expected, and 1.2 × 30 = 36
+    # needed; 40 available, so ready.
     [ready] = replenishment.readiness(
         store, ["STEADY"], start, start + timedelta(days=1), Decimal(3)
     )
-    assert (
-        ready.ready and 27 <= ready.expected <= 33 and ready.needed == -(-ready.expected * 12 // 10)
+    assert (ready.expected, ready.needed, ready.available, ready.arriving) == (
+        Decimal("30.0"),
+        36,
+        40,
+        0,
     )
+    assert ready.ready and ready.short == 0
+    # At 5×: 2 × 5 × 5 = 50 expected, 1.2 × 50 = 60 needed, 60 − 40 = 20 short.
     [short] = replenishment.readiness(
         store, ["STEADY"], start, start + timedelta(days=1), Decimal(5)
     )
-    assert not short.ready and short.short == short.needed - 40
+    assert (short.expected, short.needed, short.short, short.ready) == (
+        Decimal("50.0"),
+        60,
+        20,
+        False,
+    )
     # Goods ordered to arrive before the campaign count.
     po = purchasing.create(None, store, warehouse=history["wh"], lines=[(history["STEADY"], 100)])
     purchasing.place(None, po, expected_at=today + timedelta(days=1))
     [covered] = replenishment.readiness(
         store, ["STEADY"], start, start + timedelta(days=1), Decimal(5)
     )
-    assert covered.ready and covered.arriving == 100
+    # 40 on hand + 100 arriving = 140 ≥ the 60 needed.
+    assert (covered.arriving, covered.needed, covered.short, covered.ready) == (100, 60, 0, True)
 
 
 def test_replenishment_and_purchase_orders_over_the_api(history, as_role):
@@ -155,7 +187,13 @@ def test_replenishment_and_purchase_orders_over_the_api(history, as_role):
     clerk, buyer = as_role("warehouse"), as_role("product_ops")  # clerk: no costs
     rows = clerk.get("/api/v1/inventory/replenishment?store=alpha").json()
     steady = next(r for r in rows if r["sku"] == "STEADY")
-    assert steady["suggested"] > 0 and steady["stockout_on"] is not None
+    # The numbers worked out in `history`, as the API gives them.
+    assert (steady["suggested"], steady["reorder_point"], steady["days_of_cover"]) == (
+        90,
+        60,
+        "8.0",
+    )
+    assert steady["stockout_on"] == (history["today"] + timedelta(days=8)).isoformat()
     body = {
         "store": "alpha",
         "warehouse": "HZ",
@@ -177,5 +215,16 @@ def test_replenishment_and_purchase_orders_over_the_api(history, as_role):
     ready = clerk.get(
         f"/api/v1/inventory/readiness?store=alpha&sku=STEADY&start={start}&end={start}&uplift=2"
     )
-    assert ready.json()[0]["ready"] is True
+    # One day at 2×: 5 × 2 = 10 expected, 12 needed; 40 + the 90 received = 130 available.
+    assert ready.json() == [
+        {
+            "sku": "STEADY",
+            "expected": "10.0",
+            "needed": 12,
+            "available": 130,
+            "arriving": 0,
+            "short": 0,
+            "ready": True,
+        }
+    ]
     assert post(as_role("analyst"), f"{url}/cancel", {}).status_code == 403
