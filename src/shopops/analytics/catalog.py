@@ -7,9 +7,9 @@ engine shares the same arithmetic. Ratios whose denominator is zero are None.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-RATIO_PLACES = Decimal("0.000001")
+from shopops.core import numbers
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,7 @@ class Metric:
 
 def ratio(numerator: str, denominator: str) -> Callable[[dict], Decimal | None]:
     def compute(values: dict) -> Decimal | None:
-        top, bottom = values.get(numerator), values.get(denominator)
-        if top is None or not bottom:
-            return None
-        return (Decimal(top) / Decimal(bottom)).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+        return numbers.ratio(values.get(numerator), values.get(denominator))
 
     return compute
 

@@ -4,8 +4,8 @@ Factor decomposition uses the Shapley value: the change of a product of factors 
 into one contribution per factor, averaging each factor's marginal effect over every order
 in which the factors could change. Unlike a log (LMDI) split it is defined when a factor is
 zero or changes sign, and computed in exact fractions its contributions add up exactly to
-the total change. Rounded to cents, the rounding residue goes to the largest contribution,
-so the shown parts still add up to the shown total.
+the total change. Rounded to cents by the largest remainder (`core.numbers`), the shown
+parts still add up to the shown total.
 
 The drill-down follows Adtributor (Bhagwan et al., NSDI 2014): for each dimension, the
 elements are ranked by surprise (Jensen-Shannon divergence between their expected and
@@ -15,15 +15,14 @@ dimensions are ranked by the surprise of what they selected.
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from itertools import combinations
 from math import factorial
 from statistics import median
 
 from shopops.analytics import display
-
-CENT = Decimal("0.01")
+from shopops.core.numbers import relative_change, round_parts
 
 
 def _fraction(value) -> Fraction:
@@ -57,17 +56,11 @@ def shapley(before: dict, after: dict) -> dict[str, Fraction]:
 
 
 def to_cents(parts: dict[str, Fraction], total: Fraction) -> dict[str, Decimal]:
-    """Contributions rounded half-up to cents whose sum is the rounded total exactly."""
-    rounded = {k: Decimal(v.numerator) / Decimal(v.denominator) for k, v in parts.items()}
-    rounded = {k: v.quantize(CENT, rounding=ROUND_HALF_UP) for k, v in rounded.items()}
-    goal = (Decimal(total.numerator) / Decimal(total.denominator)).quantize(
-        CENT, rounding=ROUND_HALF_UP
-    )
-    residue = goal - sum(rounded.values(), Decimal(0))
-    if residue and rounded:
-        largest = max(rounded, key=lambda k: abs(parts[k]))
-        rounded[largest] += residue
-    return rounded
+    """Contributions in cents whose sum is the total rounded half-up to cents exactly, by the
+    largest remainder (`numbers.round_parts`); `total` is the exact sum of the parts."""
+    if sum(parts.values(), Fraction(0)) != total:
+        raise ValueError("the contributions do not add up to the total")
+    return dict(zip(parts, round_parts(parts.values()), strict=True))
 
 
 @dataclass
@@ -94,19 +87,6 @@ def decompose_gmv(before: Factors, after: Factors) -> dict:
     """{factor: contribution to the GMV change (exact)}, adding up to after.gmv - before.gmv."""
     keys = ("visitors", "cvr", "aov")
     return shapley({k: getattr(before, k) for k in keys}, {k: getattr(after, k) for k in keys})
-
-
-def relative(now, then) -> Decimal | None:
-    """(now - then) / |then| to 6 places; None where either side is undefined or then is 0."""
-    if now is None or then is None:
-        return None
-    now, then = _fraction(now), _fraction(then)
-    if not then:
-        return None
-    change = (now - then) / abs(then)
-    return (Decimal(change.numerator) / Decimal(change.denominator)).quantize(
-        Decimal("0.000001"), rounding=ROUND_HALF_UP
-    )
 
 
 # --- Adtributor ---------------------------------------------------------------------------
@@ -261,7 +241,7 @@ def explain(store, metric: str, now, then) -> dict:
             for d in METRIC_DRILLS.get(metric, [])
         }
     )
-    change = relative(b[metric], a[metric]) if None not in (a[metric], b[metric]) else None
+    change = relative_change(b[metric], a[metric]) if None not in (a[metric], b[metric]) else None
     out = {
         "metric": metric,
         "day": _label(now),
@@ -291,7 +271,7 @@ def _drill_json(ranked) -> list[dict]:
                     "element": s.element,
                     "before": s.expected,
                     "after": s.actual,
-                    "change": relative(s.actual, s.expected),
+                    "change": relative_change(s.actual, s.expected),
                     "explanatory_power": round(s.explanatory_power, 4),
                 }
                 for s in chosen
@@ -315,7 +295,7 @@ def explain_gmv(store, day, base_day) -> dict:
         "metric": "gmv",
         "day": _label(day),
         "base_day": _label(base_day),
-        "change": relative(now["gmv"], then["gmv"]),
+        "change": relative_change(now["gmv"], then["gmv"]),
         "contributions": None,
         "drill_down": [],
     }
@@ -326,9 +306,9 @@ def explain_gmv(store, day, base_day) -> dict:
         parts = decompose_gmv(a, b)
         out["contributions"] = to_cents(parts, b.gmv - a.gmv)
         factor_changes = {
-            "visitors": relative(b.visitors, a.visitors),
-            "cvr": relative(b.cvr, a.cvr),
-            "aov": relative(b.aov, a.aov),
+            "visitors": relative_change(b.visitors, a.visitors),
+            "cvr": relative_change(b.cvr, a.cvr),
+            "aov": relative_change(b.aov, a.aov),
         }
     out["factor_changes"] = factor_changes
     drills = {}

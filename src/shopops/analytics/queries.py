@@ -1,15 +1,15 @@
 """The one function pages, reports, alerts, the API and the CLI call for numbers."""
 
-import calendar
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from shopops.analytics import cache
-from shopops.analytics.catalog import RATIO_PLACES, finish, lookup, resolve
+from shopops.analytics.catalog import finish, lookup, resolve
 from shopops.analytics.engines import ENGINES
 from shopops.analytics.expressions import family_of, unsupported
 from shopops.analytics.reference import period_start
 from shopops.analytics.request import Request, validate
+from shopops.core.numbers import add_months, relative_change
 
 COMPARES = ("prev", "wow", "yoy")
 
@@ -34,14 +34,6 @@ def periods(start: date, end: date, grain: str) -> list[date]:
     return starts
 
 
-def months_back(day: date, months: int) -> date:
-    """The same day `months` months earlier, clamped to the month's end (Mar 31 -> Feb 28)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def shift(day: date, mode: str, grain: str, length: int) -> date:
     """The day a row is compared with: `prev` the previous period of the grain (yesterday,
     last week, last month, last quarter; for a whole range the range just before it), `wow`
@@ -50,21 +42,14 @@ def shift(day: date, mode: str, grain: str, length: int) -> date:
     if mode == "wow" or (mode == "prev" and grain == "week"):
         return day - timedelta(days=7)
     if mode == "yoy":
-        return day - timedelta(days=364) if grain == "week" else months_back(day, 12)
+        return day - timedelta(days=364) if grain == "week" else add_months(day, -12)
     if grain == "day":
         return day - timedelta(days=1)
     if grain == "month":
-        return months_back(day, 1)
+        return add_months(day, -1)
     if grain == "quarter":
-        return months_back(day, 3)
+        return add_months(day, -3)
     return day - timedelta(days=length)
-
-
-def change(current, previous) -> Decimal | None:
-    if current is None or previous is None or not previous:
-        return None
-    delta = (Decimal(current) - Decimal(previous)) / abs(Decimal(previous))
-    return delta.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def _base_values(request: Request, base: set[str], engine: str, use_cache: bool) -> dict:
@@ -171,7 +156,7 @@ def metrics(
             row[f"period_{compare}"] = period_label(period_start(then, grain, back.start), grain)
             for key in keys:
                 row[f"{key}_{compare}"] = other.get(key)
-                row[f"{key}_{compare}_change"] = change(row[key], other.get(key))
+                row[f"{key}_{compare}_change"] = relative_change(row[key], other.get(key))
     for row in rows:
         del row["_start"]
     return rows

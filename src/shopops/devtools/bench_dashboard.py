@@ -16,11 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from shopops.core.numbers import percentile
+
 GOAL_P95 = 0.300
-
-
-def _p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20, method="inclusive")[18]
 
 
 def run(requests: int, months: int, fmt: str) -> int:
@@ -77,9 +75,9 @@ def run(requests: int, months: int, fmt: str) -> int:
         "after_new_data_seconds": round(stale, 3),
         "after_new_data_lake_seconds": round(stale_lake, 3),
         "dashboard_p50": round(statistics.median(board), 4),
-        "dashboard_p95": round(_p95(board), 4),
+        "dashboard_p95": round(percentile(board, 0.95), 4),
         "healthz_p50": round(statistics.median(health), 4),
-        "healthz_p95": round(_p95(health), 4),
+        "healthz_p95": round(percentile(health, 0.95), 4),
     }
     result["ratio_p95"] = round(result["dashboard_p95"] / result["healthz_p95"], 2)
     result["goal_met"] = result["dashboard_p95"] < GOAL_P95

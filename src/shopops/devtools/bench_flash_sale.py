@@ -23,6 +23,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from shopops.core.numbers import percentile
+
 SKU = "FLASH-1"
 STORE = "flash"
 
@@ -238,11 +240,6 @@ def _stop(proc) -> None:
         proc.kill()
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-
 def run_one(
     db: str, orders: int, stock: int, concurrency: int, workers: int, retries: float, work: Path
 ) -> dict:
@@ -340,7 +337,7 @@ def _summarise(db, orders, stock, concurrency, workers, calls, measured, baselin
         "intakes_per_second": round(len(calls) / seconds, 1),
         "allocations_per_second": round(found["allocated"] / seconds, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "baseline": baseline_name,
         "baseline_seconds": round(base["seconds"], 3),
         "baseline_updates_per_second": round(orders / base["seconds"], 1),

@@ -24,6 +24,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from shopops.core.numbers import ratio
+
 KEYS = ["gmv", "orders", "buyers", "aov", "repurchase_rate", "topn_share:3"]
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))
 GRAINS = ("month", "day")
@@ -146,14 +148,6 @@ def handwritten_sql(grain: str, dialect: str, store_id: int, tables=None) -> str
     """
 
 
-def _ratio(top, bottom) -> Decimal | None:
-    if not bottom:
-        return None
-    return (Decimal(str(top)) / Decimal(str(bottom))).quantize(
-        Decimal("0.000001"), rounding=ROUND_HALF_UP
-    )
-
-
 def _cent(value) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -165,9 +159,9 @@ def _as_report(rows) -> list[tuple]:
             _cent(gmv),
             int(orders),
             int(buyers),
-            _ratio(gmv, buyers),
-            _ratio(repeaters, buyers),
-            _ratio(top3, line_gmv),
+            ratio(gmv, buyers),
+            ratio(repeaters, buyers),
+            ratio(top3, line_gmv),
         )
         for _, gmv, orders, buyers, repeaters, top3, line_gmv in rows
     ]

@@ -29,9 +29,11 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
-from shopops.devtools.bench_flash_sale import _percentile, _serve, _stop
+from shopops.core.numbers import percentile, ratio
+from shopops.devtools.bench_flash_sale import _serve, _stop
 from shopops.devtools.processes import worker_command
 from shopops.devtools.testrun import free_port
 
@@ -439,7 +441,7 @@ class Soak:
             "intakes": len(latencies),
             "intakes_per_second": round(len(latencies) / seconds, 1),
             "p50_ms": _ms(statistics.median(latencies)) if latencies else None,
-            "p99_ms": _ms(_percentile(latencies, 0.99)) if latencies else None,
+            "p99_ms": _ms(percentile(latencies, 0.99)) if latencies else None,
             "latencies": latencies,
         }
 
@@ -687,7 +689,7 @@ def _summarise(minutes, web_workers, soak, alone, mixed, pending, health, rss, f
     latency = {
         kind: {
             "p50_ms": _ms(statistics.median(values)),
-            "p99_ms": _ms(_percentile(values, 0.99)),
+            "p99_ms": _ms(percentile(values, 0.99)),
         }
         for kind, values in sorted(tally.latencies.items())
         if values
@@ -701,8 +703,10 @@ def _summarise(minutes, web_workers, soak, alone, mixed, pending, health, rss, f
         k: round(statistics.median(v), 1) if v else None for k, v in soak.import_seconds.items()
     }
 
-    def ratio(a, b):
-        return round(a / b, 2) if a and b else None
+    def times(a, b):
+        """mixed / alone, to 2 places; None when either was not measured."""
+        found = ratio(a, b, places=Decimal("0.01")) if a else None
+        return float(found) if found is not None else None
 
     checks = {
         "integrity_check ok": found["integrity_check"] == "ok",
@@ -730,9 +734,9 @@ def _summarise(minutes, web_workers, soak, alone, mixed, pending, health, rss, f
         "baseline_intakes_alone": {k: v for k, v in alone.items() if k != "latencies"},
         "intakes_under_mixed_load": {k: v for k, v in mixed.items() if k != "latencies"},
         "ratio_mixed_vs_alone": {
-            "p50": ratio(mixed["p50_ms"], alone["p50_ms"]),
-            "p99": ratio(mixed["p99_ms"], alone["p99_ms"]),
-            "throughput": ratio(mixed["intakes_per_second"], alone["intakes_per_second"]),
+            "p50": times(mixed["p50_ms"], alone["p50_ms"]),
+            "p99": times(mixed["p99_ms"], alone["p99_ms"]),
+            "throughput": times(mixed["intakes_per_second"], alone["intakes_per_second"]),
         },
         "imports": imports,
         "import_errors": soak.import_errors[:10],

@@ -8,7 +8,6 @@ clicks and attributed GMV; some orders are refunded, some shipments late, and bu
 reviews with DSR scores that suffer when delivery was slow.
 """
 
-import calendar
 import math
 import random
 from collections import defaultdict
@@ -20,9 +19,9 @@ from django.db import transaction
 
 from shopops.analytics.cache import facts_changed
 from shopops.catalog.models import Product, Sku, Supplier
+from shopops.core.numbers import add_months, split
 from shopops.customers.models import Customer
 from shopops.ingest.bulk import insert_objects
-from shopops.ingest.writers import split
 from shopops.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from shopops.marketing.models import AdFact, TrafficFact
 from shopops.orders.models import Order, OrderLine, Shipment, ShipmentEvent
@@ -249,7 +248,7 @@ class Generator:
         self.store = store
         self.rng = random.Random(seed)  # noqa: S311 (a simulation, not secrets)
         self.end = end
-        self.start = _months_back(end, months)
+        self.start = add_months(end, -months) + timedelta(days=1)  # whole months to end
         self.target = target_orders
         self.zone = store.zone
 
@@ -603,9 +602,7 @@ class Generator:
             if is_peak(day):
                 shares = {**shares, "campaign": (0.3, 0.07), "natural_search": (0.3, 0.03)}
             weights = [s[0] * rng.uniform(0.85, 1.15) for s in shares.values()]
-            whole = sum(weights)
-            split_buyers = [round(buyers * w / whole) for w in weights]
-            split_buyers[0] += buyers - sum(split_buyers)
+            split_buyers = _counts(buyers, weights)
             paid_buyers = 0
             for (source, (_share, cvr)), source_buyers in zip(
                 shares.items(), split_buyers, strict=True
@@ -630,7 +627,7 @@ class Generator:
             active = [p for p in PLANS if p.active(day)]
             aov = gmv_by_day[day] / max(buyers, 1)
             weights = [p.daily for p in active]
-            for plan, plan_orders in zip(active, _spread(paid_buyers, weights), strict=True):
+            for plan, plan_orders in zip(active, _counts(paid_buyers, weights), strict=True):
                 cost = d2(plan.daily * event_factor(day) ** 0.6 * rng.uniform(0.8, 1.2))
                 clicks = max(1, round(float(cost) / (plan.cpc * rng.uniform(0.85, 1.15))))
                 ads.append(
@@ -698,21 +695,9 @@ class Generator:
         insert_objects(StockMovement, self.store, moves)
 
 
-def _spread(total: int, weights: list[float]) -> list[int]:
-    if not weights:
-        return []
-    whole = sum(weights)
-    parts = [int(total * w / whole) for w in weights]
-    parts[0] += total - sum(parts)
-    return parts
-
-
-def _months_back(end: date, months: int) -> date:
-    """The day after the same date `months` months earlier: `months` whole months to `end`."""
-    year, month = divmod(end.year * 12 + end.month - 1 - months, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    return date(year, month, min(end.day, last)) + timedelta(days=1)
+def _counts(total: int, weights: list[float]) -> list[int]:
+    """Whole counts (buyers, orders) in proportion to the weights (`numbers.split`)."""
+    return [int(part) for part in split(total, weights, unit=Decimal(1))]
 
 
 def has_data(store) -> bool:

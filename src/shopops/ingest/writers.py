@@ -2,11 +2,12 @@
 count what is identical, so re-importing a file changes nothing."""
 
 from collections import Counter
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from django.db.models import F
 
 from shopops.catalog.models import Product, Sku
+from shopops.core.numbers import split
 from shopops.customers.models import Customer
 from shopops.ingest.bulk import update, upsert
 from shopops.ingest.errors import RowError
@@ -15,7 +16,6 @@ from shopops.marketing.models import AdFact, TrafficFact
 from shopops.orders.models import Order, OrderLine, Shipment, ShipmentEvent
 
 ZERO = Decimal("0")
-CENT = Decimal("0.01")
 
 
 def _derive_status(r: dict) -> str:
@@ -129,23 +129,6 @@ def _write_lines(store, records, counts, order_pks: dict[str, int], ctx):
             "unit_cost": unit_cost if unit_cost is not None else (sku[2] if sku else None),
         }
     upsert(OrderLine, store, keyed, ("order_id", "line_no"), counts, run=ctx.run)
-
-
-def split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """Split `total` in proportion to `weights`, in cents that add up exactly (largest
-    remainder); equal shares when all weights are zero."""
-    if not weights:
-        return []
-    if sum(weights) <= 0:
-        weights = [Decimal(1)] * len(weights)
-    whole = sum(weights)
-    raw = [total * w / whole for w in weights]
-    parts = [r.quantize(CENT, rounding=ROUND_DOWN) for r in raw]
-    left = int((total - sum(parts)) / CENT)
-    order = sorted(range(len(raw)), key=lambda i: (raw[i] - parts[i], -i), reverse=True)
-    for i in order[:left]:
-        parts[i] += CENT
-    return parts
 
 
 def allocate(store, paid_by_order: dict[int, Decimal]) -> None:

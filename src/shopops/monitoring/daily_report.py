@@ -16,11 +16,11 @@ from shopops.analytics.diagnosis import (
     attribute,
     by_dimension,
     explain_gmv,
-    relative,
     robust_score,
 )
 from shopops.analytics.queries import metrics
 from shopops.core import audit
+from shopops.core.numbers import ratio, relative_change
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport, DailyReportRow
 from shopops.planning import goals
 
@@ -48,7 +48,7 @@ def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str,
     label = lookup(metric)
     past = sorted(float(h) for h in history if h is not None)
     usual = past[len(past) // 2] if past else None
-    vs_usual = relative(row["actual"], usual) if usual else None
+    vs_usual = relative_change(row["actual"], usual) if usual else None
     dod = row["day_change"]
     zh = f"{label.zh}环比 {display.change(dod)}"
     en = f"{label.en} {display.change(dod)} vs the day before"
@@ -68,16 +68,10 @@ def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str,
         )
         for s in chosen[:2]:
             name_zh, name_en = SOURCE_LABELS.get(s.element, (s.element, s.element))
-            change = relative(s.actual, s.expected)
+            change = relative_change(s.actual, s.expected)
             zh += f"；{name_zh} {display.change(change)}"
             en += f"; {name_en} {display.change(change)}"
     return zh, en, {}
-
-
-def _ratio(top, bottom) -> Decimal | None:
-    if top is None or not bottom:
-        return None
-    return (Decimal(top) / Decimal(bottom)).quantize(Decimal("0.000001"))
 
 
 @transaction.atomic
@@ -107,7 +101,7 @@ def build(store, day: date) -> DailyReport:
             rows[(day - timedelta(weeks=k)).isoformat()][key] for k in range(1, HISTORY_WEEKS + 1)
         ]
         target = targets.get(key)
-        achievement = _ratio(actual, target)
+        achievement = ratio(actual, target)
         score = robust_score(actual, history)
         metric = lookup(key)
         reason = ""
@@ -124,8 +118,8 @@ def build(store, day: date) -> DailyReport:
             "target": target,
             "actual": actual,
             "achievement": achievement,
-            "day_change": relative(actual, yesterday) if actual is not None else None,
-            "week_change": relative(actual, last_week) if actual is not None else None,
+            "day_change": relative_change(actual, yesterday) if actual is not None else None,
+            "week_change": relative_change(actual, last_week) if actual is not None else None,
         }
         note_zh = note_en = ""
         diagnosis = None

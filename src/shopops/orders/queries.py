@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
 
+from shopops.core.numbers import percentile, ratio
 from shopops.orders.models import (
     DelayCase,
     FulfilmentSettings,
@@ -149,11 +150,8 @@ def timeliness(store, start: date, end: date) -> tuple[list[CarrierRow], Carrier
 def _carrier_row(carrier, pairs, promise_hours, exceptions) -> CarrierRow:
     hours = [(d - s).total_seconds() / 3600 for s, d in pairs if d is not None]
     on_time = sum(1 for h in hours if h <= promise_hours)
-    p90 = None
-    if hours:
-        ordered = sorted(hours)
-        # Nearest rank: the smallest time at or under which 90% of deliveries arrived.
-        p90 = _hours(ordered[max(0, -(-9 * len(ordered) // 10) - 1)])
+    # Nearest rank: the smallest time at or under which 90% of deliveries arrived.
+    p90 = _hours(percentile(hours, 0.9)) if hours else None
     return CarrierRow(
         carrier=carrier,
         shipped=len(pairs),
@@ -162,7 +160,7 @@ def _carrier_row(carrier, pairs, promise_hours, exceptions) -> CarrierRow:
         average_hours=_hours(statistics.fmean(hours)) if hours else None,
         p90_hours=p90,
         on_time=on_time,
-        on_time_rate=(Decimal(on_time) / len(hours)).quantize(Decimal("0.0001")) if hours else None,
+        on_time_rate=ratio(on_time, len(hours), places=Decimal("0.0001")),
         exceptions=exceptions,
     )
 

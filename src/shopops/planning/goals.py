@@ -4,14 +4,14 @@ parts adding up, and live achievement with a projection (template 1)."""
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from math import floor
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shopops.analytics.catalog import lookup
-from shopops.analytics.queries import metrics, months_back
+from shopops.analytics.queries import metrics
 from shopops.core import audit
+from shopops.core.numbers import add_months, ratio, split
 from shopops.planning.models import Goal, GoalDay
 
 # Metrics whose day values add up to the period's value; the others (ratios, distinct
@@ -41,7 +41,7 @@ ADDITIVE = frozenset(
         "gross_profit",
     }
 )
-CENTS = Decimal("0.01")
+ACHIEVEMENT_PLACES = Decimal("0.0001")  # achievement, pace, projected achievement
 WEEKDAY_WEEKS = 8  # weekday profile: the last eight weeks before the goal starts
 LAST_YEAR_COVERAGE = Fraction(4, 5)  # last year counts when 80% of its days have data
 
@@ -68,8 +68,8 @@ def seasonal_weights(store, metric: str, start: date, end: date, scope=None):
     (so 双11 weighs like last 双11) when last year has data; else the weekday profile of
     the last weeks; else flat."""
     days = days_of(start, end)
-    last = _daily(store, metric, months_back(start, 12), months_back(end, 12), scope)
-    values = [last.get(months_back(d, 12), Decimal(0)) for d in days]
+    last = _daily(store, metric, add_months(start, -12), add_months(end, -12), scope)
+    values = [last.get(add_months(d, -12), Decimal(0)) for d in days]
     covered = sum(1 for v in values if v > 0)
     if days and Fraction(covered, len(days)) >= LAST_YEAR_COVERAGE:
         return values, "last_year"
@@ -82,24 +82,6 @@ def seasonal_weights(store, metric: str, start: date, end: date, scope=None):
     if all(v > 0 for v in by_weekday):
         return [by_weekday[d.weekday()] for d in days], "weekday"
     return [Decimal(1)] * len(days), "flat"
-
-
-def spread(total: Decimal, weights: list) -> list[Decimal]:
-    """`total` in cents over the weights by largest remainder: the parts add up exactly."""
-    if not weights:
-        return []
-    weights = [Fraction(Decimal(w)) for w in weights]
-    if sum(weights) <= 0:
-        weights = [Fraction(1)] * len(weights)
-    cents = int((Decimal(total) / CENTS).to_integral_value())
-    whole = sum(weights)
-    shares = [cents * w / whole for w in weights]
-    parts = [floor(s) for s in shares]
-    left = cents - sum(parts)
-    order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
-    for i in order[:left]:
-        parts[i] += 1
-    return [Decimal(p) * CENTS for p in parts]
 
 
 GOAL_FIELDS = [
@@ -156,7 +138,7 @@ def decompose(goal: Goal) -> list[GoalDay]:
         rest = goal.target - sum((k.target for k in kept.values()), Decimal(0))
         if not free and rest:
             raise ValidationError("every day is set by hand and they do not add up to the target")
-        targets = dict(zip(free, spread(rest, [by_day[d] for d in free]), strict=True))
+        targets = dict(zip(free, split(rest, [by_day[d] for d in free]), strict=True))
     else:
         how = "constant"
         targets = dict.fromkeys(free, goal.target)
@@ -185,7 +167,7 @@ def adjust(goal: Goal, start: date, end: date, total: Decimal, actor=None, via="
         if not free_left and others_fixed + total != goal.target:
             raise ValidationError("no day is left to balance the goal: adjust a larger range")
         current = [days[d].target for d in chosen]
-        values = spread(total, current if sum(current) > 0 else [1] * len(chosen))
+        values = split(total, current if sum(current) > 0 else [1] * len(chosen))
     else:
         values = [total] * len(chosen)
     for day, value in zip(chosen, values, strict=True):
@@ -286,11 +268,11 @@ def progress(goal: Goal, today: date, actual=_UNKNOWN) -> dict:
     if actual is None:
         return result
     actual = Decimal(actual)
-    result["achievement"] = _ratio(actual, goal.target)
+    result["achievement"] = ratio(actual, goal.target, ACHIEVEMENT_PLACES)
     if is_additive(goal.metric):
         to_date = sum((d.target for d in goal.days.filter(day__lte=last)), Decimal(0))
         rest = goal.target - to_date
-        pace = _ratio(actual, to_date)
+        pace = ratio(actual, to_date, ACHIEVEMENT_PLACES)
         result.update(
             target_to_date=to_date,
             pace=pace,
@@ -298,11 +280,5 @@ def progress(goal: Goal, today: date, actual=_UNKNOWN) -> dict:
         )
     else:
         result.update(target_to_date=goal.target, pace=result["achievement"], projection=actual)
-    result["projected_achievement"] = _ratio(result["projection"], goal.target)
+    result["projected_achievement"] = ratio(result["projection"], goal.target, ACHIEVEMENT_PLACES)
     return result
-
-
-def _ratio(top, bottom) -> Decimal | None:
-    if top is None or not bottom:
-        return None
-    return (Decimal(top) / Decimal(bottom)).quantize(Decimal("0.0001"))

@@ -6,21 +6,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from shopops.analytics.catalog import lookup
-from shopops.analytics.diagnosis import SOURCE_LABELS, relative
+from shopops.analytics.diagnosis import SOURCE_LABELS
 from shopops.analytics.display import bar, change, metric_shown, percent, shown
 from shopops.analytics.queries import metrics
+from shopops.core.numbers import ratio, relative_change
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport
 from shopops.planning.goals import targets as goal_targets
 from shopops.planning.queries import goal_cards, visible_goals
 
 CARDS = ["gmv", "visitors", "cvr", "aov", "orders", "roi"]
 RANGES = (30, 90)
-
-
-def _ratio(top, bottom) -> Decimal | None:
-    if top is None or not bottom:
-        return None
-    return Decimal(top) / Decimal(bottom)
 
 
 def _lang_zh(lang: str) -> bool:
@@ -54,16 +49,16 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
                 "label": metric.label,
                 "today": metric_shown(now, key),
                 "yesterday": metric_shown(before, key),
-                "change": change(
-                    relative(now, before) if now is not None and before is not None else None
-                ),
+                "change": change(relative_change(now, before)),
                 "falling": before is not None and now is not None and now < before,
                 "target_today": metric_shown(targets.get((key, end)), key),
                 "target_yesterday": metric_shown(targets.get((key, yesterday)), key),
-                "bar_today": bar(_ratio(now, targets.get((key, end)))),
-                "bar_yesterday": bar(_ratio(before, targets.get((key, yesterday)))),
-                "achievement_yesterday": percent(_ratio(before, targets.get((key, yesterday)))),
-                "achievement_today": percent(_ratio(now, targets.get((key, end)))),
+                "bar_today": bar(ratio(now, targets.get((key, end)), places=None)),
+                "bar_yesterday": bar(ratio(before, targets.get((key, yesterday)), places=None)),
+                "achievement_yesterday": percent(
+                    ratio(before, targets.get((key, yesterday)), places=None)
+                ),
+                "achievement_today": percent(ratio(now, targets.get((key, end)), places=None)),
             }
         )
 
@@ -118,8 +113,8 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
             "name": names.get(r["sku"], ""),
             "gmv": shown(r["line_gmv"], "money", False),
             "units": shown(r["units"], "count", False),
-            "share": percent(_ratio(r["line_gmv"], total)),
-            "bar": bar(_ratio(r["line_gmv"], top[0]["line_gmv"] if top else 0)),
+            "share": percent(ratio(r["line_gmv"], total, places=None)),
+            "bar": bar(ratio(r["line_gmv"], top[0]["line_gmv"] if top else 0, places=None)),
         }
         for r in top
     ]
