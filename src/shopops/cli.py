@@ -322,7 +322,7 @@ class _progress_bar:
     "--engine",
     default=lambda: os.environ.get("SHOPOPS_METRICS_ENGINE", "duckdb"),
     show_default="duckdb, or SHOPOPS_METRICS_ENGINE",
-    type=click.Choice(["duckdb", "sql", "spark"]),
+    type=click.Choice(["duckdb", "reference", "sql", "spark"]),
 )
 @click.option(
     "--format",

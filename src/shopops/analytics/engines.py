@@ -6,7 +6,8 @@ derived metrics is written once for all engines.
 
 `duckdb` (default): the Ibis expressions of `expressions.py` on DuckDB over the live database
 attached read-only. `spark`: the same expressions on Spark over the Parquet lake
-(`lake.py`). `sql`: the plain-Python reference of `reference.py`.
+(`lake.py`). `reference` (formerly `sql`, still accepted): the plain-Python reference of
+`reference.py` over the ORM.
 """
 
 import os
@@ -72,4 +73,6 @@ def spark_base(request: Request, base: set[str]) -> dict:
     return run_expressions(src, request, base)
 
 
-ENGINES = {"duckdb": duckdb_base, "sql": reference_base, "spark": spark_base}
+ENGINES = {"duckdb": duckdb_base, "reference": reference_base, "spark": spark_base}
+# Old names still accepted: `sql` was the reference engine's first name, though it runs no SQL.
+ALIASES = {"sql": "reference"}

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from shopops.analytics import cache
 from shopops.analytics.catalog import finish, lookup, resolve
-from shopops.analytics.engines import ENGINES
+from shopops.analytics.engines import ALIASES, ENGINES
 from shopops.analytics.expressions import family_of, unsupported
 from shopops.analytics.reference import period_start
 from shopops.analytics.request import Request, validate
@@ -113,6 +113,7 @@ def metrics(
     stores = tuple(store) if isinstance(store, list | tuple) else (store,)
     if not stores:
         raise ValueError("no store")
+    engine = ALIASES.get(engine, engine)
     if engine not in ENGINES:
         raise ValueError(f"engine: one of {', '.join(ENGINES)}")
     if end < start:

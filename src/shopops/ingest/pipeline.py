@@ -7,7 +7,6 @@ line and reason.
 """
 
 import csv
-import hashlib
 import json
 import pickle
 import tempfile
@@ -84,14 +83,6 @@ def load_mapping(path: Path) -> dict:
     if not isinstance(data, dict):
         raise ImportFailed(f"{Path(path).name}: a mapping file holds a mapping (key: value)")
     return data
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def run_import(

@@ -11,7 +11,7 @@ from shopops.core import services
 from shopops.ingest.pipeline import run_import
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-ENGINES = ["duckdb", "sql"]
+ENGINES = ["duckdb", "reference"]
 
 FILES = {
     "orders": "order_id,paid_amount,created_at,paid_at,customer_id,refunded_amount,"

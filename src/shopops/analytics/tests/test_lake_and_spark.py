@@ -82,7 +82,7 @@ def test_whole_catalog_equal_on_duckdb_sql_and_spark(lake_dir):
     ]
     for case in cases:
         grain = case.pop("grain")
-        reference = metrics(keys, store, *span, grain, "sql", **case)
+        reference = metrics(keys, store, *span, grain, "reference", **case)
         assert reference, case
         assert metrics(keys, store, *span, grain, "duckdb", **case) == reference, (grain, case)
         assert metrics(keys, store, *span, grain, "spark", **case) == reference, (grain, case)
