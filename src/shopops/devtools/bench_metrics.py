@@ -45,9 +45,14 @@ def prepare(work: Path) -> None:
 def generate(store_id: int, db_path: Path, lines: int) -> int:
     """Write customers, orders and order lines with DuckDB; returns the number of orders."""
     import duckdb
+    from django.db import connection
 
     from shopops.analytics.duckdb_engine import extension_file
 
+    # DuckDB's SQLite scanner is a second SQLite library: it may write this fresh file only
+    # while no Django connection has it open (docs/architecture.md).
+    if connection.connection is not None:
+        raise RuntimeError("close Django's connection before generating through DuckDB")
     orders = max(1, lines * 2 // 5)
     customers = max(1, orders // 4)
     con = duckdb.connect()
