@@ -3,10 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
+from shopops.analytics.api import install_costs_handler
 from shopops.analytics.api import router as metrics_router
 from shopops.core.api import audit_router, me_router, stores_router
 from shopops.core.api_auth import install_throttled_handler
 from shopops.core.busy import install_busy_handler
+from shopops.core.validation import install_validation_handler
 from shopops.ingest.api import router as imports_router
 from shopops.inventory.api import router as inventory_router
 from shopops.monitoring.api import router as reports_router
@@ -28,6 +30,8 @@ api = NinjaAPI(
 )
 install_throttled_handler(api)  # 429 + Retry-After for repeated bad tokens
 install_busy_handler(api)  # 503 + Retry-After while another write holds SQLite's lock
+install_costs_handler(api)  # 403 when a role that may not see costs asks for them
+install_validation_handler(api)  # 422 with `errors` by field path, one shape for all
 api.add_router("/me", me_router)
 api.add_router("/stores", stores_router)
 api.add_router("/audit", audit_router)

@@ -10,31 +10,10 @@ import click
 from django.utils.translation import gettext as _
 
 # Plain-Python modules (no Django models), so importing them costs nothing at start-up.
+from shopops.bootstrap import setup_django
+from shopops.core.output import format_rows
 from shopops.ingest.formats import FORMATS
 from shopops.ingest.kinds import KINDS
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopops.settings")
-
-
-def setup_django(migrate: bool = False) -> None:
-    import django
-
-    django.setup()
-    activate_language()
-    if migrate:
-        ensure_migrated()
-
-
-def ensure_migrated() -> None:
-    """Apply pending migrations; costs one plan check when there are none."""
-    from django.core.management import call_command
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        click.echo(_("shopops: applying database migrations …"), err=True)
-        call_command("migrate", interactive=False, verbosity=0)
 
 
 def fail(message: str) -> None:
@@ -43,9 +22,10 @@ def fail(message: str) -> None:
 
 
 def validation_message(exc) -> str:
-    if hasattr(exc, "error_dict"):
-        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-    return " ".join(exc.messages)
+    """A ValidationError as one line, worded as the API's 422 (core.validation)."""
+    from shopops.core.validation import message
+
+    return message(exc)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,12 +40,6 @@ def main(lang):
     if lang is None:
         lang = "en" if os.environ.get("LANG", "").startswith("en") else "zh-hans"
     os.environ["SHOPOPS_CLI_LANG"] = lang
-
-
-def activate_language() -> None:
-    from django.utils import translation
-
-    translation.activate(os.environ.get("SHOPOPS_CLI_LANG", "zh-hans"))
 
 
 @main.command(
@@ -367,29 +341,10 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
         )
     except (UnknownMetric, ValueError, EngineUnavailable) as exc:
         fail(str(exc))
-    # Exact decimals as strings; ratios already carry 6 places; null where undefined.
-    text_rows = [{k: (None if v is None else str(v)) for k, v in row.items()} for row in rows]
+    # Exact decimals (ratios carry 6 places), null where undefined: core.output's rules.
     names = columns(list(keys), dims, compare)
-    if out_fmt == "json":
-        click.echo(json.dumps(text_rows, ensure_ascii=False, indent=2))
-    elif out_fmt == "csv":
-        import csv as csv_module
-
-        from shopops.core.spreadsheets import inert_dict
-
-        writer = csv_module.DictWriter(sys.stdout, fieldnames=names)
-        writer.writeheader()
-        # The raw rows, so numbers stay numbers (a negative change is no formula).
-        writer.writerows(inert_dict(row) for row in rows)
-    else:
-        titles = labels(list(keys))
-        click.echo(
-            _table(
-                [{k: "" if v is None else v for k, v in r.items()} for r in text_rows],
-                names,
-                titles,
-            )
-        )
+    titles = labels(list(keys)) if out_fmt == "table" else None
+    click.echo(format_rows(rows, names, out_fmt, titles=titles), nl=False)
 
 
 @main.group()
@@ -417,20 +372,15 @@ def report():
 @click.option("--rebuild", is_flag=True, help="Recompute even if the report exists.")
 def report_daily(store_code, day, out_fmt, output, rebuild):
     """The daily report of a store and day, made now if it does not exist yet."""
-    from datetime import datetime as dt
-    from datetime import timedelta
-
     setup_django(migrate=True)
     from shopops.core.models import Store
     from shopops.monitoring import daily_report, report_export
-    from shopops.monitoring.models import DailyReport
 
     store_obj = Store.objects.filter(code=store_code).first()
     if store_obj is None:
         fail(_("--store: no store with code %(code)r") % {"code": store_code})
-    day = day.date() if day else dt.now(store_obj.zone).date() - timedelta(days=1)
-    found = DailyReport.objects.filter(store=store_obj, day=day).first()
-    made = daily_report.build(store_obj, day) if rebuild or found is None else found
+    day = day.date() if day else daily_report.default_day(store_obj)
+    made = daily_report.report_for(store_obj, day, rebuild=rebuild)
     if out_fmt == "json":
         text = json.dumps(report_export.to_json(made), ensure_ascii=False, indent=2)
     elif out_fmt == "html":
@@ -704,14 +654,8 @@ def store_list(fmt):
         }
         for s in Store.objects.order_by("code")
     ]
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    click.echo(
-        _table(
-            rows, ["code", "name", "platform", "currency", "timezone", "commission_rate", "active"]
-        )
-    )
+    names = ["code", "name", "platform", "currency", "timezone", "commission_rate", "active"]
+    click.echo(format_rows(rows, names, fmt), nl=False)
 
 
 @main.group()
@@ -788,10 +732,7 @@ def user_list(fmt):
                 "active": u.is_active,
             }
         )
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    click.echo(_table(rows, ["username", "role", "stores", "active"]))
+    click.echo(format_rows(rows, ["username", "role", "stores", "active"], fmt), nl=False)
 
 
 @user.command("token")
@@ -808,24 +749,6 @@ def user_token(username, name):
         fail(_("no active user %(name)r") % {"name": username})
     _token, raw = services.create_token(found, name)
     click.echo(raw)
-
-
-def _table(rows: list[dict], columns: list[str], titles: dict | None = None) -> str:
-    """A plain-text table; `titles` replaces column names in the header (metric labels)."""
-    from unicodedata import east_asian_width
-
-    def width(text: str) -> int:
-        return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
-
-    cells = [[str(r[c]) for c in columns] for r in rows]
-    widths = [max([width(c)] + [width(row[i]) for row in cells]) for i, c in enumerate(columns)]
-
-    def line(values):
-        return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths, strict=True))
-
-    header = [(titles or {}).get(c, c) for c in columns]
-    widths = [max(w, width(h)) for w, h in zip(widths, header, strict=True)]
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, cells)])
 
 
 if __name__ == "__main__":

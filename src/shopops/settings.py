@@ -4,14 +4,17 @@ DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, SHOPOPS_TIME_ZONE, SHOPOPS_D
 SHOPOPS_HTTPS; the brute-force limits SHOPOPS_LOGIN_FAILURE_LIMIT,
 SHOPOPS_LOGIN_LOCKOUT_MINUTES, SHOPOPS_API_AUTH_FAILURE_LIMIT and
 SHOPOPS_API_AUTH_FAILURE_WINDOW; the defaults are safe for one person on one machine.
+SHOPOPS_ACHIEVEMENT_FLOOR is the daily report's anomaly floor (default 0.8).
 """
 
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -165,6 +168,18 @@ AXES_VERBOSE = False  # no start-up banner in every process; failures are still 
 # ends. Counted in the default cache, which the web processes share.
 API_AUTH_FAILURE_LIMIT = int(os.environ.get("SHOPOPS_API_AUTH_FAILURE_LIMIT", "10"))
 API_AUTH_FAILURE_WINDOW = int(os.environ.get("SHOPOPS_API_AUTH_FAILURE_WINDOW", "300"))
+
+# The achievement floor: a metric of the daily report below this share of its day's target
+# is an anomaly (above 2 − floor for a metric where lower is better), and the report page,
+# its XLSX/PDF export and the dashboard's cards colour an achievement under it. One number
+# for every store and every view of it; a share between 0 and 1, e.g. 0.8 for 80%.
+try:
+    SHOPOPS_ACHIEVEMENT_FLOOR = Decimal(os.environ.get("SHOPOPS_ACHIEVEMENT_FLOOR", "0.8"))
+    _floor_ok = Decimal(0) < SHOPOPS_ACHIEVEMENT_FLOOR <= Decimal(1)
+except InvalidOperation:  # not a number, or NaN
+    _floor_ok = False
+if not _floor_ok:
+    raise ImproperlyConfigured("SHOPOPS_ACHIEVEMENT_FLOOR: a share above 0 and at most 1, e.g. 0.8")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

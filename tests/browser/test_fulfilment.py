@@ -50,15 +50,17 @@ def flash_store():
     intake.receive(None, store, body("OLD-SHIPPED", old, "b1"))
     intake.receive(None, store, body("OLD-WAITING", old, "b2"))
     shipped = Order.objects.get(order_id="OLD-SHIPPED")
-    services.audit(None, shipped)
+    services.review_order(None, shipped)
     services.ship(None, shipped, carrier="中通", tracking_no="ZT100", at=now - timedelta(days=3))
-    services.audit(None, Order.objects.get(order_id="OLD-WAITING"))
+    services.review_order(None, Order.objects.get(order_id="OLD-WAITING"))
     # The 秒杀: one unit left, three buyers.
     answers = [
         intake.receive(None, store, body(f"FS{i}", now.isoformat(), f"f{i}")).status_code
         for i in range(3)
     ]
     assert answers == [201, 202, 202]
+    # The worker's hourly sweep finds OLD-SHIPPED late (not delivered 48 h after shipping).
+    assert tracking.find_delays(store) >= 1
     # A parcel delivered yesterday for the timeliness report.
     tracking.record_events(
         None,
@@ -67,8 +69,6 @@ def flash_store():
         "ZT100",
         [{"at": now - timedelta(days=1), "status": "delivered", "location": "杭州"}],
     )
-    # The buyer reported the parcel damaged.
-    tracking.open_case(None, shipped.shipments.get(), "damaged", "外箱破损，杯盖变形")
     core.create_user(username="clerk", password="Clerk-pass-123", role="warehouse", stores=[store])
     return store
 

@@ -1,12 +1,13 @@
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
-from shopops.analytics.catalog import CATALOG, UnknownMetric, is_cost
-from shopops.analytics.errors import EngineUnavailable
+from shopops.analytics.catalog import CATALOG, UnknownMetric
+from shopops.analytics.errors import CostsHidden, EngineUnavailable
 from shopops.analytics.limits import check_metrics_query, explain_periods
-from shopops.analytics.queries import COMPARES, metrics
+from shopops.analytics.queries import COMPARES, metrics, refuse_hidden_costs
 from shopops.analytics.request import DIMENSIONS, GRAINS
 from shopops.core.access import can_see_costs, get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
@@ -16,6 +17,16 @@ from shopops.core.schemas import responses
 DIM_HELP = "up to two of " + ", ".join(DIMENSIONS)
 COMPARE_HELP = "one of " + ", ".join(COMPARES)
 router = Router(tags=["metrics"], auth=ModuleAuth("metrics", "view"))
+
+
+def install_costs_handler(api) -> None:
+    """403 {"detail": …} wherever an operation asks the metrics query layer for a cost
+    metric on behalf of a role that may not see costs (analytics.errors.CostsHidden)."""
+
+    def handler(request, exc: CostsHidden):
+        return api.create_response(request, {"detail": str(exc)}, status=403)
+
+    api.add_exception_handler(CostsHidden, handler)
 
 
 class MetricOut(Schema):
@@ -111,11 +122,9 @@ def get_metrics(
     decimal string (ratios to 6 places), null where undefined."""
     targets = [get_scoped_or_404(Store, request.auth, code=code) for code in store]
     if by not in GRAINS:
-        raise HttpError(422, f"by: one of {', '.join(GRAINS)}")
+        raise ValidationError({"by": f"one of {', '.join(GRAINS)}"})
     try:
         check_metrics_query(start, end, by, compare)
-        if not can_see_costs(request.auth) and any(is_cost(m) for m in metric):
-            raise HttpError(403, "Your role may not see costs or profit.")
         rows = metrics(
             metric,
             targets,
@@ -126,9 +135,10 @@ def get_metrics(
             dims=dim,
             filters=parse_filters(filter),
             compare=compare,
+            viewer=request.auth,  # a cost metric the role may not see: 403 (CostsHidden)
         )
     except (UnknownMetric, ValueError) as exc:
-        raise HttpError(422, str(exc)) from None
+        raise ValidationError(str(exc)) from None
     except EngineUnavailable as exc:
         raise HttpError(503, str(exc)) from None
     return [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]
@@ -158,9 +168,8 @@ def explain_change(
     target = get_scoped_or_404(Store, request.auth, code=store)
     try:
         base = explain_periods(start, end, base_from, base_to)
-        if not can_see_costs(request.auth) and is_cost(metric):
-            raise HttpError(403, "Your role may not see costs or profit.")
+        refuse_hidden_costs([metric], request.auth)
         result = explain(target, metric, (start, end), base)
     except (UnknownMetric, ValueError) as exc:
-        raise HttpError(422, str(exc)) from None
+        raise ValidationError(str(exc)) from None
     return as_json(result)

@@ -1,10 +1,12 @@
 """The metrics result cache and its invalidation.
 
 A result is stored under a key made of the request, the engine and each store's facts
-version (plus the store settings the numbers depend on). Any import or write touching the
-facts raises the store's version after commit, so stale results are never read again; they
-expire on their own. The cache is Django's (Redis when REDIS_URL is set, else files in var/),
-shared by web, worker and CLI processes.
+version (plus the store settings the numbers depend on). Every writer of facts (orders, order
+lines, traffic, ads, SKUs, products: the order services and intake, the import pipeline, the
+demo data) calls `facts_changed` itself; there are no model signals, so a new writer must
+call it too. The version then moves when the transaction commits, so stale results are
+never read again; they expire on their own. The cache is Django's (Redis when REDIS_URL is
+set, else files in var/), shared by web, worker and CLI processes.
 """
 
 import hashlib

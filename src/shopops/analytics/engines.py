@@ -50,8 +50,9 @@ def run_expressions(src, request: Request, base: set[str]) -> dict:
 def duckdb_base(request: Request, base: set[str]) -> dict:
     """From the Parquet lake while it holds the current data of the request's stores (a
     columnar replica, several times faster), else from the live database attached."""
-    from shopops.analytics import lake
-    from shopops.analytics.sources import DuckDBLakeSources, DuckDBSources
+    from shopops.analytics import lake_read as lake
+    from shopops.analytics.lake_read import DuckDBLakeSources
+    from shopops.analytics.sources import DuckDBSources
 
     state = None
     if os.environ.get("SHOPOPS_DUCKDB_LAKE", "auto") != "off":
@@ -67,7 +68,7 @@ def duckdb_base(request: Request, base: set[str]) -> dict:
 
 
 def spark_base(request: Request, base: set[str]) -> dict:
-    from shopops.analytics.lake import SparkSources
+    from shopops.analytics.lake_read import SparkSources
 
     src = SparkSources(request, base)  # a stale lake or no PySpark: EngineUnavailable
     return run_expressions(src, request, base)

@@ -9,70 +9,20 @@ that no longer have rows are removed. DIR/_state.json keeps the fingerprints.
 """
 
 import json
-import os
 import shutil
 import time
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
-import ibis
-from django.conf import settings
-
 from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal
-from shopops.analytics.errors import EngineUnavailable
-from shopops.analytics.sources import ORDER_COST_COLUMNS, store_parameters
-
-STATE = "_state.json"
-SCHEMAS = {
-    "orders": {
-        "id": "int64",
-        "customer_id": "int64",
-        "buyer": "int64",
-        "day": "date",
-        "paid_amount": "decimal(18, 2)",
-        "refunded_amount": "decimal(18, 2)",
-        "channel": "string",
-        "province": "string",
-    },
-    "lines": {
-        "order_id": "int64",
-        "buyer": "int64",
-        "day": "date",
-        "channel": "string",
-        "province": "string",
-        "line_no": "int64",
-        "sku_code": "string",
-        "category": "string",
-        "quantity": "int64",
-        "line_gmv": "decimal(18, 2)",
-        "unit_cost": "decimal(18, 4)",
-    },
-    "traffic": {
-        "day": "date",
-        "source": "string",
-        "sku_code": "string",
-        "category": "string",
-        "visitors": "int64",
-        "page_views": "int64",
-        "impressions": "int64",
-        "clicks": "int64",
-    },
-    "ads": {
-        "day": "date",
-        "channel": "string",
-        "plan": "string",
-        "keyword": "string",
-        "impressions": "int64",
-        "clicks": "int64",
-        "cost": "decimal(18, 2)",
-        "gmv": "decimal(18, 2)",
-    },
-}
-
-
-def default_dir() -> Path:
-    return Path(os.environ.get("SHOPOPS_LAKE_DIR") or settings.VAR_DIR / "lake")
+from shopops.analytics.lake_read import (
+    STATE,
+    _database,
+    _partition,
+    _read_state,
+    _store_stamp,
+    default_dir,
+)
 
 
 def _zone_sql(stores, column: str) -> str:
@@ -164,17 +114,6 @@ def _sources(con, stores) -> dict:
     return {"orders": orders, "lines": lines, "traffic": traffic, "ads": ads}
 
 
-def _read_state(lake: Path) -> dict:
-    path = lake / STATE
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text())
-
-
-def _partition(lake: Path, table: str, store_id, month: str) -> Path:
-    return lake / table / f"store_id={store_id}" / f"month={month}"
-
-
 def export(lake: Path | None = None, progress=None) -> dict:
     """Bring the lake up to date with the live database; returns what was written."""
     from shopops.analytics.cache import versions
@@ -249,119 +188,3 @@ def export(lake: Path | None = None, progress=None) -> dict:
     summary["seconds"] = round(time.monotonic() - started, 2)
     summary["dir"] = str(lake)
     return summary
-
-
-class StaleLake(EngineUnavailable):
-    pass
-
-
-def _database() -> str:
-    from django.db import connection
-
-    return f"{connection.vendor}:{connection.settings_dict['NAME']}"
-
-
-def _store_stamp(store, version: int) -> dict:
-    """What the lake's content of a store depends on: its facts version and its zone (the
-    local days); created_at tells a re-created store with the same id apart."""
-    return {
-        "version": version,
-        "zone": store.timezone,
-        "created": store.created_at.isoformat() if store.created_at else "",
-    }
-
-
-def staleness(lake: Path, stores) -> tuple[dict | None, str | None]:
-    """(the lake's state, None) when the lake holds the current data of every store, else
-    (None, why not)."""
-    from shopops.analytics.cache import versions
-
-    state = _read_state(lake)
-    if not state:
-        return None, f"no lake in {lake}: run ./shopops lake export --to {lake}"
-    if state.get("database") != _database():
-        return None, f"the lake in {lake} was written from another database"
-    now = versions([s.pk for s in stores])
-    for store in stores:
-        if state.get("stores", {}).get(str(store.pk)) != _store_stamp(store, now[store.pk]):
-            return None, (
-                f"the lake in {lake} is older than the data of store {store.code}: "
-                "run ./shopops lake export"
-            )
-    return state, None
-
-
-def lake_paths(lake: Path, state: dict, table: str, store_ids, start=None, end=None) -> list:
-    """The Parquet files' directories of the stores (and months, when given) that exist."""
-    low = f"{start:%Y-%m}" if start else ""
-    high = f"{end:%Y-%m}" if end else "9999-99"
-    wanted = {str(i) for i in store_ids}
-    out = []
-    for key in sorted(state["partitions"].get(table, {})):
-        store_id, month = key.split("/")
-        if store_id in wanted and low <= month <= high:
-            out.append(_partition(lake, table, store_id, month))
-    return out
-
-
-class SparkSources:
-    """The source relations of `sources.py`, read from the lake by Spark through Ibis."""
-
-    def __init__(self, request, base: set[str] = frozenset()):
-        from shopops.analytics import spark_session
-
-        self.request, self.base = request, base
-        self.lake = default_dir()
-        state, why = staleness(self.lake, request.stores)
-        if state is None:
-            raise StaleLake(why)
-        self.partitions = state["partitions"]
-        self.backend = ibis.pyspark.connect(spark_session.get())
-
-    def _read(self, table: str):
-        wanted = {str(i) for i in self.request.store_ids}
-        present = {k.split("/")[0] for k in self.partitions.get(table, {})} & wanted
-        schema = {"store_id": "int64", **SCHEMAS[table]}
-        if not present:
-            return ibis.memtable({k: [] for k in schema}, schema=schema)
-        paths = [str(self.lake / table / f"store_id={s}") for s in sorted(present)]
-        frame = self.backend._session.read.option("basePath", str(self.lake / table)).parquet(
-            *paths
-        )
-        name = f"lake_{table}"
-        frame.createOrReplaceTempView(name)
-        t = self.backend.table(name)
-        return t.select(**{c: t[c].cast(schema[c]) for c in schema})
-
-    def _rates(self, orders):
-        parameters = {p[0]: p for p in store_parameters(self.request.stores)}
-        columns = {}
-        for key, column, sql_type, index in ORDER_COST_COLUMNS:
-            if key in self.base:
-                value = ibis.literal(Decimal(0), type=sql_type.lower())
-                for store_id, p in parameters.items():
-                    value = (orders.store_id == store_id).ifelse(
-                        ibis.literal(p[index], type=sql_type.lower()), value
-                    )
-                columns[column] = value
-        return orders.mutate(**columns) if columns else orders
-
-    def orders(self):
-        return self._rates(self._read("orders"))
-
-    def first_days(self):
-        orders = self._read("orders")
-        return orders.group_by("buyer").aggregate(first=orders.day.min())
-
-    def lines(self):
-        return self._read("lines").drop("store_id", "buyer", "day", "channel", "province")
-
-    def order_lines(self):
-        """Lines with their order's day, buyer, channel and province, as exported."""
-        return self._read("lines")
-
-    def traffic(self):
-        return self._read("traffic")
-
-    def ads(self):
-        return self._read("ads")

@@ -4,14 +4,40 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from shopops.analytics import cache
-from shopops.analytics.catalog import finish, lookup, resolve
+from shopops.analytics.catalog import finish, is_cost, lookup, resolve
 from shopops.analytics.engines import ALIASES, ENGINES
+from shopops.analytics.errors import CostsHidden
 from shopops.analytics.expressions import family_of, unsupported
 from shopops.analytics.reference import period_start
 from shopops.analytics.request import Request, validate
+from shopops.core.access import can_see_costs
 from shopops.core.numbers import add_months, relative_change
 
 COMPARES = ("prev", "wow", "yoy")
+
+
+# --- Who may receive which metric -----------------------------------------------------------
+# A `viewer` is the person the numbers are for: a user (cost metrics only when their role has
+# the view_costs permission, core.roles), or None for no person (the worker making reports,
+# the CLI run by whoever operates the server, computations whose numbers are not shown as
+# such). Every caller that answers a person passes that person.
+
+
+def hidden_costs(keys, viewer) -> list[str]:
+    """The metrics among `keys` that `viewer` may not receive: cost metrics and those derived
+    from a cost (gross_margin), for a viewer without the cost permission."""
+    if viewer is None or can_see_costs(viewer):
+        return []
+    return [key for key in keys if is_cost(key)]
+
+
+def refuse_hidden_costs(keys, viewer) -> None:
+    """CostsHidden when `viewer` may not receive one of `keys` (UnknownMetric for a key
+    that is no metric): the check `metrics` makes, for callers that read a cost metric
+    another way (an explanation, a goal on it)."""
+    hidden = hidden_costs(keys, viewer)
+    if hidden:
+        raise CostsHidden(hidden)
 
 
 def period_label(day: date, grain: str) -> str:
@@ -101,6 +127,7 @@ def metrics(
     filters: dict | None = None,
     compare: str | None = None,
     use_cache: bool = True,
+    viewer=None,
 ) -> list[dict]:
     """Rows of the store-local calendar, each {"period": …, dimension: value, metric: value}.
 
@@ -109,7 +136,10 @@ def metrics(
     of several stores together, or per store with the `store` dimension). `filters` is
     {dimension: [values]}. `compare` adds `<metric>_<mode>` (the value in the compared
     period) and `<metric>_<mode>_change` (relative change, 6 places) to every row.
+    `viewer`: the user the rows are for; a cost metric they may not see raises CostsHidden
+    before anything is computed (None: no person, see `hidden_costs`).
     """
+    refuse_hidden_costs(keys, viewer)
     stores = tuple(store) if isinstance(store, list | tuple) else (store,)
     if not stores:
         raise ValueError("no store")

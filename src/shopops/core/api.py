@@ -1,6 +1,4 @@
-from django.core.exceptions import ValidationError
 from ninja import Query, Router, Status
-from ninja.errors import HttpError
 
 from shopops.core import services
 from shopops.core.access import can, can_see_costs, can_see_personal_data, get_scoped_or_404
@@ -14,12 +12,6 @@ from shopops.core.schemas import AuditOut, MeOut, StoreIn, StoreOut, StorePatch,
 me_router = Router(tags=["me"], auth=ModuleAuth(None))
 stores_router = Router(tags=["stores"], auth=ModuleAuth("stores"))
 audit_router = Router(tags=["audit"], auth=ModuleAuth("audit", "view"))
-
-
-def validation_error(exc: ValidationError) -> HttpError:
-    """A model or service ValidationError as the API's 422: "field: message; …"."""
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in detail.items()))
 
 
 @me_router.get("", response=responses({200: MeOut}), summary="Who I am and what I may see")
@@ -57,22 +49,16 @@ def get_store(request, code: str):
 
 @stores_router.post("", response=responses({201: StoreOut}, 400), exclude_unset=True)
 def create_store(request, payload: StoreIn):
-    try:
-        store = services.create_store(request.auth, via="api", **payload.dict())
-    except ValidationError as exc:
-        raise validation_error(exc) from exc
+    store = services.create_store(request.auth, via="api", **payload.dict())
     return Status(201, store_dict(store, request.auth))
 
 
 @stores_router.patch("/{code}", response=responses({200: StoreOut}, 400, 404), exclude_unset=True)
 def update_store(request, code: str, payload: StorePatch):
     store = get_scoped_or_404(Store, request.auth, code=code)
-    try:
-        store = services.update_store(
-            request.auth, store, via="api", **payload.dict(exclude_unset=True)
-        )
-    except ValidationError as exc:
-        raise validation_error(exc) from exc
+    store = services.update_store(
+        request.auth, store, via="api", **payload.dict(exclude_unset=True)
+    )
     return store_dict(store, request.auth)
 
 

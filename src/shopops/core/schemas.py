@@ -104,10 +104,13 @@ class FieldErrorOut(Schema):
 
 
 class ValidationErrorOut(Schema):
-    """422. `detail` is a sentence naming the field ("field: message; …"), or, when the
-    request does not fit the operation's declared parameters, django-ninja's list of
-    errors. Order intake and order actions add `errors`: each field
-    (`lines[0].quantity`) with its message."""
+    """422, from one handler (core.validation) for every operation. `errors`: each refused
+    field by its path in the request (`lines[0].sku`, `shipping_address.phone`, `limit`;
+    `__all__` for the input as a whole) with its message. `detail`: the same as a sentence
+    ("field: message; …"), except when the query string or path does not fit the
+    operation's parameters, where it is django-ninja's list of errors. A few operations'
+    own refusals (a metrics query's parameters, an import's format or mapping, the daily
+    report's measures, some inventory checks) still answer `detail` alone."""
 
     detail: str | list[FieldErrorOut]
     errors: dict[str, str] | None = None

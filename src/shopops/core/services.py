@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from shopops.core import audit
+from shopops.core import audit, locks
 from shopops.core.models import ApiToken, Store, StoreGrant, User, hash_token
 from shopops.core.roles import ROLES_BY_KEY
 
@@ -35,7 +35,7 @@ def create_store(actor, *, via: str = "web", **fields) -> Store:
 
 @transaction.atomic
 def update_store(actor, store: Store, *, via: str = "web", **changes) -> Store:
-    store = Store.objects.select_for_update().get(pk=store.pk)
+    store = locks.store(store.pk)
     before = audit.snapshot(store, STORE_AUDITED_FIELDS)
     unknown = set(changes) - set(STORE_AUDITED_FIELDS)
     if unknown:

@@ -26,7 +26,7 @@ def run(requests: int, months: int, fmt: str) -> int:
     os.environ["DATABASE_URL"] = f"sqlite:///{work / 'dashboard.sqlite3'}"
     os.environ["SHOPOPS_VAR_DIR"] = str(work / "var")
     os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-    from shopops.cli import setup_django
+    from shopops.bootstrap import setup_django
 
     setup_django(migrate=True)
     from datetime import datetime, timedelta

@@ -33,6 +33,7 @@ STORE = "flash"
 
 
 def _prepare(stock: int) -> dict:
+    from shopops.analytics.cache import facts_changed
     from shopops.catalog.models import Product, Sku
     from shopops.core import services as core
     from shopops.inventory import services as inventory
@@ -41,6 +42,7 @@ def _prepare(stock: int) -> dict:
     store = core.create_store(None, via="bench", code=STORE, name="秒杀店", platform="tmall")
     product = Product.objects.create(store=store, spu="FLASH", name="秒杀保温杯")
     sku = Sku.objects.create(store=store, product=product, code=SKU, price="59.00")
+    facts_changed(store.pk)
     warehouse = Warehouse.objects.create(store=store, code="HZ", name="杭州仓")
     inventory.receive(None, store, sku, warehouse, stock, reason="秒杀备货")
     user = core.create_user(username="channel", password=None, role="ops_lead", stores=[store])

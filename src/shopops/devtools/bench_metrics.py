@@ -326,7 +326,7 @@ def _spark(store, expected: dict) -> dict:
 def run(lines: int, with_spark: bool, fmt: str) -> int:
     work = Path(tempfile.mkdtemp(prefix="shopops-bench-metrics-"))
     prepare(work)
-    from shopops.cli import setup_django
+    from shopops.bootstrap import setup_django
 
     setup_django(migrate=True)
     from django.db import connection

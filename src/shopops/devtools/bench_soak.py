@@ -54,6 +54,7 @@ TZ8 = "+08:00"
 
 
 def _prepare() -> dict:
+    from shopops.analytics.cache import facts_changed
     from shopops.catalog.models import Product, Sku
     from shopops.core import services as core
     from shopops.inventory import services as inventory
@@ -65,6 +66,7 @@ def _prepare() -> dict:
         product = Product.objects.create(store=store, spu=code, name=f"商品 {code}")
         sku = Sku.objects.create(store=store, product=product, code=code, price="39.00")
         inventory.receive(None, store, sku, warehouse, STOCK, reason="压测备货")
+    facts_changed(store.pk)
     user = core.create_user(username="soak", password=None, role="ops_lead", stores=[store])
     _token, raw = core.create_token(user, "soak bench")
     return {"token": raw}

@@ -724,6 +724,7 @@ def clear(store) -> None:
         Supplier,
     ):
         model.objects.filter(store=store).delete()
+    facts_changed(store.pk)
 
 
 @transaction.atomic

@@ -1,8 +1,8 @@
 """`./shopops test`: everything the suite needs, set up and torn down by itself.
 
 Order: system packages (Chromium, CJK fonts) -> a throwaway PostgreSQL 15 cluster on a free
-loopback port -> ruff -> pytest on SQLite -> the `postgres` tests on PostgreSQL -> the
-`browser` tests. The cluster is stopped and removed whatever happens.
+loopback port -> ruff -> lint-imports -> pytest on SQLite -> the `postgres` tests on
+PostgreSQL -> the `browser` tests. The cluster is stopped and removed whatever happens.
 """
 
 import contextlib
@@ -150,8 +150,24 @@ class Tally:
             self.passed += tests - failures - skipped
 
 
+def workers() -> int:
+    """pytest-xdist processes for the database stages: one per core (the tests are mostly
+    single-threaded Python), at most 4; SHOPOPS_TEST_WORKERS=1 runs them in one process."""
+    try:
+        return max(1, int(os.environ["SHOPOPS_TEST_WORKERS"]))
+    except (KeyError, ValueError):
+        return max(1, min(os.cpu_count() or 1, 4))
+
+
 def pytest_stage(
-    name: str, marker: str, env: dict, keyword, extra, tally: Tally, workdir: Path
+    name: str,
+    marker: str,
+    env: dict,
+    keyword,
+    extra,
+    tally: Tally,
+    workdir: Path,
+    parallel: bool = True,
 ) -> bool:
     junit = workdir / f"{name}.xml"
     cmd = [
@@ -166,6 +182,8 @@ def pytest_stage(
         "-o",
         "junit_family=xunit2",
     ]
+    if parallel and workers() > 1:
+        cmd += ["-n", str(workers())]
     if keyword:
         cmd += ["-k", keyword]
     cmd += extra
@@ -194,6 +212,10 @@ def run(keyword=None, browser=True, postgres=True, extra=()) -> int:
     for cmd in ([ruff, "format", "--check", "."], [ruff, "check", "."]):
         if _run(cmd, cwd=ROOT).returncode != 0:
             ok = False
+    say("lint-imports (the layers of pyproject.toml)")
+    lint_imports = str(Path(sys.executable).with_name("lint-imports"))
+    if _run([lint_imports, "--no-cache"], cwd=ROOT, env=base_env).returncode != 0:
+        ok = False
     tally = Tally()
     ok &= pytest_stage("sqlite", "not browser", base_env, keyword, list(extra), tally, workdir)
     if postgres:
@@ -208,7 +230,10 @@ def run(keyword=None, browser=True, postgres=True, extra=()) -> int:
                 workdir,
             )
     if browser:
-        ok &= pytest_stage("browser", "browser", base_env, keyword, list(extra), tally, workdir)
+        # A handful of long page tests in one browser: not worth a second browser's start.
+        ok &= pytest_stage(
+            "browser", "browser", base_env, keyword, list(extra), tally, workdir, parallel=False
+        )
     shutil.rmtree(workdir, ignore_errors=True)
     minutes = (time.monotonic() - started) / 60
     say(f"all stages done in {minutes:.1f} min; {'OK' if ok else 'FAILED'}")

@@ -1,7 +1,7 @@
 import json
 
+from django.core.exceptions import ValidationError
 from ninja import File, Form, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from shopops.core.access import get_scoped_or_404
@@ -50,13 +50,13 @@ def create_import(
 ):
     target = get_scoped_or_404(Store, request.auth, code=store)
     if format not in FORMATS:
-        raise HttpError(422, f"format: one of {', '.join(FORMATS)}")
+        raise ValidationError({"format": f"one of {', '.join(FORMATS)}"})
     options = {"skip_invalid": skip_invalid, "dry_run": dry_run}
     if mapping:
         try:
             options["mapping"] = json.loads(mapping)
         except ValueError as exc:
-            raise HttpError(422, f"mapping: not valid JSON ({exc})") from None
+            raise ValidationError({"mapping": f"not valid JSON ({exc})"}) from None
     try:
         run = start_import(
             user=request.auth,
@@ -68,7 +68,7 @@ def create_import(
             via="api",
         )
     except ImportFailed as exc:
-        raise HttpError(422, exc.message) from None
+        raise ValidationError(exc.message) from None
     return Status(202, run_dict(run))
 
 

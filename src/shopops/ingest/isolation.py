@@ -24,6 +24,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+# No model imports at module level: this module is also the child's `__main__`, which
+# sets Django up first.
+from shopops.ingest.limits import memory_limit_mb
+
 log = logging.getLogger(__name__)
 ORPHAN_AFTER = timedelta(minutes=3)  # no heartbeat of the host's workers for this long
 
@@ -32,22 +36,32 @@ def enabled() -> bool:
     return bool(getattr(settings, "SHOPOPS_IMPORT_ISOLATION", True))
 
 
-def memory_limit_mb() -> int:
-    try:
-        return int(os.environ.get("SHOPOPS_IMPORT_MEMORY_MB", 2048))
-    except ValueError:
-        return 2048
-
-
 def process_name(pid: int | None = None) -> str:
     return f"{socket.gethostname()}:{pid or os.getpid()}"
+
+
+def execute(run_id: int):
+    """Run a queued import (in the worker). Safe to call twice: a run that is not queued is
+    left alone. The file is read in a child process with a memory limit (below), so a
+    hostile file can fail its run but never take the worker down."""
+    from shopops.ingest.models import ImportRun
+    from shopops.ingest.runs import run_claimed
+
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.RUNNING, worker=process_name()
+    )
+    if claimed and enabled():
+        run_in_child(run_id)
+    elif claimed:
+        run_claimed(run_id)
+    return ImportRun.objects.select_related("store", "user").get(pk=run_id)
 
 
 def run_in_child(run_id: int) -> None:
     """Run a claimed import in a child process and wait for it; a child that dies leaves
     its run failed with the reason."""
     from shopops.ingest.models import ImportRun
-    from shopops.ingest.services import fail, memory_message
+    from shopops.ingest.runs import fail, memory_message
 
     report_out, report_in = os.pipe()
     env = {
@@ -105,7 +119,7 @@ def child_main(run_id: int) -> int:
 
     from shopops.ingest import readers  # noqa: F401 - loaded before the limit applies
     from shopops.ingest.pipeline import run_import  # noqa: F401
-    from shopops.ingest.services import run_claimed
+    from shopops.ingest.runs import run_claimed
 
     _limit_memory()
     try:
@@ -155,7 +169,7 @@ def orphaned(run) -> bool:
 def recover_orphans() -> int:
     """Fail every running import whose process is gone; returns how many."""
     from shopops.ingest.models import ImportRun
-    from shopops.ingest.services import fail
+    from shopops.ingest.runs import fail
 
     failed = 0
     for run in ImportRun.objects.filter(status=ImportRun.Status.RUNNING):

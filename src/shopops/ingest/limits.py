@@ -141,3 +141,11 @@ def check_row(row: list, name: str, line: int, limits: Limits = LIMITS) -> None:
                 f"{limits.max_cell_chars} allowed",
                 line=line,
             )
+
+
+def memory_limit_mb() -> int:
+    """What one import's child process may allocate on top of its start-up, in MB."""
+    try:
+        return int(os.environ.get("SHOPOPS_IMPORT_MEMORY_MB", 2048))
+    except ValueError:
+        return 2048

@@ -1,6 +1,6 @@
 from shopops.core.access import scoped
 from shopops.ingest.models import ImportRun
-from shopops.ingest.services import progress_of
+from shopops.ingest.runs import progress_of
 
 
 def runs_for(user, store=None):

@@ -4,9 +4,9 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 @db_task(retries=0)
 def import_file(run_id: int):
-    from shopops.analytics.tasks import after_new_facts
+    from shopops.ingest.isolation import execute
     from shopops.ingest.models import ImportRun
-    from shopops.ingest.services import execute
+    from shopops.monitoring.tasks import after_new_facts
 
     run = execute(run_id)
     run = ImportRun.objects.get(pk=run.pk)

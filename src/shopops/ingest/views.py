@@ -12,6 +12,7 @@ from shopops.ingest.errors import ImportFailed
 from shopops.ingest.forms import KIND_LABELS, MappingUploadForm, UploadForm
 from shopops.ingest.kinds import KINDS
 from shopops.ingest.mapping_builder import build, guess, preview
+from shopops.ingest.mappings import save_mapping
 from shopops.ingest.models import ImportRun, SavedMapping
 from shopops.ingest.queries import run_dict, runs_for
 from shopops.ingest.services import UPLOADS, rerun, save_upload, start_import
@@ -163,11 +164,7 @@ def mapping_finish(request):
         options = build(kind, picks, shown["header"], extra)
         store = request.store
         if extra["save_as"]:
-            SavedMapping.objects.update_or_create(
-                store=store,
-                name=extra["save_as"],
-                defaults={"kind": kind, "options": options, "created_by": request.user},
-            )
+            save_mapping(request.user, store, name=extra["save_as"], kind=kind, options=options)
         run = start_import(
             user=request.user,
             store=store,

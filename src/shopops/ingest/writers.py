@@ -11,6 +11,7 @@ from shopops.core.numbers import split
 from shopops.customers.models import Customer
 from shopops.ingest.bulk import update, upsert
 from shopops.ingest.errors import RowError
+from shopops.inventory import locks
 from shopops.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from shopops.marketing.models import AdFact, TrafficFact
 from shopops.orders.models import Order, OrderLine, Shipment, ShipmentEvent
@@ -207,9 +208,9 @@ def write_stock(store, records, counts, ctx):
     # must be the difference from what is on hand at commit.
     existing = {
         (sku_id, wh_id): (on_hand, reserved)
-        for sku_id, wh_id, on_hand, reserved in StockLevel.objects.select_for_update()
-        .filter(store=store, sku_id__in=skus.values())
-        .values_list("sku_id", "warehouse_id", "on_hand", "reserved")
+        for sku_id, wh_id, on_hand, reserved in locks.stock_rows(store, skus.values()).values_list(
+            "sku_id", "warehouse_id", "on_hand", "reserved"
+        )
     }
     keyed, before = {}, {}
     for r in records:

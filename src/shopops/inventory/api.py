@@ -6,15 +6,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 
 from shopops.catalog.models import Sku, Supplier
 from shopops.core.access import get_scoped_or_404, redact
-from shopops.core.api import validation_error
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
 from shopops.core.schemas import responses
-from shopops.inventory import purchasing, queries, replenishment
+from shopops.inventory import drafting, purchasing, queries, replenishment
 from shopops.inventory.models import PurchaseOrder, Warehouse
 from shopops.inventory.movements import apply_movement
 
@@ -142,15 +140,10 @@ def post_movement(request, payload: MovementIn):
         sku = Sku.objects.get(store=target, code=p.sku)
         wh = Warehouse.objects.get(store=target, code=p.warehouse)
     except (Sku.DoesNotExist, Warehouse.DoesNotExist):
-        raise HttpError(
-            422, f"sku/warehouse: {p.sku}@{p.warehouse} is not in {target.code}"
-        ) from None
-    try:
-        move = apply_movement(
-            request.auth, target, p.kind, sku, wh, p.quantity, p.reason, p.reference, p.to_warehouse
-        )
-    except ValidationError as exc:
-        raise validation_error(exc) from None
+        raise ValidationError({"sku": f"{p.sku}@{p.warehouse} is not in {target.code}"}) from None
+    move = apply_movement(
+        request.auth, target, p.kind, sku, wh, p.quantity, p.reason, p.reference, p.to_warehouse
+    )
     return {"kind": p.kind, "on_hand_after": move.on_hand_after if move else None}
 
 
@@ -194,7 +187,7 @@ def readiness(
 ):
     target = get_scoped_or_404(Store, request.auth, code=store)
     if end < start:
-        raise HttpError(422, "end: the campaign ends before it starts")
+        raise ValidationError({"end": "The campaign ends before it starts."})
     return [
         {
             "sku": r.sku,
@@ -261,26 +254,64 @@ def create_purchase_order(request, payload: PurchaseOrderIn):
         s.code: s for s in Sku.objects.filter(store=target, code__in=[x.sku for x in payload.lines])
     }
     missing = [x.sku for x in payload.lines if x.sku not in skus]
-    if wh is None or missing or (payload.supplier and supplier is None):
-        raise HttpError(422, f"warehouse/supplier/sku not in {target.code}: {missing or ''}")
-    try:
-        po = purchasing.create(
-            request.auth,
-            target,
-            warehouse=wh,
-            supplier=supplier,
-            expected_at=payload.expected_at,
-            note=payload.note,
-            lines=[
-                (skus[x.sku], x.quantity, x.unit_cost)
-                if x.unit_cost is not None
-                else (skus[x.sku], x.quantity)
-                for x in payload.lines
-            ],
-        )
-    except ValidationError as exc:
-        raise validation_error(exc) from None
+    errors = {}
+    if wh is None:
+        errors["warehouse"] = f"{payload.warehouse} is not in {target.code}"
+    if payload.supplier and supplier is None:
+        errors["supplier"] = f"{payload.supplier} is not in {target.code}"
+    if missing:
+        errors["lines"] = f"not in {target.code}: {', '.join(missing)}"
+    if errors:
+        raise ValidationError(errors)
+    po = purchasing.create(
+        request.auth,
+        target,
+        warehouse=wh,
+        supplier=supplier,
+        expected_at=payload.expected_at,
+        note=payload.note,
+        lines=[
+            (skus[x.sku], x.quantity, x.unit_cost)
+            if x.unit_cost is not None
+            else (skus[x.sku], x.quantity)
+            for x in payload.lines
+        ],
+    )
     return po_dict(po, request.auth)
+
+
+class DraftLineIn(Schema):
+    sku: str
+    quantity: int
+
+
+class DraftsIn(Schema):
+    store: str
+    warehouse: str
+    lines: list[DraftLineIn]
+
+
+@router.post(
+    "/purchase-orders/drafts",
+    response=responses({200: list[PurchaseOrderOut]}, 400, 404),
+    exclude_unset=True,
+    summary="Draft one purchase order per supplier (all or none)",
+)
+def draft_purchase_orders(request, payload: DraftsIn):
+    """What the replenishment page's "Draft purchase orders" does: SKUs are grouped by their
+    product's supplier into draft POs at the SKUs' unit costs; one transaction, so a
+    refused line leaves no draft behind."""
+    target = get_scoped_or_404(Store, request.auth, code=payload.store)
+    wh = Warehouse.objects.filter(store=target, code=payload.warehouse).first()
+    if wh is None:
+        raise ValidationError({"warehouse": f"{payload.warehouse} is not in {target.code}"})
+    made = drafting.draft_by_supplier(
+        request.auth,
+        target,
+        warehouse=wh,
+        lines=[(x.sku, x.quantity) for x in payload.lines],
+    )
+    return [po_dict(po, request.auth) for po in made]
 
 
 class PurchaseActionIn(Schema):
@@ -297,20 +328,17 @@ class PurchaseActionIn(Schema):
 def purchase_order_action(request, store: str, number: str, action: str, payload: PurchaseActionIn):
     target = get_scoped_or_404(Store, request.auth, code=store)
     po = get_scoped_or_404(PurchaseOrder, request.auth, store=target, number=number)
-    try:
-        if action == "place":
-            purchasing.place(request.auth, po, payload.expected_at)
-        elif action == "cancel":
-            purchasing.cancel(request.auth, po)
-        elif action == "receive":
-            lines = dict(po.lines.values_list("sku__code", "pk"))
-            unknown = set(payload.received) - set(lines)
-            if unknown:
-                raise ValidationError({"received": f"not on {po.number}: {sorted(unknown)}"})
-            purchasing.receive(request.auth, po, {lines[c]: n for c, n in payload.received.items()})
-        else:
-            raise ValidationError({"action": "One of place, cancel, receive."})
-    except ValidationError as exc:
-        raise validation_error(exc) from None
+    if action == "place":
+        purchasing.place(request.auth, po, payload.expected_at)
+    elif action == "cancel":
+        purchasing.cancel(request.auth, po)
+    elif action == "receive":
+        lines = dict(po.lines.values_list("sku__code", "pk"))
+        unknown = set(payload.received) - set(lines)
+        if unknown:
+            raise ValidationError({"received": f"not on {po.number}: {sorted(unknown)}"})
+        purchasing.receive(request.auth, po, {lines[c]: n for c, n in payload.received.items()})
+    else:
+        raise ValidationError({"action": "One of place, cancel, receive."})
     po.refresh_from_db()
     return po_dict(po, request.auth)

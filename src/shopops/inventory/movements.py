@@ -1,22 +1,22 @@
 """A stock movement asked for by a person (page or API), with what follows it: a receipt
-serves the stock-short orders waiting in the exception queue, oldest first."""
+sends `signals.stock_arrived`, on which the orders app serves the stock-short orders waiting
+in the exception queue, oldest first."""
 
 from django.core.exceptions import ValidationError
 
-from shopops.inventory import services
-from shopops.inventory.models import Warehouse
-from shopops.orders.services import retry_stock_short
+from shopops.inventory import services, signals
+from shopops.inventory.models import StockMovement, Warehouse
 
 KINDS = ("receipt", "adjustment", "stocktake", "transfer")
 
 
 def apply_movement(actor, store, kind, sku, warehouse, quantity, reason="", reference="", to=""):
-    """One entry point for the page and the API; a receipt serves queued orders after."""
+    """One entry point for the page and the API; a receipt announces the stock after."""
     if kind == "receipt":
         move = services.receive(
             actor, store, sku, warehouse, quantity, reason=reason, reference=reference
         )
-        retry_stock_short(store, actor=actor, sku_ids=[sku.pk])
+        signals.stock_arrived.send(sender=StockMovement, store=store, sku_ids=[sku.pk], actor=actor)
         return move
     if kind == "adjustment":
         return services.adjust(

@@ -1,5 +1,6 @@
 """Purchase orders: draft -> ordered -> partly / fully received (or cancelled). Receiving
-writes receipt movements to the ledger and then serves stock-short orders waiting."""
+writes receipt movements to the ledger and then sends `signals.stock_arrived`, on which the
+orders app serves the stock-short orders waiting."""
 
 from datetime import date
 
@@ -10,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.core import audit
+from shopops.inventory import locks, signals
 from shopops.inventory import services as stock
 from shopops.inventory.models import PurchaseOrder, PurchaseOrderLine, PurchaseStatus
-from shopops.orders.services import retry_stock_short
 
 S = PurchaseStatus
 AUDITED = ["status", "supplier", "warehouse", "expected_at", "note"]
@@ -110,9 +111,10 @@ def cancel(actor, po: PurchaseOrder) -> PurchaseOrder:
 
 def receive(actor, po: PurchaseOrder, quantities: dict[int, int], *, reference: str = "") -> int:
     """Receive units per PO line id. Never more than outstanding; one transaction for the
-    whole receipt, then queued stock-short orders are served. Returns units received."""
+    whole receipt, then `stock_arrived` is sent (queued stock-short orders are served).
+    Returns units received."""
     with transaction.atomic():
-        po = PurchaseOrder.objects.select_for_update().get(pk=po.pk)
+        po = locks.purchase_order(po.pk)
         if po.status not in (S.ORDERED, S.PARTIAL):
             raise ValidationError(
                 {
@@ -150,5 +152,10 @@ def receive(actor, po: PurchaseOrder, quantities: dict[int, int], *, reference: 
             raise ValidationError({"quantity": _("Enter the units received.")})
         done = not po.lines.filter(received__lt=F("quantity")).exists()
         _set_status(actor, po, S.RECEIVED if done else S.PARTIAL, (S.ORDERED, S.PARTIAL))
-    retry_stock_short(po.store, actor=actor, sku_ids=[line.sku_id for line in lines.values()])
+    signals.stock_arrived.send(
+        sender=PurchaseOrder,
+        store=po.store,
+        sku_ids=[line.sku_id for line in lines.values()],
+        actor=actor,
+    )
     return total

@@ -6,11 +6,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from shopops.catalog.models import Sku, Supplier
 from shopops.core.access import can, can_see_costs
 from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
-from shopops.inventory import purchasing, replenishment
+from shopops.inventory import drafting, purchasing, replenishment
 from shopops.inventory.forms import ReadinessForm
 from shopops.inventory.models import PurchaseOrder, PurchaseStatus, Warehouse
 
@@ -54,37 +53,28 @@ def suggestions(request):
 
 
 def _draft_orders(request, store, warehouses):
-    """One draft PO per supplier from the ticked suggestions."""
+    """One draft PO per supplier from the ticked suggestions (drafting.draft_by_supplier)."""
     warehouse = next((w for w in warehouses if w.code == request.POST.get("warehouse")), None)
     if warehouse is None:
         messages.error(request, _("Choose the warehouse to receive into."))
         return redirect(request.path)
-    by_supplier: dict = {}
-    codes = request.POST.getlist("sku")
-    skus = {
-        s.code: s for s in Sku.objects.filter(store=store, code__in=codes).select_related("product")
-    }
-    for code in codes:
-        raw = request.POST.get(f"qty-{code}", "")
-        if code not in skus or not raw.strip().isdigit() or int(raw) <= 0:
-            continue
-        sku = skus[code]
-        by_supplier.setdefault(sku.product.supplier_id, []).append((sku, int(raw)))
-    if not by_supplier:
+    # A ticked row without a whole quantity above 0 is left out.
+    lines = []
+    for code in request.POST.getlist("sku"):
+        raw = request.POST.get(f"qty-{code}", "").strip()
+        if raw.isascii() and raw.isdigit() and int(raw) > 0:
+            lines.append((code, int(raw)))
+    if not lines:
         messages.error(request, _("Tick the SKUs to order and give their quantities."))
         return redirect(request.path)
-    suppliers = Supplier.objects.in_bulk([k for k in by_supplier if k])
-    made = []
-    for supplier_id, lines in by_supplier.items():
-        po = purchasing.create(
-            request.user,
-            store,
-            warehouse=warehouse,
-            lines=lines,
-            supplier=suppliers.get(supplier_id),
-        )
-        made.append(po.number)
-    messages.success(request, _("Draft purchase orders: %(n)s") % {"n": ", ".join(made)})
+    try:
+        made = drafting.draft_by_supplier(request.user, store, warehouse=warehouse, lines=lines)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return redirect(request.path)
+    messages.success(
+        request, _("Draft purchase orders: %(n)s") % {"n": ", ".join(po.number for po in made)}
+    )
     return redirect("inventory:purchase_orders")
 
 

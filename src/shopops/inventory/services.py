@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from shopops.catalog.models import Sku
 from shopops.core.audit import acting_user
+from shopops.inventory import locks
 from shopops.inventory.models import (
     Allocation,
     MovementKind,
@@ -146,7 +147,7 @@ def stocktake(actor, store, sku, warehouse, counted: int, *, reason="", referenc
     if not isinstance(counted, int) or counted < 0:
         raise ValidationError({"counted": _("The count must be a whole number, 0 or more.")})
     level = _level(store, sku, warehouse)
-    level = StockLevel.objects.select_for_update().get(pk=level.pk)
+    level = locks.stock_row(level.pk)
     delta = counted - level.on_hand
     if delta == 0:
         return None

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,7 +10,6 @@ from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store, User
 from shopops.core.schemas import responses
 from shopops.monitoring import daily_report, report_export
-from shopops.monitoring.models import DailyReport
 
 router = Router(tags=["daily report"], auth=ModuleAuth("daily_report"))
 
@@ -70,12 +69,12 @@ def get_daily(request, store: str, day: date | None = None, rebuild: bool = Fals
     """Made now when it does not exist yet (or with rebuild=true). `day` defaults to
     yesterday in the store's zone."""
     target = get_scoped_or_404(Store, request.auth, code=store)
-    day = day or datetime.now(target.zone).date() - timedelta(days=1)
-    found = DailyReport.objects.filter(store=target, day=day).first()
     if rebuild and not can(request.auth, "daily_report", "change"):
         raise HttpError(403, "Your role may not rebuild reports.")
-    report = daily_report.build(target, day) if rebuild or found is None else found
-    return report_export.to_json(report)
+    report = daily_report.report_for(
+        target, day or daily_report.default_day(target), rebuild=rebuild
+    )
+    return report_export.to_json(report, request.auth)
 
 
 @router.post(
@@ -89,20 +88,17 @@ def post_measure(request, payload: MeasureIn):
     if payload.owner:
         owner = User.objects.filter(username=payload.owner, is_active=True).first()
         if owner is None:
-            raise HttpError(422, f"owner: no user {payload.owner!r}")
+            raise ValidationError({"owner": f"no user {payload.owner!r}"})
     if payload.metric not in daily_report.core_metrics(target):
-        raise HttpError(422, f"metric: not a core metric of store {target.code}")
-    try:
-        measure = daily_report.write_measure(
-            request.auth,
-            target,
-            payload.date,
-            payload.metric,
-            payload.text,
-            owner,
-            payload.due,
-            via="api",
-        )
-    except ValidationError as exc:
-        raise HttpError(422, "; ".join(exc.messages)) from None
+        raise ValidationError({"metric": f"not a core metric of store {target.code}"})
+    measure = daily_report.write_measure(
+        request.auth,
+        target,
+        payload.date,
+        payload.metric,
+        payload.text,
+        owner,
+        payload.due,
+        via="api",
+    )
     return {"id": measure.pk, "metric": measure.metric, "text": measure.text}

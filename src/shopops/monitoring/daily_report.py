@@ -2,9 +2,10 @@
 metric's target, actual, achievement, day-over-day and week-over-week change, an anomaly
 flag with a drafted note, and the team's adjustment measure."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 
 from shopops.analytics import display
@@ -25,11 +26,22 @@ from shopops.monitoring.models import AdjustmentMeasure, DailyReport, DailyRepor
 from shopops.planning import goals
 
 DEFAULT_CORE = ["gmv", "visitors", "cvr", "aov", "orders", "repurchase_rate", "roi"]
-ACHIEVEMENT_FLOOR = Decimal("0.8")  # below 80% of the day's target is an anomaly
 HISTORY_WEEKS = 8  # the robust baseline: the same weekday of the last eight weeks
 # Metrics that mean little over one day (buyers with two orders in a day) are read over a
 # trailing window ending on the day: the report's repurchase rate is that of 30 days.
 WINDOWED = {"repurchase_rate": 30}
+
+
+def achievement_floor() -> Decimal:
+    """The share of the day's target below which a metric is an anomaly: the setting
+    SHOPOPS_ACHIEVEMENT_FLOOR (0.8 unless the environment says otherwise)."""
+    return settings.SHOPOPS_ACHIEVEMENT_FLOOR
+
+
+def below_floor(achievement) -> bool:
+    """An achievement under the floor (an undefined one is not): the red of the report and
+    its export, the orange of the dashboard's bars."""
+    return achievement is not None and achievement < achievement_floor()
 
 
 def core_metrics(store) -> list[str]:
@@ -89,6 +101,7 @@ def build(store, day: date) -> DailyReport:
             (value,) = metrics([key], store, end - span, end, "none")
             rows[end.isoformat()][key] = value[key]
     targets = {k: v for (k, _), v in goals.targets(store, keys, day, day).items()}
+    floor = achievement_floor()
     report, _ = DailyReport.objects.get_or_create(store=store, day=day)
     report.save()  # generated_at
     report.rows.all().delete()
@@ -106,9 +119,7 @@ def build(store, day: date) -> DailyReport:
         metric = lookup(key)
         reason = ""
         if achievement is not None and (
-            achievement < ACHIEVEMENT_FLOOR
-            if metric.higher_is_better
-            else achievement > 2 - ACHIEVEMENT_FLOOR
+            achievement < floor if metric.higher_is_better else achievement > 2 - floor
         ):
             reason = "goal"
         elif score is not None and abs(score) > ROBUST_Z:
@@ -140,6 +151,22 @@ def build(store, day: date) -> DailyReport:
         )
     DailyReportRow.objects.bulk_create(out)
     return report
+
+
+def default_day(store) -> date:
+    """The day a report is of when none is named: yesterday in the store's zone."""
+    return datetime.now(store.zone).date() - timedelta(days=1)
+
+
+def report_for(store, day: date, *, rebuild: bool = False) -> DailyReport:
+    """The report of a store's day as stored, made now when there is none yet (or, with
+    `rebuild`, made again). The report page and its downloads, the API and `./shopops
+    report daily` all ask here; the worker makes each morning's with `build`."""
+    if not rebuild:
+        found = DailyReport.objects.filter(store=store, day=day).first()
+        if found is not None:
+            return found
+    return build(store, day)
 
 
 def latest_measures(store, day: date) -> dict[str, list[AdjustmentMeasure]]:

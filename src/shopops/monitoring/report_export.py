@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from shopops.analytics.catalog import lookup
 from shopops.analytics.display import bar, change, is_percent, metric_shown, percent
+from shopops.analytics.queries import hidden_costs
 from shopops.core.spreadsheets import append_row
-from shopops.monitoring.daily_report import ACHIEVEMENT_FLOOR, latest_measures
+from shopops.monitoring.daily_report import achievement_floor, below_floor, latest_measures
 
 # Template 3: 日期 核心指标 目标值 实际值 达成率 环比变化 异常说明 调整措施
 XLSX_HEADERS = (
@@ -31,11 +32,17 @@ def _zh() -> bool:
     return (get_language() or "zh-hans").startswith("zh")
 
 
-def rows(report) -> list[dict]:
-    """The report's rows with labels, notes in the active language and current measures."""
+def rows(report, viewer=None) -> list[dict]:
+    """The report's rows with labels, notes in the active language and current measures;
+    for a `viewer` whose role may not see costs, without the rows of cost metrics (the
+    metrics query layer's rule, `hidden_costs`). None: no person (the worker, the CLI)."""
     measures = latest_measures(report.store, report.day)
+    stored = list(report.rows.all())
+    hidden = set(hidden_costs([r.metric for r in stored], viewer))
     out = []
-    for r in report.rows.all():
+    for r in stored:
+        if r.metric in hidden:
+            continue
         metric = lookup(r.metric)
         current = measures.get(r.metric, [])
         out.append(
@@ -58,7 +65,7 @@ def rows(report) -> list[dict]:
                 "target_text": metric_shown(r.target, r.metric),
                 "actual_text": metric_shown(r.actual, r.metric),
                 "achievement_text": percent(r.achievement),
-                "achievement_low": r.achievement is not None and r.achievement < ACHIEVEMENT_FLOOR,
+                "achievement_low": below_floor(r.achievement),
                 "achievement_bar": bar(r.achievement),
                 "day_change_text": change(r.day_change),
                 "week_change_text": change(r.week_change),
@@ -76,7 +83,7 @@ def _text(value, unit: str = "") -> str | None:
     return str(Decimal(value).quantize(Decimal(places)))
 
 
-def to_json(report) -> dict:
+def to_json(report, viewer=None) -> dict:
     return {
         "store": report.store.code,
         "date": report.day.isoformat(),
@@ -105,12 +112,12 @@ def to_json(report) -> dict:
                 ),
                 "diagnosis": r["diagnosis"],
             }
-            for r in rows(report)
+            for r in rows(report, viewer)
         ],
     }
 
 
-def to_xlsx(report, path: Path) -> Path:
+def to_xlsx(report, path: Path, viewer=None) -> Path:
     from openpyxl import Workbook
     from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -124,7 +131,7 @@ def to_xlsx(report, path: Path) -> Path:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="206BC4")
         cell.alignment = Alignment(horizontal="center")
-    for r in rows(report):
+    for r in rows(report, viewer):
         measure = r["measure"]
         measure_text = ""
         if measure:
@@ -161,7 +168,7 @@ def to_xlsx(report, path: Path) -> Path:
     last = max(sheet.max_row, 2)
     red, green = PatternFill("solid", fgColor="F8D7DA"), PatternFill("solid", fgColor="D1E7DD")
     sheet.conditional_formatting.add(
-        f"E2:E{last}", CellIsRule(operator="lessThan", formula=["0.8"], fill=red)
+        f"E2:E{last}", CellIsRule(operator="lessThan", formula=[str(achievement_floor())], fill=red)
     )
     sheet.conditional_formatting.add(
         f"E2:E{last}", CellIsRule(operator="greaterThanOrEqual", formula=["1"], fill=green)
@@ -179,10 +186,10 @@ def to_xlsx(report, path: Path) -> Path:
     return path
 
 
-def to_html(report, standalone: bool = True) -> str:
+def to_html(report, standalone: bool = True, viewer=None) -> str:
     return render_to_string(
         "monitoring/daily_report_print.html",
-        {"report": report, "rows": rows(report), "standalone": standalone},
+        {"report": report, "rows": rows(report, viewer), "standalone": standalone},
     )
 
 
@@ -190,7 +197,7 @@ class PdfUnavailable(RuntimeError):
     pass
 
 
-def to_pdf(report, path: Path) -> Path:
+def to_pdf(report, path: Path, viewer=None) -> Path:
     if not ctypes.util.find_library("pangoft2-1.0"):
         raise PdfUnavailable(
             _(
@@ -200,10 +207,10 @@ def to_pdf(report, path: Path) -> Path:
         )
     from weasyprint import HTML
 
-    HTML(string=to_html(report)).write_pdf(path)
+    HTML(string=to_html(report, viewer=viewer)).write_pdf(path)
     return path
 
 
-def write(report, fmt: str, path: Path) -> Path:
-    """The report as an xlsx or pdf file at `path`."""
-    return to_xlsx(report, path) if fmt == "xlsx" else to_pdf(report, path)
+def write(report, fmt: str, path: Path, viewer=None) -> Path:
+    """The report as an xlsx or pdf file at `path`, as `viewer` may see it (`rows`)."""
+    return to_xlsx(report, path, viewer) if fmt == "xlsx" else to_pdf(report, path, viewer)

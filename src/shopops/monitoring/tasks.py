@@ -5,7 +5,7 @@ import logging
 from datetime import datetime, time, timedelta
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,21 @@ def make_daily_reports():
 
 
 def run_due(now: datetime) -> None:
-    from shopops.inventory.replenishment import forecast
     from shopops.monitoring.daily_report import build
-    from shopops.web.dashboard import warm
+    from shopops.monitoring.warmup import warm_store
 
     for store, day in due_reports(now):
         build(store, day)
-        warm(store)
-        forecast(store)  # a new day is a new forecast: made here, not on the first page view
+        warm_store(store)
         log.info("daily report of %s for %s made, dashboard and forecast warmed", store.code, day)
+
+
+@db_task(retries=0)
+def after_new_facts(store_id: int):
+    """After an import: the lake, the dashboard and the forecast, before anyone asks."""
+    from shopops.core.models import Store
+    from shopops.monitoring import warmup
+
+    store = Store.objects.filter(pk=store_id).first()
+    if store is not None:
+        warmup.after_new_facts(store)

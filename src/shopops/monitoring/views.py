@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,21 +11,13 @@ from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
 from shopops.monitoring import daily_report, report_export
 from shopops.monitoring.forms import MeasureForm
-from shopops.monitoring.models import DailyReport
 
 
 def _day(request) -> date:
-    store = request.store
-    default = datetime.now(store.zone).date() - timedelta(days=1)
     try:
         return date.fromisoformat(request.GET.get("date") or request.POST.get("date") or "")
     except ValueError:
-        return default
-
-
-def _report(store, day: date) -> DailyReport:
-    found = DailyReport.objects.filter(store=store, day=day).first()
-    return found or daily_report.build(store, day)
+        return daily_report.default_day(request.store)
 
 
 @module_view("daily_report")
@@ -53,8 +45,8 @@ def daily(request):
         else:
             messages.error(request, _("The measure was not saved: write the measure."))
         return redirect(f"{request.path}?date={day.isoformat()}#m-{request.POST.get('metric', '')}")
-    report = _report(store, day)
-    rows = report_export.rows(report)
+    report = daily_report.report_for(store, day)
+    rows = report_export.rows(report, request.user)
     can_write = can(request.user, "daily_report", "change")
     for row in rows:
         current = row["measure"]
@@ -91,7 +83,7 @@ def daily(request):
 def daily_download(request, fmt: str):
     store = require_store(request)
     day = _day(request)
-    report = _report(store, day)
+    report = daily_report.report_for(store, day)
     import tempfile
     from pathlib import Path
 
@@ -99,7 +91,7 @@ def daily_download(request, fmt: str):
         Path(tempfile.mkdtemp(prefix="shopops-report-")) / f"daily-report-{store.code}-{day}.{fmt}"
     )
     try:
-        report_export.write(report, fmt, path)
+        report_export.write(report, fmt, path, request.user)
     except report_export.PdfUnavailable as exc:
         messages.error(request, str(exc))
         return redirect(f"/reports/daily/?date={day.isoformat()}")

@@ -5,7 +5,7 @@ from shopops.orders.models import FulfilmentSettings
 
 @admin.register(FulfilmentSettings)
 class FulfilmentSettingsAdmin(admin.ModelAdmin):
-    """A store's shipping and delivery promises, unpaid timeout and audit thresholds."""
+    """A store's shipping and delivery promises, unpaid timeout and review thresholds."""
 
     list_display = [
         "store",

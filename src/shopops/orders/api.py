@@ -2,11 +2,15 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated, Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.utils import timezone
-from ninja import Body, Field, Router, Schema
+from django.utils.translation import gettext_lazy
+from ninja import Field, Router, Schema
+from pydantic import BaseModel, BeforeValidator, PlainValidator, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
 
 from shopops.core import bounds
 from shopops.core.access import get_scoped_or_404, personal
@@ -14,89 +18,170 @@ from shopops.core.access import mask_name as _mask_name
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
 from shopops.core.schemas import responses
+from shopops.customers.models import Customer
 from shopops.orders import intake, services, states, tracking
-from shopops.orders.models import Order
+from shopops.orders.models import Order, OrderLine
 
 router = Router(tags=["orders"], auth=ModuleAuth("orders"))
 shipments_router = Router(tags=["orders"], auth=ModuleAuth("orders"))
 
 INTAKE_DOC = """Idempotent by (store, order_id): posting the same order again returns the first
-answer. Body: `{store, order_id, created_at, paid_at?, customer_id?, paid_amount,
-lines: [{sku, quantity, unit_price}], shipping_address?: {name, phone, province, city,
-district, address}, buyer_message?, channel?}`; times in ISO 8601 with their zone.
+answer. The body is `OrderIn`; times in ISO 8601 with their zone.
 
 A paid order reserves stock for all its lines or none. **201**: reserved, nothing to check.
 **202**: accepted into the exception queue (`holds`: stock short 库存不足, incomplete address,
 suspected duplicate, buyer message, high amount). **409**: the order was received with
-different content, or cannot change so. **422**: invalid input, `errors` per field.
+different content, or cannot change so. **422**: invalid input, `errors` by field path
+(`lines[0].sku`), every refused field at once.
 
-Bounds (422 naming the field): `created_at`/`paid_at` from 2000-01-01 to tomorrow in the
-store's time zone; money as decimal strings (never JSON floats), at most 12 digits before
-the point and 2 after; `quantity` a whole number from 1 to 2147483647; strings within their
-column (order_id, sku, channel 64; customer_id 128; name 200; phone 50; province, city 64;
-district + address 500; buyer_message 2000), valid Unicode without control characters, and
-identifiers (store, order_id, sku, customer_id, channel) without bidirectional controls."""
+Bounds (422 naming the field), beyond each field's own: `created_at`/`paid_at` from
+2000-01-01 to tomorrow in the store's time zone, paid not before created; each line's amount
+and the goods' total within the order's money columns; district + address together within
+the address column; every SKU in the store; text valid Unicode without control characters,
+and identifiers (store, order_id, sku, customer_id, channel) without bidirectional
+controls."""
 
 
-_MONEY = {
-    "type": "string",
-    "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$",
-    "description": 'A decimal string, e.g. "99.00"; never a JSON number.',
-    "example": "59.00",
-}
+# --- The intake's body -------------------------------------------------------------------
+# The schema checks what JSON sends (a string, a whole number, an object, a list; never a
+# float for money); intake.clean checks the values, with the store at hand (its zone, its
+# SKUs), so that one answer names every refused field. The limits documented here are the
+# model's columns, which intake.clean enforces (core.bounds).
+
+
+def _refused(why) -> PydanticCustomError:
+    return PydanticCustomError("json_type", "{why}", {"why": str(why)})
+
+
+def _said_by(check):
+    """The message core.bounds gives for a value of a type it never takes."""
+
+    def why(value) -> str:
+        try:
+            check(value, "")
+        except bounds.OutOfBounds as exc:
+            return exc.message
+        raise AssertionError(f"{check.__name__} took {type(value).__name__}")
+
+    return why
+
+
+def _json(accepts: tuple[type, ...], why, schema: dict) -> Any:
+    """A body field JSON sends as one of `accepts` (or null); any other type is refused
+    with why(value). True and False are never numbers."""
+
+    def check(value):
+        if value is None or (isinstance(value, accepts) and not isinstance(value, bool)):
+            return value
+        raise _refused(why(value))
+
+    return Annotated[Any, PlainValidator(check), WithJsonSchema(schema)]
+
+
+def _text(model, name: str, **extra) -> Any:
+    schema = {"type": "string", "maxLength": bounds.max_length(model, name), **extra}
+    # A whole number is written out (numeric order ids), as core.bounds.check_text does.
+    return _json((str, int), _said_by(lambda v, f: bounds.check_text(v, f, 0)), schema)
+
+
+def _money(model, name: str) -> Any:
+    places = bounds.model_decimal(model, name)
+    whole = places["max_digits"] - places["decimal_places"]
+    schema = {
+        "type": "string",
+        "pattern": rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places['decimal_places']}}})?$",
+        "description": 'A decimal string, e.g. "99.00" (or a whole number); never a float.',
+        "example": "59.00",
+    }
+    return _json((str, int), _said_by(bounds.decimal_from_json), schema)
+
+
 _TIME = {
     "type": "string",
     "format": "date-time",
     "description": "ISO 8601 with its zone, from 2000-01-01 to tomorrow in the store's zone.",
     "example": "2026-11-11T00:00:05+08:00",
 }
+_NOT_A_TIME = gettext_lazy("An ISO 8601 time with its zone, e.g. 2026-11-11T00:00:05+08:00.")
+Time = _json((str,), lambda v: _NOT_A_TIME, _TIME)
+PaidAt = _json(
+    (str,),
+    lambda v: _NOT_A_TIME,
+    {"anyOf": [_TIME, {"type": "null"}], "description": "Absent or null while unpaid."},
+)
+Quantity = _json(
+    (int,),
+    lambda v: gettext_lazy("A whole number above 0."),
+    {"type": "integer", "minimum": 1, "maximum": bounds.integer_range(OrderLine, "quantity")[1]},
+)
 
 
-def _text_field(limit: int, **extra) -> dict:
-    return {"type": "string", "maxLength": limit, **extra}
+class _Object(BaseModel):
+    """A JSON object of the body (unknown keys are ignored); anything else is refused with
+    the class's `not_an_object`."""
+
+    not_an_object: ClassVar[Any] = gettext_lazy("An object.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value):
+        if isinstance(value, dict):
+            return value
+        raise _refused(cls.not_an_object)
 
 
-# The body of POST /orders as OpenAPI describes it. The operation reads the raw JSON itself
-# (orders.intake.clean) so that every invalid field gets its own message in `errors`.
-INTAKE_BODY = {
-    "type": "object",
-    "required": ["store", "order_id", "created_at", "paid_amount", "lines"],
-    "properties": {
-        "store": _text_field(32, minLength=1, description="The store's code."),
-        "order_id": _text_field(64, minLength=1),
-        "created_at": _TIME,
-        "paid_at": {**_TIME, "description": "Absent or null while unpaid; " + _TIME["description"]},
-        "customer_id": _text_field(128),
-        "paid_amount": _MONEY,
-        "lines": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": intake.MAX_LINES,
-            "items": {
-                "type": "object",
-                "required": ["sku", "quantity", "unit_price"],
-                "properties": {
-                    "sku": _text_field(64, minLength=1),
-                    "quantity": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-                    "unit_price": _MONEY,
-                },
-            },
-        },
-        "shipping_address": {
-            "type": "object",
-            "properties": {
-                "name": _text_field(200),
-                "phone": _text_field(50),
-                "province": _text_field(64),
-                "city": _text_field(64),
-                "district": _text_field(500),
-                "address": _text_field(500, description="District and address at most 500."),
-            },
-        },
-        "buyer_message": _text_field(2000),
-        "channel": _text_field(64),
-    },
-}
+class LineIn(_Object):
+    not_an_object: ClassVar[Any] = gettext_lazy("An object with sku, quantity and unit_price.")
+
+    sku: _text(OrderLine, "sku_code", minLength=1)
+    quantity: Quantity
+    unit_price: _money(OrderLine, "unit_price")
+
+
+class AddressIn(_Object):
+    """The receiver; district and address are stored together, within 500 characters."""
+
+    not_an_object: ClassVar[Any] = gettext_lazy("An object: name, phone, province, city, address.")
+
+    name: _text(Order, "receiver_name") = None
+    phone: _text(Order, "receiver_phone") = None
+    province: _text(Order, "province") = None
+    city: _text(Order, "city") = None
+    district: _text(Order, "receiver_address") = None
+    address: _text(Order, "receiver_address") = None
+
+
+def _lines(value):
+    """null is no line (intake.clean says at least one); more than MAX_LINES are refused
+    before each is read."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _refused(
+            gettext_lazy("A list of lines, each an object with sku, quantity and unit_price.")
+        )
+    if len(value) > intake.MAX_LINES:
+        raise _refused(gettext_lazy("At most %(n)d lines.") % {"n": intake.MAX_LINES})
+    return value
+
+
+class OrderIn(_Object):
+    """An order as a channel posts it. Money as decimal strings, times with their zone."""
+
+    store: _text(Store, "code", minLength=1, description="The store's code.")
+    order_id: _text(Order, "order_id", minLength=1)
+    created_at: Time
+    paid_at: PaidAt = None
+    customer_id: _text(Customer, "platform_id") = None
+    paid_amount: _money(Order, "paid_amount")
+    lines: Annotated[
+        list[LineIn],
+        BeforeValidator(_lines),
+        Field(json_schema_extra={"minItems": 1, "maxItems": intake.MAX_LINES}),
+    ]
+    shipping_address: AddressIn | None = None
+    buyer_message: _text(Order, "buyer_message") = None
+    channel: _text(Order, "channel") = None
 
 
 class HoldOut(Schema):
@@ -155,14 +240,6 @@ class AddedOut(Schema):
     added: int
 
 
-def _errors(exc: ValidationError) -> JsonResponse:
-    errors = {k: " ".join(str(m) for m in v) for k, v in exc.message_dict.items()}
-    return JsonResponse(
-        {"detail": "; ".join(f"{k}: {v}" for k, v in errors.items()), "errors": errors},
-        status=422,
-    )
-
-
 def _conflict(message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=409)
 
@@ -172,24 +249,15 @@ def _conflict(message: str) -> JsonResponse:
     response=responses({200: IntakeOut, 201: IntakeOut, 202: IntakeOut}, 400, 404, 409),
     summary="Receive an order from a channel",
     description=INTAKE_DOC,
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": INTAKE_BODY}}, "required": True}
-    },
 )
-def post_order(request, payload: dict = Body(...)):  # noqa: B008 (ninja's declaration)
-    try:
-        code = bounds.check_model_text(
-            payload.get("store"), "store", Store, "code", identifier=True
-        )
-    except bounds.OutOfBounds as exc:
-        return _errors(ValidationError({exc.field: exc.message}))
+def post_order(request, payload: OrderIn):
+    data = payload.model_dump()
+    code = bounds.check_model_text(data["store"], "store", Store, "code", identifier=True)
     if not code:
-        return _errors(ValidationError({"store": "Required: the store's code."}))
+        raise ValidationError({"store": "Required: the store's code."})
     store = get_scoped_or_404(Store, request.auth, code=code)
     try:
-        answer = intake.receive(request.auth, store, payload)
-    except ValidationError as exc:
-        return _errors(exc)
+        answer = intake.receive(request.auth, store, data)
     except (intake.Conflict, states.IllegalTransition) as exc:
         return _conflict(str(exc))
     return JsonResponse(answer.body, status=answer.status_code)
@@ -246,14 +314,16 @@ class ActionIn(Schema):
     hold: str = ""
 
 
-ACTIONS = ("pay", "audit", "ship", "deliver", "complete", "cancel", "refund", "resolve")
+# "audit" is the former name of "review" (审单), still accepted.
+ACTIONS = ("pay", "review", "audit", "ship", "deliver", "complete", "cancel", "refund", "resolve")
 
 
 @router.post(
     "/{store}/{order_id}/{action}",
     response=responses({200: OrderOut}, 400, 404, 409),
     by_alias=True,
-    summary="Act on an order: pay, audit, ship, deliver, complete, cancel, refund, resolve",
+    summary="Act on an order: pay, review (or audit), ship, deliver, complete, cancel, refund, "
+    "resolve",
     description="409 with the reason when the order's status does not allow the action.",
 )
 def act(request, store: str, order_id: str, action: str, payload: ActionIn):
@@ -261,7 +331,7 @@ def act(request, store: str, order_id: str, action: str, payload: ActionIn):
     order = get_scoped_or_404(Order, request.auth, store=target, order_id=order_id)
     user, p = request.auth, payload
     if action not in ACTIONS:
-        return _errors(ValidationError({"action": f"One of {', '.join(ACTIONS)}."}))
+        raise ValidationError({"action": f"One of {', '.join(ACTIONS)}."})
     try:
         if p.at is not None:
             # The same window as intake's times: a payment in year 9999 breaks every page.
@@ -272,8 +342,8 @@ def act(request, store: str, order_id: str, action: str, payload: ActionIn):
             if p.at is None:
                 raise ValidationError({"at": "The payment time is required."})
             services.pay(user, order, p.at, via="api")
-        elif action == "audit":
-            services.audit(user, order, via="api")
+        elif action in ("review", "audit"):
+            services.review_order(user, order, via="api")
         elif action == "ship":
             services.ship(
                 user, order, carrier=p.carrier, tracking_no=p.tracking_no, at=p.at, via="api"
@@ -292,10 +362,6 @@ def act(request, store: str, order_id: str, action: str, payload: ActionIn):
             )
         else:
             services.resolve_hold(user, order, p.hold, p.note, via="api")
-    except bounds.OutOfBounds as exc:
-        return _errors(ValidationError({exc.field: exc.message}))
-    except ValidationError as exc:
-        return _errors(exc)
     except states.IllegalTransition as exc:
         return _conflict(str(exc))
     order.refresh_from_db()
@@ -323,15 +389,12 @@ class TrackingIn(Schema):
 )
 def post_events(request, payload: TrackingIn):
     target = get_scoped_or_404(Store, request.auth, code=payload.store)
-    try:
-        added = tracking.record_events(
-            request.auth,
-            target,
-            payload.carrier,
-            payload.tracking_no,
-            [e.dict() for e in payload.events],
-            via="api",
-        )
-    except ValidationError as exc:
-        return _errors(exc)
+    added = tracking.record_events(
+        request.auth,
+        target,
+        payload.carrier,
+        payload.tracking_no,
+        [e.dict() for e in payload.events],
+        via="api",
+    )
     return {"added": added}

@@ -215,7 +215,7 @@ class IntakeReceipt(StoreOwned):
 
 
 class FulfilmentSettings(models.Model):
-    """A store's fulfilment rules: promises, timeouts and the audit thresholds."""
+    """A store's fulfilment rules: promises, timeouts and the review thresholds."""
 
     store = models.OneToOneField(
         "core.Store", on_delete=models.CASCADE, related_name="fulfilment_settings"

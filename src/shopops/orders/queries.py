@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from shopops.core.numbers import percentile, ratio
@@ -21,6 +21,7 @@ from shopops.orders.models import (
 
 S = OrderStatus
 TABS = ("exceptions", "to_audit", "to_ship", "overdue", "all")
+UNSHIPPED = (S.PAID, S.AUDITED, S.ALLOCATED)  # paid, not yet shipped (nor cancelled)
 PAGE = 200
 
 
@@ -43,8 +44,12 @@ def in_tab(store, tab: str, *, now=None):
 
 
 def queue(store, tab: str, *, now=None, search: str = ""):
-    """The orders of one tab, oldest payment first, with their open holds prefetched."""
-    rows = in_tab(store, tab, now=now or timezone.now())
+    """The orders of one tab, oldest payment first, with their open holds prefetched and
+    `late` set by the overdue rule (`is_overdue`), on every tab."""
+    now = now or timezone.now()
+    rows = in_tab(store, tab, now=now).annotate(
+        late=ExpressionWrapper(is_overdue(store, now=now), output_field=BooleanField())
+    )
     if search:
         rows = rows.filter(order_id__icontains=search.strip())
     order_by = ("paid_at", "pk") if tab != "all" else ("-created_at", "-pk")
@@ -62,13 +67,18 @@ def counts(store, *, now=None) -> dict[str, int]:
     }
 
 
-def overdue(store, *, now=None):
-    """Paid orders not shipped within the store's shipping promise (default 48 h)."""
+def is_overdue(store, *, now=None) -> Q:
+    """The overdue rule, stated once: a paid order not shipped within the store's shipping
+    promise (default 48 h) of its payment, i.e. its `ship_by` deadline has passed. The
+    overdue tab filters by it; every queue row carries it as `late`."""
     now = now or timezone.now()
     promise = timedelta(hours=FulfilmentSettings.of(store).shipping_promise_hours)
-    return Order.objects.filter(
-        store=store, status__in=(S.PAID, S.AUDITED, S.ALLOCATED), paid_at__lt=now - promise
-    )
+    return Q(status__in=UNSHIPPED, paid_at__lt=now - promise)
+
+
+def overdue(store, *, now=None):
+    """Paid orders past their shipping deadline (`is_overdue`)."""
+    return Order.objects.filter(is_overdue(store, now=now), store=store)
 
 
 def ship_by(order, rules: FulfilmentSettings):

@@ -1,6 +1,7 @@
-"""Every write to an order after it is received: payment, audit, shipping, delivery,
+"""Every write to an order after it is received: payment, review (审单), shipping, delivery,
 cancellation, refund and the holds of the exception queue. One transaction per action;
-a status changes only by a conditional UPDATE from the status it was read in."""
+a status changes only by a conditional UPDATE from the status it was read in. Each write
+of an order's facts raises `facts_changed` for its store (once per transaction)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,10 +16,10 @@ from shopops.analytics.cache import facts_changed
 from shopops.catalog.models import Sku
 from shopops.core.audit import acting_user
 from shopops.core.models import Store
-from shopops.ingest.writers import split
+from shopops.core.numbers import split
 from shopops.inventory import services as stock
 from shopops.inventory.models import Allocation
-from shopops.orders import states
+from shopops.orders import locks, states
 from shopops.orders.models import (
     FulfilmentSettings,
     HoldReason,
@@ -62,11 +63,6 @@ def _event(order, from_status: str, to_status: str, actor, via: str, note: str) 
         via=via,
         note=note[:500],
     )
-
-
-def _one(order_pk: int) -> Order:
-    """The order, locked until the end of the transaction."""
-    return Order.objects.select_for_update().select_related("store").get(pk=order_pk)
 
 
 # --- holds -------------------------------------------------------------------------------
@@ -169,7 +165,7 @@ def _duplicate_of(order, rules: FulfilmentSettings) -> Order | None:
     return None
 
 
-def audit_rules(order, rules: FulfilmentSettings | None = None) -> list[tuple[str, str]]:
+def review_rules(order, rules: FulfilmentSettings | None = None) -> list[tuple[str, str]]:
     """The holds a newly paid order gets besides stock: (reason, detail)."""
     rules = rules or FulfilmentSettings.of(order.store)
     found = []
@@ -198,13 +194,13 @@ def audit_rules(order, rules: FulfilmentSettings | None = None) -> list[tuple[st
 
 
 def on_paid(order, *, actor=None, lines=None, rules=None) -> tuple[bool, list[tuple[str, str]]]:
-    """What happens when an order is paid: reserve its stock, then apply the audit rules.
+    """What happens when an order is paid: reserve its stock, then apply the review rules.
     A stock-short order is kept and queued, never dropped. Returns (reserved, holds)."""
     holds = []
     why = try_allocate(order, actor=actor, lines=lines)
     if why is not None:
         holds.append((HoldReason.STOCK_SHORT, why))
-    holds += audit_rules(order, rules)
+    holds += review_rules(order, rules)
     for reason, detail in holds:
         hold(order, reason, detail)
     return why is None, holds
@@ -212,7 +208,7 @@ def on_paid(order, *, actor=None, lines=None, rules=None) -> tuple[bool, list[tu
 
 @transaction.atomic
 def pay(actor, order: Order, paid_at: datetime, *, via="web") -> Order:
-    order = _one(order.pk)
+    order = locks.order(order.pk)
     transition(order, S.PAID, actor=actor, via=via, paid_at=paid_at)
     on_paid(order, actor=actor)
     return order
@@ -221,7 +217,7 @@ def pay(actor, order: Order, paid_at: datetime, *, via="web") -> Order:
 @transaction.atomic
 def resolve_hold(actor, order: Order, reason: str, note: str = "", *, via="web") -> None:
     """Clear one hold. A stock-short hold clears only when the stock can now be reserved."""
-    order = _one(order.pk)
+    order = locks.order(order.pk)
     found = order.holds.filter(reason=reason, resolved_at=None).first()
     if found is None:
         raise ValidationError(
@@ -266,6 +262,11 @@ def retry_stock_short(store, *, actor=None, sku_ids=None) -> int:
     return served
 
 
+def serve_stock_arrived(sender, *, store, sku_ids, actor=None, **kwargs) -> None:
+    """Receiver of `inventory.signals.stock_arrived` (connected in OrdersConfig.ready)."""
+    retry_stock_short(store, actor=actor, sku_ids=sku_ids)
+
+
 # --- the clerk's actions ------------------------------------------------------------------
 
 
@@ -276,9 +277,10 @@ class BatchResult:
 
 
 @transaction.atomic
-def audit(actor, order: Order, *, via="web") -> Order:
-    """Pass the audit (审核) and hand the reserved stock to picking (配货)."""
-    order = _one(order.pk)
+def review_order(actor, order: Order, *, via="web") -> Order:
+    """Pass the order's review (审单; the status it reaches is still called audited, 已审核)
+    and hand the reserved stock to picking (配货)."""
+    order = locks.order(order.pk)
     holds = open_holds(order)
     if holds:
         raise ValidationError(
@@ -323,7 +325,7 @@ def ship(actor, order: Order, *, carrier: str, tracking_no: str, at=None, via="w
         errors["tracking_no"] = _("Give the tracking number.")
     if errors:
         raise ValidationError(errors)
-    order = _one(order.pk)
+    order = locks.order(order.pk)
     at = at or timezone.now()
     states.check(order, S.SHIPPED)
     if Shipment.objects.filter(
@@ -351,7 +353,7 @@ def ship(actor, order: Order, *, carrier: str, tracking_no: str, at=None, via="w
 
 @transaction.atomic
 def deliver(actor, order: Order, *, at=None, via="web") -> Order:
-    order = _one(order.pk)
+    order = locks.order(order.pk)
     at = at or timezone.now()
     transition(order, S.DELIVERED, actor=actor, via=via, delivered_at=at)
     order.shipments.filter(delivered_at=None).update(delivered_at=at, status="delivered")
@@ -360,7 +362,7 @@ def deliver(actor, order: Order, *, at=None, via="web") -> Order:
 
 @transaction.atomic
 def complete(actor, order: Order, *, at=None, via="web") -> Order:
-    order = _one(order.pk)
+    order = locks.order(order.pk)
     return transition(order, S.COMPLETED, actor=actor, via=via, completed_at=at or timezone.now())
 
 
@@ -369,7 +371,7 @@ def cancel(actor, order: Order, *, reason: str, via="web") -> Order:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the order is cancelled.")})
-    order = _one(order.pk)
+    order = locks.order(order.pk)
     states.check(order, S.CANCELLED)
     stock.release(
         order, user=acting_user(actor), reason=_("Order cancelled: %(r)s") % {"r": reason}
@@ -386,7 +388,7 @@ def refund(
 ) -> Order:
     """A partial refund keeps the status; refunding the whole paid amount ends the order.
     Stock still in the warehouse is released; shipped goods come back only with `restock`."""
-    order = _one(order.pk)
+    order = locks.order(order.pk)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the order is refunded.")})
@@ -470,4 +472,6 @@ def create_lines(order: Order, lines: list[dict], skus: dict | None = None) -> l
                 allocated_amount=share,
             )
         )
-    return OrderLine.objects.bulk_create(made)
+    made = OrderLine.objects.bulk_create(made)
+    facts_changed(order.store_id)
+    return made

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.core import audit
-from shopops.orders import services
+from shopops.orders import locks, services
 from shopops.orders.models import (
     Compensation,
     DelayCase,
@@ -116,17 +116,6 @@ def _open_case(shipment, kind, detail) -> DelayCase | None:
     )
 
 
-def open_case(actor, shipment, kind: str, detail: str = "") -> DelayCase:
-    """A case reported by hand (lost, damaged, returned …)."""
-    if kind not in DelayKind.values:
-        raise ValidationError({"kind": _("Unknown exception kind.")})
-    case = _open_case(shipment, kind, detail)
-    if case is None:
-        raise ValidationError({"kind": _("This shipment already has an open case of this kind.")})
-    audit.record(actor, case, "create", None, audit.snapshot(case, CASE_FIELDS))
-    return case
-
-
 CASE_FIELDS = [
     "kind",
     "status",
@@ -150,7 +139,7 @@ def handle(
     via="web",
 ) -> DelayCase:
     """Write down the buyer contact, the compensation and the outcome of a case."""
-    case = DelayCase.objects.select_for_update().get(pk=case.pk)
+    case = locks.delay_case(case.pk)
     if case.status == DelayStatus.CLOSED:
         raise ValidationError({"status": _("The case is closed.")})
     before = audit.snapshot(case, CASE_FIELDS)

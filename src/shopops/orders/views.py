@@ -32,7 +32,7 @@ def _report(request, result, done_message: str) -> None:
 def _post(request, store):
     action = request.POST.get("action")
     if action == "audit":
-        result = services.batch(services.audit, request.user, _selected(request, store))
+        result = services.batch(services.review_order, request.user, _selected(request, store))
         _report(request, result, _("%(n)d orders audited and handed to picking."))
     elif action == "ship":
         shipped = services.BatchResult()
@@ -84,9 +84,7 @@ def order_queue(request):
                 # Local times made here, where one at the calendar's edge cannot overflow.
                 "paid_at": queries.local_time(order.paid_at),
                 "ship_by": queries.local_time(due),
-                "late": due is not None
-                and due < now
-                and order.status in ("paid", "audited", "allocated"),
+                "late": order.late,
             }
         )
     return render(

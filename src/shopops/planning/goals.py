@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shopops.analytics.catalog import lookup
-from shopops.analytics.queries import metrics
+from shopops.analytics.queries import metrics, refuse_hidden_costs
 from shopops.core import audit
 from shopops.core.numbers import add_months, ratio, split
+from shopops.planning import locks
 from shopops.planning.models import Goal, GoalDay
 
 # Metrics whose day values add up to the period's value; the others (ratios, distinct
@@ -109,6 +110,7 @@ def create_goal(actor, store, *, via: str = "web", **fields) -> Goal:
         lookup(fields.get("metric", ""))
     except UnknownMetric as exc:
         raise ValidationError({"metric": str(exc)}) from None
+    refuse_hidden_costs([fields["metric"]], actor)  # a goal on costs: for who may see them
     for dimension in fields.get("scope") or {}:
         if dimension not in DIMENSIONS or dimension == "store":
             raise ValidationError({"scope": f"{dimension!r} is not a dimension of the goal"})
@@ -126,7 +128,7 @@ def create_goal(actor, store, *, via: str = "web", **fields) -> Goal:
 @transaction.atomic
 def decompose(goal: Goal) -> list[GoalDay]:
     """(Re)spread the goal over its days; days adjusted by hand keep their targets."""
-    goal = Goal.objects.select_for_update().get(pk=goal.pk)
+    goal = locks.goal(goal.pk)
     kept = {d.day: d for d in goal.days.filter(adjusted=True)}
     days = days_of(goal.start, goal.end)
     GoalDay.objects.filter(goal=goal, adjusted=False).delete()
@@ -151,7 +153,7 @@ def decompose(goal: Goal) -> list[GoalDay]:
 def adjust(goal: Goal, start: date, end: date, total: Decimal, actor=None, via="web"):
     """Set the target of the days start..end (spread by the goal's weights) by hand; the
     other days are re-spread so that the goal still adds up (additive metrics)."""
-    goal = Goal.objects.select_for_update().get(pk=goal.pk)
+    goal = locks.goal(goal.pk)
     if start < goal.start or end > goal.end or end < start:
         raise ValidationError(f"{start}…{end} is not inside the goal's {goal.start}…{goal.end}")
     if not goal.days.exists():

@@ -27,7 +27,7 @@ def home(request):
 
         from django.utils.translation import get_language
 
-        from shopops.web import dashboard
+        from shopops.monitoring import dashboard
 
         try:
             end = date.fromisoformat(request.GET.get("date", ""))

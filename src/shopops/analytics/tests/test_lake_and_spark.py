@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from shopops.analytics import lake
+from shopops.analytics import lake, lake_read
 from shopops.analytics.queries import metrics
 from shopops.analytics.request import DIMENSIONS
 from shopops.analytics.tests.conftest import make_demo_store
@@ -41,7 +41,7 @@ def test_export_writes_only_what_changed(tmp_path, lake_dir):
         "ads": 2,
     }
     assert (lake_dir / "orders" / f"store_id={store.pk}" / "month=2024-06").is_dir()
-    assert written(lake.export(lake_dir)) == {t: (0, 0) for t in lake.SCHEMAS}
+    assert written(lake.export(lake_dir)) == {t: (0, 0) for t in lake_read.SCHEMAS}
 
     # One order changes: only its month's orders partition is rewritten.
     order = Order.objects.get(store=store, order_id="A")
@@ -61,11 +61,11 @@ def test_export_writes_only_what_changed(tmp_path, lake_dir):
 
 def test_spark_refuses_a_stale_lake(tmp_path, lake_dir):
     store = services.create_store(None, code="d", name="D", platform="tmall")
-    with pytest.raises(lake.StaleLake, match="no lake"):
+    with pytest.raises(lake_read.StaleLake, match="no lake"):
         metrics(["gmv"], store, date(2024, 6, 18), date(2024, 6, 19), engine="spark")
     lake.export(lake_dir)
     load(store, tmp_path, {"orders": FILES["orders"]})
-    with pytest.raises(lake.StaleLake, match="older than the data of store d"):
+    with pytest.raises(lake_read.StaleLake, match="older than the data of store d"):
         metrics(["gmv"], store, date(2024, 6, 18), date(2024, 6, 19), engine="spark")
 
 
@@ -94,6 +94,7 @@ def test_duckdb_reads_the_lake_while_it_is_current_and_the_live_database_after(
     from datetime import UTC, datetime
 
     from shopops.analytics import engines
+    from shopops.analytics.cache import facts_changed
 
     used = []
     real = engines.run_expressions
@@ -117,12 +118,13 @@ def test_duckdb_reads_the_lake_while_it_is_current_and_the_live_database_after(
     Order.objects.create(
         store=store, order_id="N", created_at=moment, paid_at=moment, paid_amount=Decimal("1")
     )
+    facts_changed(store.pk)  # as every writer of facts does
     # The lake no longer holds the store's current data: the live database answers.
     assert gmv() == Decimal("191.00") and used[-1] == "DuckDBSources"
 
 
 def test_the_worker_refreshes_the_lake_only_when_data_moved(tmp_path, lake_dir):
-    from shopops.analytics.tasks import refresh_lake
+    from shopops.analytics.lake_refresh import refresh_lake
 
     store = services.create_store(None, code="d", name="D", platform="tmall")
     load(store, tmp_path, {"orders": FILES["orders"]})
@@ -136,14 +138,14 @@ def test_after_an_import_the_worker_refreshes_the_lake_and_warms_the_dashboard(
     tmp_path, lake_dir, monkeypatch
 ):
     from shopops.analytics import engines, queries
-    from shopops.analytics.tasks import after_new_facts
     from shopops.core.models import User
-    from shopops.web import dashboard
+    from shopops.monitoring import dashboard
+    from shopops.monitoring.tasks import after_new_facts
 
     store = services.create_store(None, code="d", name="D", platform="tmall")
     load(store, tmp_path)
     after_new_facts(store.pk)  # huey runs tasks inline in tests
-    assert lake.staleness(lake_dir, [store])[1] is None
+    assert lake_read.staleness(lake_dir, [store])[1] is None
     calls = []
     real = engines.ENGINES["duckdb"]
     monkeypatch.setitem(queries.ENGINES, "duckdb", lambda r, b: calls.append(r) or real(r, b))

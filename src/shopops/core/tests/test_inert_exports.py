@@ -132,7 +132,7 @@ def test_logistics_xlsx(as_role, shelf, post):  # noqa: F811 (fixtures)
     lead = as_role("ops_lead")
     user = lead.get("/api/v1/me").wsgi_request.user
     assert post(lead, "/api/v1/orders", order_payload("X1")).status_code == 201
-    services.audit(None, the_order("X1"))
+    services.review_order(None, the_order("X1"))
     shipped = timezone.now() - timedelta(hours=80)
     services.ship(None, the_order("X1"), carrier=HYPERLINK, tracking_no="-1+2", at=shipped)
     assert tracking.find_delays(shelf["store"]) >= 1

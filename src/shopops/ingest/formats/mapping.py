@@ -10,7 +10,7 @@ values: {status: {已发货: shipped, 已完成: completed}}   # optional value 
 """
 
 from shopops.ingest.errors import RowError
-from shopops.ingest.formats import Adapter
+from shopops.ingest.formats.base import Adapter
 from shopops.ingest.kinds import KINDS
 
 

@@ -2,7 +2,7 @@
 filled on its first row only."""
 
 from shopops.ingest.errors import RowError
-from shopops.ingest.formats import Adapter
+from shopops.ingest.formats.base import Adapter
 
 ORDER_FIELDS = {
     "Name": "order_id",

@@ -1,4 +1,4 @@
-from shopops.ingest.formats import Adapter
+from shopops.ingest.formats.base import Adapter
 from shopops.ingest.kinds import KINDS
 
 

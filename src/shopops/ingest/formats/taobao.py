@@ -6,7 +6,7 @@ Any subset of the columns that holds the required ones is accepted; other column
 
 from decimal import Decimal, InvalidOperation
 
-from shopops.ingest.formats import Adapter
+from shopops.ingest.formats.base import Adapter
 
 ORDER_COLUMNS = {
     "订单编号": "order_id",

@@ -8,7 +8,7 @@ from shopops.inventory.models import Allocation, StockLevel
 from shopops.orders.models import IntakeReceipt, Order, OrderHold
 from shopops.orders.tests.conftest import order_payload
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def level(shelf, sku, wh="HZ"):
@@ -92,7 +92,7 @@ def test_unpaid_order_is_paid_by_posting_it_again(as_role, shelf, post):
     assert post(lead, "/api/v1/orders", order_payload("T7")).json() == paid.json()
 
 
-def test_audit_rules_put_orders_on_hold(as_role, shelf, post, store_a):
+def test_review_rules_put_orders_on_hold(as_role, shelf, post, store_a):
     from shopops.orders.models import FulfilmentSettings
 
     FulfilmentSettings.objects.create(store=store_a, high_amount="150")

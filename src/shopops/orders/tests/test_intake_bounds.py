@@ -14,7 +14,7 @@ from shopops.inventory.models import Allocation
 from shopops.orders.models import IntakeReceipt, Order, OrderLine
 from shopops.orders.tests.conftest import order_payload
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 ADDRESS = order_payload()["shipping_address"]
 

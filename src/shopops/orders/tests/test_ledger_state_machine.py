@@ -20,7 +20,7 @@ from shopops.inventory.models import StockLevel, Warehouse
 from shopops.orders import intake, services, states
 from shopops.orders.models import HoldReason, Order
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 SKUS = ("A", "B", "C")
 WAREHOUSES = ("W1", "W2")
@@ -80,7 +80,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if order is None:
             return
         try:
-            services.audit(None, order)
+            services.review_order(None, order)
             services.ship(None, order, carrier="SF", tracking_no=f"T{order.pk}")
         except ACTED:
             pass

@@ -13,7 +13,7 @@ from shopops.orders import services, tracking
 from shopops.orders.models import DelayCase, Order, OrderEvent
 from shopops.orders.tests.conftest import order_payload
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def cup(shelf):
@@ -116,7 +116,7 @@ def test_delays_are_found_and_handled(as_role, shelf, post):
     lead = as_role("ops_lead")
     post(lead, "/api/v1/orders", order_payload("S1"))
     order = Order.objects.get(order_id="S1")
-    services.audit(None, order)
+    services.review_order(None, order)
     shipped = datetime(2026, 11, 11, 10, tzinfo=UTC)
     shipment = services.ship(None, order, carrier="ZTO", tracking_no="Z1", at=shipped)
     assert tracking.find_delays(shelf["store"], now=shipped + timedelta(hours=47)) == 0
@@ -153,7 +153,7 @@ def test_tracking_events_imported_from_a_carrier_file(as_role, shelf, post, tmp_
     lead = as_role("ops_lead")
     post(lead, "/api/v1/orders", order_payload("K1"))
     order = Order.objects.get(order_id="K1")
-    services.audit(None, order)
+    services.review_order(None, order)
     services.ship(
         None, order, carrier="顺丰", tracking_no="SF9", at=datetime(2026, 11, 11, tzinfo=UTC)
     )

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 GOAL = {
     "store": "alpha",

@@ -8,8 +8,9 @@ from decimal import Decimal
 from shopops.analytics.catalog import lookup
 from shopops.analytics.diagnosis import SOURCE_LABELS
 from shopops.analytics.display import bar, change, metric_shown, percent, shown
-from shopops.analytics.queries import metrics
+from shopops.analytics.queries import hidden_costs, metrics
 from shopops.core.numbers import ratio, relative_change
+from shopops.monitoring.daily_report import below_floor
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport
 from shopops.planning.goals import targets as goal_targets
 from shopops.planning.queries import goal_cards, visible_goals
@@ -23,6 +24,8 @@ def _lang_zh(lang: str) -> bool:
 
 
 def data(store, user, end: date | None, days: int, lang: str) -> dict:
+    """The dashboard of `user` (None: no person, for warming the cache): every number is
+    asked of the metrics query layer on the user's behalf."""
     today = datetime.now(store.zone).date()
     end = min(end or today, today)
     yesterday = end - timedelta(days=1)
@@ -32,7 +35,9 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
     # Core metrics: the chosen day (today so far when it is today) and the day before.
     keys = CARDS
     # One engine call for the cards (the last two days) and the trend (the whole range).
-    trend_rows = metrics(sorted(set(keys) | {"gmv", "visitors"}), store, start, end, "day")
+    trend_rows = metrics(
+        sorted(set(keys) | {"gmv", "visitors"}), store, start, end, "day", viewer=user
+    )
     rows = trend_rows[-2:]
     # The cards' and the trend's targets, in one read (GMV is a card).
     targets = goal_targets(store, keys, start, end)
@@ -43,6 +48,8 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
     for key in keys:
         metric = lookup(key)
         now, before = (None if no_data_yet else rows[1][key]), rows[0][key]
+        achieved_today = ratio(now, targets.get((key, end)), places=None)
+        achieved_yesterday = ratio(before, targets.get((key, yesterday)), places=None)
         cards.append(
             {
                 "key": key,
@@ -53,12 +60,11 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
                 "falling": before is not None and now is not None and now < before,
                 "target_today": metric_shown(targets.get((key, end)), key),
                 "target_yesterday": metric_shown(targets.get((key, yesterday)), key),
-                "bar_today": bar(ratio(now, targets.get((key, end)), places=None)),
-                "bar_yesterday": bar(ratio(before, targets.get((key, yesterday)), places=None)),
-                "achievement_yesterday": percent(
-                    ratio(before, targets.get((key, yesterday)), places=None)
-                ),
-                "achievement_today": percent(ratio(now, targets.get((key, end)), places=None)),
+                "bar_today": bar(achieved_today),
+                "bar_yesterday": bar(achieved_yesterday),
+                "low_yesterday": below_floor(achieved_yesterday),  # the report's floor
+                "achievement_yesterday": percent(achieved_yesterday),
+                "achievement_today": percent(achieved_today),
             }
         )
 
@@ -80,7 +86,7 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
         },
     }
 
-    mix_rows = metrics(["visitors"], store, start, end, "none", dims=["source"])
+    mix_rows = metrics(["visitors"], store, start, end, "none", dims=["source"], viewer=user)
     mix = [
         {
             "name": SOURCE_LABELS.get(r["source"], (r["source"], r["source"]))[0 if zh else 1],
@@ -90,13 +96,15 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
         if r["visitors"]
     ]
 
-    (f,) = metrics(["impressions", "clicks", "visitors", "buyers"], store, start, end, "none")
+    (f,) = metrics(
+        ["impressions", "clicks", "visitors", "buyers"], store, start, end, "none", viewer=user
+    )
     funnel = [
         {"name": lookup(k).label, "value": f[k] or 0}
         for k in ("impressions", "clicks", "visitors", "buyers")
     ]
 
-    sku_rows = metrics(["line_gmv", "units"], store, start, end, "none", dims=["sku"])
+    sku_rows = metrics(["line_gmv", "units"], store, start, end, "none", dims=["sku"], viewer=user)
     total = sum((r["line_gmv"] for r in sku_rows), Decimal(0))
     top = sorted(sku_rows, key=lambda r: r["line_gmv"], reverse=True)[:10]
     from shopops.catalog.models import Sku
@@ -126,6 +134,8 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
         for m in AdjustmentMeasure.objects.filter(store=store, day=report.day):
             measures.setdefault(m.metric, m)
         for row in report.rows.filter(anomaly=True):
+            if hidden_costs([row.metric], user):
+                continue  # an anomaly of a cost metric, for a role that may not see costs
             anomalies.append(
                 {
                     "day": report.day,

@@ -1,0 +1,14 @@
+"""Row locks of orders and their logistics cases, named once (the model is Saleor's
+`lock_objects.py`). Call these inside a transaction; the locks are held until it ends."""
+
+from shopops.orders.models import DelayCase, Order
+
+
+def order(pk: int) -> Order:
+    """An order with its store, while an action changes it."""
+    return Order.objects.select_for_update().select_related("store").get(pk=pk)
+
+
+def delay_case(pk: int) -> DelayCase:
+    """A logistics exception case, while it is handled."""
+    return DelayCase.objects.select_for_update().get(pk=pk)

@@ -1,0 +1,9 @@
+"""Row locks of planning, named once (the model is Saleor's `lock_objects.py`). Call these
+inside a transaction; the locks are held until it ends."""
+
+from shopops.planning.models import Goal
+
+
+def goal(pk: int) -> Goal:
+    """A goal, while its days are (re)spread."""
+    return Goal.objects.select_for_update().get(pk=pk)
