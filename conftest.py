@@ -1,4 +1,6 @@
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,8 +25,19 @@ def pytest_report_header(config):
     return f"database: PostgreSQL server {version}"
 
 
-@pytest.fixture
-def store_a(db):
+@contextlib.contextmanager
+def kept_for_module(django_db_blocker):
+    """Rows made once for a module (Django's setUpTestData for pytest): created in an outer
+    transaction that each test's own transaction nests in as a savepoint, and rolled back
+    after the module. Only for modules whose tests are not `transaction=True`."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def make_store_a():
     return services.create_store(
         None,
         via="test",
@@ -35,8 +48,7 @@ def store_a(db):
     )
 
 
-@pytest.fixture
-def store_b(db):
+def make_store_b():
     return services.create_store(
         None,
         via="test",
@@ -47,6 +59,38 @@ def store_b(db):
         timezone="America/New_York",
         commission_rate="0.0290",
     )
+
+
+def make_role_users(store_a):
+    """One user per role, each granted store A only."""
+    return {
+        r.key: services.create_user(username=r.key, password=PASSWORD, role=r.key, stores=[store_a])
+        for r in ROLES
+    }
+
+
+@pytest.fixture(scope="module")
+def module_roles(django_db_setup, django_db_blocker):
+    """Stores A and B and one user per role, made once for the module (see
+    `kept_for_module`): a module whose tests only read them asks for `as_role_once`."""
+    with kept_for_module(django_db_blocker):
+        a, b = make_store_a(), make_store_b()
+        yield a, b, make_role_users(a)
+
+
+@pytest.fixture
+def as_role_once(module_roles, db):
+    return lambda role: login(module_roles[2][role])
+
+
+@pytest.fixture
+def store_a(db):
+    return make_store_a()
+
+
+@pytest.fixture
+def store_b(db):
+    return make_store_b()
 
 
 @pytest.fixture
@@ -68,11 +112,7 @@ def store_a_form():
 
 @pytest.fixture
 def role_users(store_a, store_b):
-    """One user per role, each granted store A only."""
-    return {
-        r.key: services.create_user(username=r.key, password=PASSWORD, role=r.key, stores=[store_a])
-        for r in ROLES
-    }
+    return make_role_users(store_a)
 
 
 def login(user) -> Client:
@@ -174,16 +214,36 @@ def shared_file():
     return get
 
 
-@pytest.fixture
-def cli(tmp_path):
-    """Run `shopops …` as a user does: a real process on its own SQLite file, English
-    messages unless --lang says otherwise."""
-    env = {
+def _cli_env(var_dir: Path) -> dict:
+    return {
         **os.environ,
-        "SHOPOPS_VAR_DIR": str(tmp_path),
+        "SHOPOPS_VAR_DIR": str(var_dir),
         "SHOPOPS_LANG": "en",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{var_dir / 'cli.sqlite3'}",
     }
+
+
+@pytest.fixture(scope="session")
+def migrated_cli_database(tmp_path_factory) -> Path:
+    """One SQLite file migrated once per session; each `cli` test starts from a copy, as
+    a user's second command does (the first one's migrations are not under test here)."""
+    var_dir = tmp_path_factory.mktemp("cli-template")
+    subprocess.run(
+        [sys.executable, "-m", "shopops.cli", "manage", "migrate", "--noinput", "-v", "0"],
+        env=_cli_env(var_dir),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return var_dir / "cli.sqlite3"
+
+
+@pytest.fixture
+def cli(tmp_path, migrated_cli_database):
+    """Run `shopops …` as a user does: a real process on its own SQLite file (already
+    migrated), English messages unless --lang says otherwise."""
+    env = _cli_env(tmp_path)
+    shutil.copyfile(migrated_cli_database, tmp_path / "cli.sqlite3")
 
     def run(*args, input=None):
         return subprocess.run(

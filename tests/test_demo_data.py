@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from conftest import kept_for_module
 
 from shopops.core import services
 from shopops.devtools import demo_data
@@ -18,13 +19,20 @@ from shopops.service.models import Review
 END = date(2025, 11, 30)
 
 
+@pytest.fixture(scope="module")
+def loaded_once(django_db_setup, django_db_blocker):
+    # One load for the module's tests; each test's changes roll back to it.
+    with kept_for_module(django_db_blocker):
+        store = services.create_store(None, code="demo", name="示例旗舰店", platform="tmall")
+        made = demo_data.load(
+            store, seed=7, months=2, end=END, target_orders=4000, progress=lambda m: None
+        )
+        yield store, made
+
+
 @pytest.fixture
-def demo(db):
-    store = services.create_store(None, code="demo", name="示例旗舰店", platform="tmall")
-    made = demo_data.load(
-        store, seed=7, months=2, end=END, target_orders=4000, progress=lambda m: None
-    )
-    return store, made
+def demo(loaded_once, db):
+    return loaded_once
 
 
 def test_shape_of_the_demo_store(demo):

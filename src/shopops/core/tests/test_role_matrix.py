@@ -42,6 +42,17 @@ ROLE_KEYS, EXPECTED = _parse()
 CELLS = [(role, module) for module in EXPECTED for role in ROLE_KEYS]
 
 
+# The matrix only reads: its stores and users are made once for the module.
+@pytest.fixture
+def as_role(as_role_once):
+    return as_role_once
+
+
+@pytest.fixture
+def store_a(module_roles, db):
+    return module_roles[0]
+
+
 def test_matrix_covers_every_module_and_role():
     from shopops.core.roles import ROLES
 
