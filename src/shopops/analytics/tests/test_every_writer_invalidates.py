@@ -22,6 +22,7 @@ from shopops.inventory import services as stock
 from shopops.inventory.models import Warehouse
 from shopops.orders import intake, services, tracking
 from shopops.orders.models import Order
+from shopops.orders.tests.conftest import order_payload
 
 # DuckDB reads committed rows only, so the writes must commit.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -30,23 +31,14 @@ AT = "2026-11-11T10:00:00+08:00"
 
 
 def payload(order_id: str, *, paid=True) -> dict:
-    return {
-        "store": "w",
-        "order_id": order_id,
-        "created_at": AT,
-        "paid_at": AT if paid else None,
-        "customer_id": f"buyer-{order_id}",
-        "paid_amount": "99.00",
-        "lines": [{"sku": "CUP", "quantity": 1, "unit_price": "99.00"}],
-        "shipping_address": {
-            "name": "张三",
-            "phone": "13800138000",
-            "province": "浙江省",
-            "city": "杭州市",
-            "district": "西湖区",
-            "address": f"文三路 {order_id} 号",
-        },
-    }
+    return order_payload(
+        order_id,
+        paid=paid,
+        store="w",
+        created_at=AT,
+        paid_at=AT if paid else None,
+        customer_id=f"buyer-{order_id}",
+    )
 
 
 @pytest.fixture
