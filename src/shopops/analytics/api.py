@@ -8,7 +8,7 @@ from shopops.analytics.catalog import CATALOG, UnknownMetric
 from shopops.analytics.errors import CostsHidden, EngineUnavailable
 from shopops.analytics.limits import check_metrics_query, explain_periods
 from shopops.analytics.queries import COMPARES, metrics, refuse_hidden_costs
-from shopops.analytics.request import DIMENSIONS, GRAINS
+from shopops.analytics.request import DIMENSIONS, GRAINS, parse_filters
 from shopops.core.access import can_see_costs, get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
@@ -68,20 +68,6 @@ class ExplainOut(Schema):
     drill_down: list[DrillOut]
     zh: str
     en: str
-
-
-def parse_filters(items: list[str]) -> dict[str, list[str]]:
-    """`dim:value` items, repeated: filter=source:paid&filter=source:natural_search."""
-    out: dict[str, list[str]] = {}
-    for item in items:
-        dim, sep, value = item.partition(":")
-        if not sep or dim not in DIMENSIONS:
-            raise ValueError(
-                f"filter {item!r}: write dimension:value, the dimension one of "
-                f"{', '.join(DIMENSIONS)}"
-            )
-        out.setdefault(dim, []).append(value)
-    return out
 
 
 @router.get(

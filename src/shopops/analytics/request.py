@@ -76,3 +76,17 @@ def validate(grain: str, dims, filters) -> None:
             raise ValueError(f"dimension {dim!r}: one of {', '.join(DIMENSIONS)}")
     if len(set(dims)) != len(dims):
         raise ValueError("a dimension is given twice")
+
+
+def parse_filters(items: list[str]) -> dict[str, list[str]]:
+    """`dim:value` items, repeated: filter=source:paid&filter=source:natural_search."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        dim, sep, value = item.partition(":")
+        if not sep or dim not in DIMENSIONS:
+            raise ValueError(
+                f"filter {item!r}: write dimension:value, the dimension one of "
+                f"{', '.join(DIMENSIONS)}"
+            )
+        out.setdefault(dim, []).append(value)
+    return out

@@ -46,7 +46,7 @@ class GoalForm(TablerFormMixin, forms.ModelForm):
         return self.cleaned_data["metric"]
 
     def clean_scope_text(self) -> dict:
-        from shopops.analytics.api import parse_filters
+        from shopops.analytics.request import parse_filters
 
         items = [i.strip() for i in (self.cleaned_data.get("scope_text") or "").split(";")]
         try:
