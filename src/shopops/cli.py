@@ -309,11 +309,11 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
     """Metrics of METRICS.md for stores and a period, e.g. `metrics gmv buyers aov --store demo
     --from 2026-06-01 --to 2026-06-30 --by week --compare prev`."""
     setup_django(migrate=True)
-    from shopops.analytics.api import parse_filters
     from shopops.analytics.catalog import UnknownMetric
     from shopops.analytics.errors import EngineUnavailable
     from shopops.analytics.limits import check_metrics_query
     from shopops.analytics.queries import columns, labels, metrics
+    from shopops.analytics.request import parse_filters
     from shopops.core.bounds import OutOfBounds
     from shopops.core.models import Store
 
@@ -472,6 +472,18 @@ def bench():
     """Benchmarks, each printing its times against a baseline measured in the same run."""
 
 
+@bench.command("startup")
+@click.option("--runs", default=5, show_default=True, type=int, help="Runs of each command.")
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def bench_startup_cmd(runs, out_fmt):
+    """Whole-process time of store list, and worker and serve until ready, against --help."""
+    from shopops.devtools import bench_startup
+
+    sys.exit(bench_startup.run(runs, out_fmt))
+
+
 @bench.command("import")
 @click.option("--lines", default=1_000_000, show_default=True, type=int)
 @click.option(
@@ -522,6 +534,21 @@ def bench_dashboard_cmd(requests, months, out_fmt):
     from shopops.devtools import bench_dashboard
 
     sys.exit(bench_dashboard.run(requests, months, out_fmt))
+
+
+@bench.command("pages")
+@click.option("--requests", default=10, show_default=True, type=int, help="Warm requests per page.")
+@click.option("--months", default=12, show_default=True, type=int, help="Demo history.")
+@click.option("--orders", default=60000, show_default=True, type=int, help="Demo orders (about).")
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def bench_pages_cmd(requests, months, orders, out_fmt):
+    """Server time of every console page on the demo store as the ops lead: the first
+    request and p50/p95 of REQUESTS more, against /healthz in the same run."""
+    from shopops.devtools import bench_pages
+
+    sys.exit(bench_pages.run(requests, months, orders, out_fmt))
 
 
 @bench.command("flash-sale")

@@ -7,6 +7,11 @@ share of them posted twice, as channels retry). Then the database is read back: 
 exceptions, lost, duplicated, final stock and whether the ledger reconciles. The baseline,
 measured in the same run from the same number of threads, is bare conditional UPDATEs
 (`UPDATE … SET qty = qty - 1 WHERE qty >= 1`) through psycopg or sqlite3.
+
+A second row does the same through `POST /api/v1/orders/batch`: the same calls (retries
+included) in batches of BATCH orders, against a second store with the same stock, on the
+same server, from one client thread per granian worker (a channel sends a few large
+requests, not 64 at once); it prints batch orders/s against the same baseline.
 """
 
 import http.client
@@ -27,6 +32,8 @@ from shopops.core.numbers import percentile
 
 SKU = "FLASH-1"
 STORE = "flash"
+BATCH_STORE = "flash-batch"
+BATCH = 100
 
 
 # --- child mode: runs with DATABASE_URL of the bench database ------------------------------
@@ -39,18 +46,21 @@ def _prepare(stock: int) -> dict:
     from shopops.inventory import services as inventory
     from shopops.inventory.models import Warehouse
 
-    store = core.create_store(None, via="bench", code=STORE, name="秒杀店", platform="tmall")
-    product = Product.objects.create(store=store, spu="FLASH", name="秒杀保温杯")
-    sku = Sku.objects.create(store=store, product=product, code=SKU, price="59.00")
-    facts_changed(store.pk)
-    warehouse = Warehouse.objects.create(store=store, code="HZ", name="杭州仓")
-    inventory.receive(None, store, sku, warehouse, stock, reason="秒杀备货")
-    user = core.create_user(username="channel", password=None, role="ops_lead", stores=[store])
+    stores = []
+    for code, name in ((STORE, "秒杀店"), (BATCH_STORE, "秒杀店（批量）")):
+        store = core.create_store(None, via="bench", code=code, name=name, platform="tmall")
+        product = Product.objects.create(store=store, spu="FLASH", name="秒杀保温杯")
+        sku = Sku.objects.create(store=store, product=product, code=SKU, price="59.00")
+        facts_changed(store.pk)
+        warehouse = Warehouse.objects.create(store=store, code="HZ", name="杭州仓")
+        inventory.receive(None, store, sku, warehouse, stock, reason="秒杀备货")
+        stores.append(store)
+    user = core.create_user(username="channel", password=None, role="ops_lead", stores=stores)
     _token, raw = core.create_token(user, "flash-sale bench")
     return {"token": raw}
 
 
-def _check() -> dict:
+def _check(code: str = STORE) -> dict:
     from django.db.models import Count
 
     from shopops.core.models import Store
@@ -58,7 +68,7 @@ def _check() -> dict:
     from shopops.inventory.models import Allocation, StockLevel
     from shopops.orders.models import HoldReason, Order, OrderHold
 
-    store = Store.objects.get(code=STORE)
+    store = Store.objects.get(code=code)
     level = StockLevel.objects.get(store=store, sku__code=SKU)
     orders = Order.objects.filter(store=store)
     return {
@@ -95,7 +105,7 @@ def child_main(argv: list[str]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         out = _prepare(int(argv[1]))
     else:
-        out = _check()
+        out = _check(*argv[1:])
     print(json.dumps(out))
 
 
@@ -111,24 +121,26 @@ def _child(env: dict, *args) -> dict:
 
 
 def _payload(i: int) -> bytes:
-    return json.dumps(
-        {
-            "store": STORE,
-            "order_id": f"FS{i:06d}",
-            "created_at": "2026-11-11T00:00:00+08:00",
-            "paid_at": "2026-11-11T00:00:01+08:00",
-            "customer_id": f"buyer-{i}",
-            "paid_amount": "59.00",
-            "lines": [{"sku": SKU, "quantity": 1, "unit_price": "59.00"}],
-            "shipping_address": {
-                "name": "买家",
-                "phone": "13800000000",
-                "province": "浙江省",
-                "city": "杭州市",
-                "address": f"文三路 {i} 号",
-            },
-        }
-    ).encode()
+    return json.dumps(_order(i, STORE)).encode()
+
+
+def _order(i: int, store: str) -> dict:
+    return {
+        "store": store,
+        "order_id": f"FS{i:06d}",
+        "created_at": "2026-11-11T00:00:00+08:00",
+        "paid_at": "2026-11-11T00:00:01+08:00",
+        "customer_id": f"buyer-{i}",
+        "paid_amount": "59.00",
+        "lines": [{"sku": SKU, "quantity": 1, "unit_price": "59.00"}],
+        "shipping_address": {
+            "name": "买家",
+            "phone": "13800000000",
+            "province": "浙江省",
+            "city": "杭州市",
+            "address": f"文三路 {i} 号",
+        },
+    }
 
 
 def _fire(port: int, token: str, calls: list[int], concurrency: int) -> dict:
@@ -155,6 +167,44 @@ def _fire(port: int, token: str, calls: list[int], concurrency: int) -> dict:
         results = list(pool.map(one, calls))
     elapsed = time.perf_counter() - started
     return {"results": results, "seconds": elapsed}
+
+
+def _fire_batches(port: int, token: str, calls: list[int], concurrency: int, size: int) -> dict:
+    """The calls in batches of `size` through POST /orders/batch; one result per order, as
+    _fire gives, with its batch's request time."""
+    local = threading.local()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    batches = [calls[k : k + size] for k in range(0, len(calls), size)]
+
+    def one(batch: list[int]):
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        body = json.dumps({"orders": [_order(i, BATCH_STORE) for i in batch]}).encode()
+        started = time.perf_counter()
+        try:
+            conn.request("POST", "/api/v1/orders/batch", body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as exc:
+            local.conn = None
+            return [(i, 0, time.perf_counter() - started, str(exc)) for i in batch]
+        seconds = time.perf_counter() - started
+        if status != 200:
+            text = data[:300].decode(errors="replace")
+            return [(i, status, seconds, text) for i in batch]
+        answers = json.loads(data)["answers"]
+        return [
+            (i, a["status_code"], seconds, json.dumps(a["body"], sort_keys=True)[:300])
+            for i, a in zip(batch, answers, strict=True)
+        ]
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(batches)))) as pool:
+        results = [row for rows in pool.map(one, batches) for row in rows]
+    elapsed = time.perf_counter() - started
+    return {"results": results, "seconds": elapsed, "requests": len(batches)}
 
 
 def _baseline_sqlite(path: Path, stock: int, attempts: int, concurrency: int) -> dict:
@@ -243,8 +293,15 @@ def _stop(proc) -> None:
 
 
 def run_one(
-    db: str, orders: int, stock: int, concurrency: int, workers: int, retries: float, work: Path
-) -> dict:
+    db: str,
+    orders: int,
+    stock: int,
+    concurrency: int,
+    workers: int,
+    retries: float,
+    work: Path,
+    batch: int = BATCH,
+) -> list[dict]:
     from shopops.devtools.testrun import free_port
 
     rng = random.Random(11)  # noqa: S311 (which orders are retried; not security)
@@ -272,11 +329,22 @@ def run_one(
                 flush=True,
             )
             fired = _fire(port, token, calls, concurrency)
+            print(
+                f"[{db}] the same through POST /orders/batch, {batch} orders a request "
+                f"from {workers} threads …",
+                file=sys.stderr,
+                flush=True,
+            )
+            batched = _fire_batches(port, token, calls, workers, batch)
         finally:
             _stop(server)
-        found = _child(env, "check")
+        found = _child(env, "check", STORE)
+        found_batched = _child(env, "check", BATCH_STORE)
         base = baseline()
-        return {"fired": fired, "found": found, "baseline": base}
+        return [
+            {"fired": fired, "found": found, "baseline": base},
+            {"fired": batched, "found": found_batched, "baseline": base, "batch": batch},
+        ]
 
     if db == "sqlite":
         measured = measure(
@@ -284,7 +352,6 @@ def run_one(
             lambda: _baseline_sqlite(work / "baseline.sqlite3", stock, orders, concurrency),
         )
         baseline_name = "sqlite3 BEGIN IMMEDIATE + conditional UPDATE"
-        result = _summarise(db, orders, stock, concurrency, workers, calls, measured, baseline_name)
     else:
         from shopops.devtools.testrun import postgres_cluster
 
@@ -300,8 +367,10 @@ def run_one(
                 lambda: _baseline_postgres(root + "/baseline", stock, orders, concurrency),
             )
         baseline_name = "psycopg autocommit conditional UPDATE"
-        result = _summarise(db, orders, stock, concurrency, workers, calls, measured, baseline_name)
-    return result
+    return [
+        _summarise(db, orders, stock, concurrency, workers, calls, m, baseline_name)
+        for m in measured
+    ]
 
 
 def _summarise(db, orders, stock, concurrency, workers, calls, measured, baseline_name) -> dict:
@@ -319,8 +388,14 @@ def _summarise(db, orders, stock, concurrency, workers, calls, measured, baselin
     stored = set(found["order_ids"])
     latencies = [r[2] for r in results]
     seconds = fired["seconds"]
+    posting = "single"
+    if "batch" in measured:
+        posting = f"batch of {measured['batch']}"
+        concurrency = min(workers, fired["requests"])
     return {
         "database": db,
+        "intake": posting,
+        "requests": fired.get("requests", len(calls)),
         "orders": orders,
         "calls": len(calls),
         "retried_calls": len(calls) - orders,
@@ -372,20 +447,26 @@ def run(
     fmt: str,
 ) -> int:
     work = Path(tempfile.mkdtemp(prefix="shopops-flash-"))
-    results = [run_one(db, orders, stock, concurrency, workers, retries, work) for db in databases]
+    results = [
+        r
+        for db in databases
+        for r in run_one(db, orders, stock, concurrency, workers, retries, work)
+    ]
     if fmt == "json":
         print(json.dumps(results, indent=2))
     else:
         for r in results:
             print(
-                f"[{r['database']}] {r['calls']:,} calls ({r['orders']:,} orders, "
-                f"{r['retried_calls']} retries) for {r['stock']} units: allocated "
+                f"[{r['database']}, {r['intake']}] {r['calls']:,} calls ({r['orders']:,} orders, "
+                f"{r['retried_calls']} retries) for {r['stock']} units from "
+                f"{r['concurrency']} clients: allocated "
                 f"{r['allocated']}, exceptions {r['exceptions']}, lost {r['lost']}, duplicated "
                 f"{r['duplicated']}, final available {r['final_available']}, ledger reconciles "
                 f"{str(r['ledger_reconciles']).lower()}; answers {r['answers']}\n"
-                f"  {r['seconds']} s, {r['intakes_per_second']} intakes/s, "
-                f"{r['allocations_per_second']} allocations/s, p50 {r['p50_ms']} ms, "
-                f"p99 {r['p99_ms']} ms\n"
+                f"  {r['seconds']} s, {r['intakes_per_second']} "
+                f"{'intakes' if r['intake'] == 'single' else 'batch orders'}/s, "
+                f"{r['allocations_per_second']} allocations/s, {r['requests']:,} requests, "
+                f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms per request\n"
                 f"  baseline ({r['baseline']}, {r['orders']:,} attempts): "
                 f"{r['baseline_seconds']} s, {r['baseline_updates_per_second']} updates/s "
                 f"(took {r['baseline_taken']}, left {r['baseline_left']}); "

@@ -85,7 +85,11 @@ class StockMovement(StoreOwned):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["store", "sku", "at"])]
+        indexes = [
+            models.Index(fields=["store", "sku", "at"]),
+            # The ledger's latest lines, newest first, without sorting the whole ledger.
+            models.Index(fields=["store", "-at", "-id"], name="move_store_latest"),
+        ]
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
 

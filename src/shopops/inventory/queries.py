@@ -1,6 +1,6 @@
 """Reads of stock: levels with their alert state, and what each channel may sell."""
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 
 from shopops.inventory.models import ChannelBuffer, StockLevel
 
@@ -22,6 +22,16 @@ def levels(store, *, sku=None, warehouse=None, alert: str = ""):
             continue
         out.append((level, state))
     return out
+
+
+def below_safety_count(store) -> int:
+    """How many stock rows of a store are below their safety stock (alert_state's rule),
+    counted by the database."""
+    return (
+        StockLevel.objects.filter(store=store, safety_stock__gt=0)
+        .filter(on_hand__lt=F("reserved") + F("safety_stock"))
+        .count()
+    )
 
 
 def alert_state(level) -> str | None:

@@ -112,12 +112,32 @@ def _fit(series: dict[str, list[int]], today: date, horizon: int) -> dict[str, t
     return out
 
 
+def _keys(store, today: date, history_days: int, horizon: int) -> tuple[str, str]:
+    """The key of the forecast of the store's current facts, and of its latest of the day."""
+    version = versions([store.pk])[store.pk]
+    return (
+        f"forecast:v1:{store.pk}:{version}:{today}:{history_days}:{horizon}",
+        f"forecast:latest:v1:{store.pk}:{today}:{history_days}:{horizon}",
+    )
+
+
+def latest_forecast(store, today: date | None = None) -> tuple[dict | None, bool]:
+    """(forecast, fresh) as far as the cache has it, computing nothing: the forecast of the
+    current facts (fresh), else the latest one made today before the facts changed, else
+    None. Most changes are today's orders, which the history (ending yesterday) does not
+    read, so the latest forecast is then the same as a new one would be."""
+    today = today or datetime.now(store.zone).date()
+    key, latest = _keys(store, today, HISTORY_DAYS, HORIZON_DAYS)
+    found = cache.get(key)
+    if found is not None:
+        return found, True
+    return cache.get(latest), False
+
+
 def forecast(store, today: date | None = None, *, history_days=HISTORY_DAYS, horizon=HORIZON_DAYS):
     """{sku code: SkuForecast} for every SKU of the store, cached until the facts change."""
     today = today or datetime.now(store.zone).date()
-    key = (
-        f"forecast:v1:{store.pk}:{versions([store.pk])[store.pk]}:{today}:{history_days}:{horizon}"
-    )
+    key, latest = _keys(store, today, history_days, horizon)
     found = cache.get(key)
     if found is not None:
         return found
@@ -136,6 +156,7 @@ def forecast(store, today: date | None = None, *, history_days=HISTORY_DAYS, hor
             sold=sum(values),
         )
     cache.set(key, result, 24 * 3600)
+    cache.set(latest, result, 24 * 3600)
     return result
 
 
@@ -175,13 +196,14 @@ def on_order(store) -> dict[str, int]:
     }
 
 
-def suggestions(store, today: date | None = None) -> list[Suggestion]:
+def suggestions(store, today: date | None = None, *, fc: dict | None = None) -> list[Suggestion]:
     """Per SKU: days of cover, the predicted stock-out date and what to order now.
 
     Reorder point = forecast over the lead time + safety stock. When available + on order
-    falls to it, order enough for the lead time plus a review period, on top of safety."""
+    falls to it, order enough for the lead time plus a review period, on top of safety.
+    `fc`: the forecast to plan with (default: the forecast of today's facts)."""
     today = today or datetime.now(store.zone).date()
-    fc = forecast(store, today)
+    fc = forecast(store, today) if fc is None else fc
     stock = _stock(store)
     ordered = on_order(store)
     skus = {s.code: s for s in Sku.objects.filter(store=store).select_related("product__supplier")}
@@ -238,10 +260,10 @@ class Readiness:
     ready: bool
 
 
-def readiness(store, sku_codes, start: date, end: date, uplift: Decimal = Decimal(1)):
+def readiness(store, sku_codes, start: date, end: date, uplift: Decimal = Decimal(1), *, fc=None):
     """秒杀/活动备货检查: each campaign SKU's stock against 1.2 × its forecast demand over the
     campaign days, the forecast multiplied by the expected uplift of the campaign."""
-    fc = forecast(store)
+    fc = forecast(store) if fc is None else fc
     stock = _stock(store)
     days = (end - start).days + 1
     arriving: dict[str, int] = {}

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from shopops.core.access import can, can_see_costs
 from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
-from shopops.inventory import drafting, purchasing, replenishment
+from shopops.inventory import drafting, purchasing, replenishment, tasks
 from shopops.inventory.forms import ReadinessForm
 from shopops.inventory.models import PurchaseOrder, PurchaseStatus, Warehouse
 
@@ -20,19 +20,20 @@ def suggestions(request):
     warehouses = list(Warehouse.objects.filter(store=store).order_by("code"))
     if request.method == "POST":
         return _draft_orders(request, store, warehouses)
+    fc = _forecast(store)
     readiness = None
     form = ReadinessForm(request.GET or None)
     if request.GET and form.is_valid():
         data = form.cleaned_data
         readiness = replenishment.readiness(
-            store, data["codes"], data["start"], data["end"], data["uplift"]
+            store, data["codes"], data["start"], data["end"], data["uplift"], fc=fc
         )
         unknown = set(data["codes"]) - {r.sku for r in readiness}
         if unknown:
             messages.error(
                 request, _("Not SKUs of this store: %(c)s") % {"c": ", ".join(sorted(unknown))}
             )
-    rows = replenishment.suggestions(store)
+    rows = replenishment.suggestions(store, fc=fc)
     return render(
         request,
         "inventory/replenishment.html",
@@ -50,6 +51,19 @@ def suggestions(request):
             "factor": replenishment.READINESS_FACTOR,
         },
     )
+
+
+def _forecast(store) -> dict:
+    """The forecast the worker made, not one fitted on the request (seconds): after new
+    facts the page shows today's latest forecast and the worker makes the next; the
+    forecast is fitted here only when none was made today."""
+    fc, fresh = replenishment.latest_forecast(store)
+    if fresh:
+        return fc
+    if fc is None or tasks.run_inline():
+        return replenishment.forecast(store)
+    tasks.refresh_forecast_soon(store)
+    return fc
 
 
 def _draft_orders(request, store, warehouses):

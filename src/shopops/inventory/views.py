@@ -39,7 +39,7 @@ def levels(request):
             "movements": StockMovement.objects.filter(store=store)
             .select_related("sku", "warehouse", "user")
             .order_by("-at", "-pk")[:30],
-            "below_safety": sum(1 for _lv, s in queries.levels(store) if s == "below_safety"),
+            "below_safety": queries.below_safety_count(store),
         },
     )
 

@@ -4,15 +4,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema
-from pydantic import BaseModel, BeforeValidator, PlainValidator, WithJsonSchema, model_validator
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as RequestInvalid
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    PlainValidator,
+    SkipValidation,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticInvalid
 from pydantic_core import PydanticCustomError
 
-from shopops.core import bounds
+from shopops.core import bounds, validation
 from shopops.core.access import get_scoped_or_404, personal
 from shopops.core.access import mask_name as _mask_name
 from shopops.core.api_auth import ModuleAuth
@@ -200,6 +211,57 @@ class IntakeOut(Schema):
     paid_amount: str
 
 
+BATCH_MAX = 1000
+
+BATCH_DOC = f"""Up to {BATCH_MAX:,} orders in one request, each received exactly as `POST /orders`
+receives it: the same checks, idempotency by (store, order_id), stock reserved all or none
+per order, in the same lock order. `answers[i]` is what `POST /orders` would have answered
+the i-th order: its `status_code` (200, 201, 202, 404, 409, 422) and its `body` (IntakeOut,
+or `detail` and for 422 `errors` by field path within the order).
+
+Orders are received one after another, each in its own transaction: one order's refusal
+(422, 409, 404, stock short) undoes nothing of the others, and an order answered has been
+committed. If the request fails as a whole (a 5xx, a lost connection), some orders may have
+been received: post the same batch again and those are answered from their receipts. The
+whole request is refused (422) only when it is not `{{"orders": [...]}}` with 1 to
+{BATCH_MAX:,} items."""
+
+
+def _batch_orders(value):
+    """A list of 1 to BATCH_MAX items; each item is checked as OrderIn on its own."""
+    if not isinstance(value, list):
+        raise _refused(gettext_lazy("A list of orders, each as POST /orders takes it."))
+    if not value:
+        raise _refused(gettext_lazy("At least one order."))
+    if len(value) > BATCH_MAX:
+        raise _refused(gettext_lazy("At most %(n)d orders.") % {"n": BATCH_MAX})
+    return value
+
+
+class BatchIn(Schema):
+    """Orders as `POST /orders` takes them (OrderIn). Each is checked on its own, so that a
+    bad order is answered 422 in its place without refusing the batch."""
+
+    orders: Annotated[
+        SkipValidation[list[OrderIn]],
+        BeforeValidator(_batch_orders),
+        Field(json_schema_extra={"minItems": 1, "maxItems": BATCH_MAX}),
+    ]
+
+
+class BatchAnswerOut(Schema):
+    status_code: int = Field(description="What POST /orders answers this order.")
+    body: dict[str, Any] = Field(
+        description="IntakeOut for 200, 201 and 202; `detail` (and `errors` for 422) else."
+    )
+
+
+class BatchOut(Schema):
+    """One answer per posted order, in the order posted."""
+
+    answers: list[BatchAnswerOut]
+
+
 class OrderLineOut(Schema):
     sku: str
     quantity: int
@@ -244,6 +306,49 @@ def _conflict(message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=409)
 
 
+class _Stores:
+    """The stores an intake request names, each looked up once (with its fulfilment rules,
+    which intake then reads from it) and with one SKU lookup for all of a batch's orders."""
+
+    def __init__(self, user, orders=()):
+        self.user = user
+        self.orders = orders
+        self.found: dict[str, tuple] = {}
+
+    def get(self, code: str):
+        if code not in self.found:
+            try:
+                store = get_scoped_or_404(
+                    Store.objects.select_related("fulfilment_settings"), self.user, code=code
+                )
+            except Http404 as exc:
+                self.found[code] = (None, None, exc)
+            else:
+                skus = intake.Skus(store)
+                skus.prefetch(
+                    x for x in self.orders if isinstance(x, dict) and x.get("store") == code
+                )
+                self.found[code] = (store, skus, None)
+        store, skus, refused = self.found[code]
+        if refused is not None:
+            raise refused
+        return store, skus
+
+
+def _receive(request, data: dict, stores: _Stores) -> tuple[int, dict]:
+    """One order's intake as (status code, body); refusals raise what the API's handlers
+    answer (422, 404), except the 409s, returned here."""
+    code = bounds.check_model_text(data["store"], "store", Store, "code", identifier=True)
+    if not code:
+        raise ValidationError({"store": "Required: the store's code."})
+    store, skus = stores.get(code)
+    try:
+        answer = intake.receive(request.auth, store, data, skus=skus)
+    except (intake.Conflict, states.IllegalTransition) as exc:
+        return 409, {"detail": str(exc)}
+    return answer.status_code, answer.body
+
+
 @router.post(
     "",
     response=responses({200: IntakeOut, 201: IntakeOut, 202: IntakeOut}, 400, 404, 409),
@@ -251,16 +356,53 @@ def _conflict(message: str) -> JsonResponse:
     description=INTAKE_DOC,
 )
 def post_order(request, payload: OrderIn):
-    data = payload.model_dump()
-    code = bounds.check_model_text(data["store"], "store", Store, "code", identifier=True)
-    if not code:
-        raise ValidationError({"store": "Required: the store's code."})
-    store = get_scoped_or_404(Store, request.auth, code=code)
-    try:
-        answer = intake.receive(request.auth, store, data)
-    except (intake.Conflict, states.IllegalTransition) as exc:
-        return _conflict(str(exc))
-    return JsonResponse(answer.body, status=answer.status_code)
+    status, body = _receive(request, payload.model_dump(), _Stores(request.auth))
+    return JsonResponse(body, status=status)
+
+
+def _refusal(exc) -> tuple[int, dict]:
+    """What the API's handlers answer POST /orders for what it raises (core.validation's one
+    422, django-ninja's 404 and HTTP errors), so that a batch answers it in the order's
+    place; the batch test compares the two."""
+    if isinstance(exc, ValidationError):
+        return 422, validation.refusal(validation.field_errors(exc))
+    if isinstance(exc, bounds.OutOfBounds):
+        return 422, validation.refusal({exc.field: exc.message})
+    if isinstance(exc, RequestInvalid):
+        return 422, validation.refusal(validation.request_errors(exc.errors))
+    if isinstance(exc, Http404):
+        return 404, {"detail": "Not Found" + (f": {exc}" if settings.DEBUG else "")}
+    return exc.status_code, {"detail": str(exc)}
+
+
+@router.post(
+    "/batch",
+    response=responses({200: BatchOut}, 400),
+    summary="Receive up to 1,000 orders from a channel, each as POST /orders would",
+    description=BATCH_DOC,
+)
+def post_batch(request, payload: BatchIn):
+    stores = _Stores(request.auth, payload.orders)
+    answers = []
+    for item in payload.orders:
+        try:
+            try:
+                order = OrderIn.model_validate(item)
+            except PydanticInvalid as exc:
+                # As django-ninja reports the body of POST /orders (its parameter `payload`).
+                raise RequestInvalid(
+                    [
+                        {**e, "loc": ["body", "payload", *e["loc"]]}
+                        for e in exc.errors(
+                            include_url=False, include_context=False, include_input=False
+                        )
+                    ]
+                ) from None
+            status, body = _receive(request, order.model_dump(), stores)
+        except (ValidationError, bounds.OutOfBounds, RequestInvalid, Http404, HttpError) as exc:
+            status, body = _refusal(exc)
+        answers.append({"status_code": status, "body": body})
+    return {"answers": answers}
 
 
 def order_dict(order: Order, user) -> dict:

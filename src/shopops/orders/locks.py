@@ -5,8 +5,10 @@ from shopops.orders.models import DelayCase, Order
 
 
 def order(pk: int) -> Order:
-    """An order with its store, while an action changes it."""
-    return Order.objects.select_for_update().select_related("store").get(pk=pk)
+    """An order with its store, while an action changes it. Only the order's row is locked
+    (`of=("self",)`): the store is read with it, not locked, so actions on different orders
+    of one store do not queue behind each other on the store's row."""
+    return Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=pk)
 
 
 def delay_case(pk: int) -> DelayCase:

@@ -143,10 +143,16 @@ def _address_missing(order) -> list[str]:
     return [str(label) for f, label in names.items() if not (getattr(order, f) or "").strip()]
 
 
-def _duplicate_of(order, rules: FulfilmentSettings) -> Order | None:
+def _duplicate_of(order, rules: FulfilmentSettings, lines=None) -> Order | None:
+    """An earlier or later order of the same buyer to the same address with the same SKUs
+    and quantities within the store's window. `lines`: the order's lines when the caller
+    holds them (a new order), else they are read."""
     if order.customer_id is None or not order.receiver_address:
         return None
-    skus = sorted(order.lines.values_list("sku_code", "quantity"))
+    if lines is None:
+        skus = sorted(order.lines.values_list("sku_code", "quantity"))
+    else:
+        skus = sorted((x.sku_code, x.quantity) for x in lines)
     window = timedelta(hours=rules.duplicate_window_hours)
     candidates = (
         Order.objects.filter(
@@ -159,20 +165,30 @@ def _duplicate_of(order, rules: FulfilmentSettings) -> Order | None:
         .exclude(pk=order.pk)
         .exclude(status=S.CANCELLED)
     )
-    for other in candidates.order_by("created_at")[:20]:
-        if sorted(other.lines.values_list("sku_code", "quantity")) == skus:
+    others = list(candidates.order_by("created_at")[:20])
+    if not others:
+        return None
+    theirs: dict[int, list] = {}
+    for order_pk, code, quantity in OrderLine.objects.filter(
+        order_id__in=[o.pk for o in others]
+    ).values_list("order_id", "sku_code", "quantity"):
+        theirs.setdefault(order_pk, []).append((code, quantity))
+    for other in others:
+        if sorted(theirs.get(other.pk, [])) == skus:
             return other
     return None
 
 
-def review_rules(order, rules: FulfilmentSettings | None = None) -> list[tuple[str, str]]:
+def review_rules(
+    order, rules: FulfilmentSettings | None = None, lines=None
+) -> list[tuple[str, str]]:
     """The holds a newly paid order gets besides stock: (reason, detail)."""
     rules = rules or FulfilmentSettings.of(order.store)
     found = []
     missing = _address_missing(order)
     if missing:
         found.append((HoldReason.ADDRESS_INCOMPLETE, _("missing: ") + ", ".join(missing)))
-    twin = _duplicate_of(order, rules)
+    twin = _duplicate_of(order, rules, lines)
     if twin is not None:
         found.append(
             (
@@ -193,9 +209,24 @@ def review_rules(order, rules: FulfilmentSettings | None = None) -> list[tuple[s
     return found
 
 
-def on_paid(order, *, actor=None, lines=None, rules=None) -> tuple[bool, list[tuple[str, str]]]:
+def on_paid(
+    order, *, actor=None, lines=None, rules=None, new=False
+) -> tuple[bool, list[tuple[str, str]]]:
     """What happens when an order is paid: reserve its stock, then apply the review rules.
-    A stock-short order is kept and queued, never dropped. Returns (reserved, holds)."""
+    A stock-short order is kept and queued, never dropped. Returns (reserved, holds).
+
+    `new`: the order was created in this transaction with `lines` (intake), so it has no
+    hold yet: the review rules run first, before the stock rows are locked, and the holds
+    are one INSERT."""
+    if new:
+        checks = review_rules(order, rules, lines)
+        why = try_allocate(order, actor=actor, lines=lines)
+        holds = ([(HoldReason.STOCK_SHORT, why)] if why is not None else []) + checks
+        OrderHold.objects.bulk_create(
+            OrderHold(store_id=order.store_id, order=order, reason=reason, detail=detail[:500])
+            for reason, detail in holds
+        )
+        return why is None, holds
     holds = []
     why = try_allocate(order, actor=actor, lines=lines)
     if why is not None:
