@@ -284,14 +284,6 @@ def _serve(env: dict, port: int, workers: int, threads: int, log: Path):
     return proc
 
 
-def _stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 def run_one(
     db: str,
     orders: int,
@@ -337,7 +329,9 @@ def run_one(
             )
             batched = _fire_batches(port, token, calls, workers, batch)
         finally:
-            _stop(server)
+            from shopops.devtools.processes import stop
+
+            stop(server)
         found = _child(env, "check", STORE)
         found_batched = _child(env, "check", BATCH_STORE)
         base = baseline()

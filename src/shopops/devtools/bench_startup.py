@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 from shopops.core.output import format_rows
+from shopops.devtools.processes import stop
 
 TARGETS = {"store list": 0.8, "worker ready": 2.0, "serve ready": 2.0}
 READY_TIMEOUT = 60.0
@@ -64,12 +65,7 @@ def _until_ready(cmd: list[str], env: dict, ready) -> float:
                 return time.perf_counter() - started
         raise RuntimeError(f"{' '.join(cmd[2:])} not ready within {READY_TIMEOUT:.0f} s")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=10)
 
 
 def _worker_ready(proc) -> bool:

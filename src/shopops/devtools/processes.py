@@ -76,3 +76,13 @@ def run_foreground(commands: list[list[str]], ready_message: str = "", ready_url
             p.wait()
     print("shopops: stopped", file=sys.stderr, flush=True)
     return code
+
+
+def stop(proc, timeout: float = 20) -> None:
+    """Ask a child to end (SIGTERM), and kill it if it has not within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
