@@ -9,8 +9,10 @@ one parameterised statement per batch instead.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC
+from operator import itemgetter
 
 from django.db import connection
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
 
@@ -52,25 +54,29 @@ _PLAIN = {
 
 def _converters(fields, conn) -> list:
     """Per field, the DB-value conversion get_db_prep_save would do for an already typed value,
-    bound once: calling get_db_prep_save per value was most of the import's time."""
+    bound once: calling get_db_prep_save per value was most of the import's time. None where
+    the backend takes the value as it is."""
     ops = conn.ops
+    # Django's base adapter returns the Decimal unchanged (neither backend overrides it).
+    decimal_as_is = (
+        type(ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value
+    )
     out = []
     for f in fields:
         kind = f.get_internal_type()
         if kind in _PLAIN:
             out.append(None)
         elif kind == "DateTimeField" and conn.vendor == "sqlite":
-            # What Django's SQLite adapter makes of an aware UTC time, without its checks.
+            # What Django's SQLite adapter makes of an aware UTC time, without its checks:
+            # the naive isoformat, which is the aware one without its "+00:00".
             adapt = ops.adapt_datetimefield_value
-            out.append(
-                lambda v, a=adapt: (
-                    v.replace(tzinfo=None).isoformat(" ") if v.tzinfo is UTC else a(v)
-                )
-            )
+            out.append(lambda v, a=adapt: v.isoformat(" ")[:-6] if v.tzinfo is UTC else a(v))
         elif kind == "DateTimeField":
             out.append(ops.adapt_datetimefield_value)
         elif kind == "DateField":
             out.append(ops.adapt_datefield_value)
+        elif kind == "DecimalField" and decimal_as_is:
+            out.append(None)
         elif kind == "DecimalField":
             digits, places, adapt = f.max_digits, f.decimal_places, ops.adapt_decimalfield_value
             out.append(lambda v, d=digits, p=places, a=adapt: a(v, d, p))
@@ -80,18 +86,32 @@ def _converters(fields, conn) -> list:
 
 
 def _prepare(rows: list[dict], names: list[str], converters: list, defaults: dict) -> list:
-    triples = [
-        (name, convert, defaults[name]) for name, convert in zip(names, converters, strict=True)
-    ]
-    return [
-        [
-            value
-            if (value := row.get(name, default)) is None or convert is None
-            else convert(value)
-            for name, convert, default in triples
-        ]
-        for row in rows
-    ]
+    """Each row as the list of its values in `names` order (a name the row lacks takes its
+    default), converted for the database; None is never converted."""
+    if not names:
+        return [[] for _ in rows]
+    base = {name: defaults[name] for name in names}
+    if len(names) == 1:
+        only, default = names[0], base[names[0]]
+
+        def values_of(row):
+            return (row.get(only, default),)
+    else:
+        pick = itemgetter(*names)
+
+        def values_of(row):
+            return pick({**base, **row})  # row.get(name, default) for every name, in C
+
+    converted = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
+    out = []
+    for row in rows:
+        values = list(values_of(row))
+        for i, convert in converted:
+            value = values[i]
+            if value is not None:
+                values[i] = convert(value)
+        out.append(values)
+    return out
 
 
 def _defaults(model, store) -> dict:
@@ -220,31 +240,47 @@ def upsert(
     missing = [k for k in keyed if k not in found]
     if missing and not (run is not None and model in run.fresh):
         found.update(existing_rows(model, store, missing, key_fields, value_fields))
-    inserts, updates, pks = [], [], {}
+    inserts, insert_keys, updates, pks = [], [], [], {}
     unchanged = 0
-    for key, values in keyed.items():
-        current = found.get(key)
-        if current is None:
-            inserts.append({**dict(zip(key_fields, key, strict=True)), **values})
-            continue
-        pk, stored = current
-        pks[key] = pk
-        if any(stored[name] != value for name, value in values.items()):
-            merged = {**stored, **values}
-            updates.append((pk, merged))
-            if cache is not None:
-                cache[key] = (pk, merged)
-        else:
-            unchanged += 1
-            if cache is not None:
-                cache[key] = current
+    if len(key_fields) == 1:
+        only = key_fields[0]
+
+        def as_row(key, values):
+            return {only: key[0], **values}
+    else:
+
+        def as_row(key, values):
+            return {**dict(zip(key_fields, key, strict=True)), **values}
+
+    if not found:  # an empty table, or none of these keys stored: all of them are new
+        inserts = [as_row(key, values) for key, values in keyed.items()]
+        insert_keys = list(keyed)
+    else:
+        for key, values in keyed.items():
+            current = found.get(key)
+            if current is None:
+                inserts.append(as_row(key, values))
+                insert_keys.append(key)
+                continue
+            pk, stored = current
+            pks[key] = pk
+            if any(stored[name] != value for name, value in values.items()):
+                merged = {**stored, **values}
+                updates.append((pk, merged))
+                if cache is not None:
+                    cache[key] = (pk, merged)
+            else:
+                unchanged += 1
+                if cache is not None:
+                    cache[key] = current
     new_ids = insert(model, store, inserts)
     update(model, updates, value_fields)
     defaults = _defaults(model, store) if cache is not None and inserts else {}
-    for row, new_id in zip(inserts, new_ids, strict=True):
-        key = tuple(row[k] for k in key_fields)
-        pks[key] = new_id
-        if cache is not None:
+    if cache is None:
+        pks.update(zip(insert_keys, new_ids, strict=True))
+    else:
+        for key, row, new_id in zip(insert_keys, inserts, new_ids, strict=True):
+            pks[key] = new_id
             cache[key] = (new_id, {n: row.get(n, defaults.get(n)) for n in value_fields})
     if counts is not None:
         counts["inserted"] += len(inserts)

@@ -33,11 +33,11 @@ class Column:
 
 def text(limit: int) -> Callable:
     def parse(value, column, ctx):
+        if len(value) <= limit and "\x00" not in value:
+            return value
         if len(value) > limit:
             raise RowError(column, f"longer than {limit} characters")
-        if "\x00" in value:
-            raise RowError(column, "contains a NUL character")
-        return value
+        raise RowError(column, "contains a NUL character")
 
     return parse
 
@@ -187,6 +187,8 @@ class Kind:
         return record
 
     def natural_key(self, record: dict) -> tuple:
+        if len(self.key) == 1:
+            return (record.get(self.key[0]) or "",)
         return tuple(record.get(k) or "" for k in self.key)
 
 

@@ -12,6 +12,10 @@ from shopops.ingest.errors import RowError
 
 _EXCEL_GUARD = re.compile(r'^="(.*)"$', re.S)
 _MONEY_NOISE = str.maketrans("", "", "¥￥$€£₹ ,\u00a0")
+# YYYY-MM-DD HH:MM:SS (or with T) in ASCII digits: a naive local time that the general path
+# would hand to datetime.fromisoformat unchanged, since _OFFSET needs a Z, UTC, GMT or a
+# sign before the last digits, which this shape cannot have.
+_PLAIN_ISO = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d", re.ASCII).fullmatch
 _OFFSET = re.compile(r"^(.*?\d)\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})$")
 # Year-first formats only: day/month order is ambiguous, so a mapping must name it.
 _FORMATS = (
@@ -47,6 +51,19 @@ def to_decimal(
 ) -> Decimal:
     """An exact decimal that fits a DecimalField(max_digits, places): the default is the
     MoneyField's (14, 2); SQLite would store more, PostgreSQL refuses it."""
+    number = _decimal(value, decimal_comma, places, allow_negative, max_digits)
+    if number.__class__ is str:
+        raise RowError(column, number)
+    return number
+
+
+# Amounts and prices repeat across a file's rows: the parse of each text is remembered
+# (bounded, so memory stays flat in the file's size). A Decimal is immutable, so sharing
+# one between records is safe; a refusal is remembered as its reason, without the column.
+@lru_cache(maxsize=1 << 14)
+def _decimal(
+    value: str, decimal_comma: bool, places: int, allow_negative: bool, max_digits: int
+) -> Decimal | str:
     text = (
         value.translate(_MONEY_NOISE)
         if not decimal_comma
@@ -55,18 +72,24 @@ def to_decimal(
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise RowError(column, f"{value!r} is not a number") from None
+        return f"{value!r} is not a number"
     if not number.is_finite():
-        raise RowError(column, f"{value!r} is not a number")
+        return f"{value!r} is not a number"
     if number < 0 and not allow_negative:
-        raise RowError(column, f"{value!r} is negative")
+        return f"{value!r} is negative"
+    limit, quantum = _precision(places, max_digits)
     # Before quantize, which fails past the precision.
-    if abs(number) >= Decimal(10) ** (max_digits - places):
-        raise RowError(column, f"{value!r} is too large")
-    quantum = Decimal(1).scaleb(-places)
-    if number != number.quantize(quantum):
-        raise RowError(column, f"{value!r} has more than {places} decimal places")
-    return number.quantize(quantum)
+    if abs(number) >= limit:
+        return f"{value!r} is too large"
+    quantized = number.quantize(quantum)
+    if number != quantized:
+        return f"{value!r} has more than {places} decimal places"
+    return quantized
+
+
+@lru_cache(maxsize=16)
+def _precision(places: int, max_digits: int) -> tuple[Decimal, Decimal]:
+    return Decimal(10) ** (max_digits - places), Decimal(1).scaleb(-places)
 
 
 def to_int(value: str, column: str) -> int:
@@ -91,25 +114,42 @@ def _offset(text: str) -> timezone:
 
 def to_datetime(value: str, column: str, zone: ZoneInfo, fmt: str | None = None) -> datetime:
     """A time in UTC. Without a zone the value is the store's local time; with one, honoured."""
-    text = value.replace("T", " ", 1) if "T" in value[:11] else value
-    tz = None
-    match = _OFFSET.match(text)
-    if match and not fmt:
-        text, tz = match.group(1), _offset(match.group(2))
-    try:
-        parsed = datetime.strptime(value, fmt) if fmt else _parse_local(text)
-    except ValueError:
-        raise RowError(column, f"{value!r} is not a date-time (e.g. 2024-06-18 20:00:00)") from None
+    tz = parsed = None
+    if not fmt and _PLAIN_ISO(value):
+        # The common canonical shape, 2024-06-18 20:00:00 (or with T): no offset can
+        # match, so the regex and the strptime fallbacks are skipped.
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None  # the general path below gives the reason
+    if parsed is None:
+        text = value.replace("T", " ", 1) if "T" in value[:11] else value
+        match = _OFFSET.match(text)
+        if match and not fmt:
+            text, tz = match.group(1), _offset(match.group(2))
+        try:
+            parsed = datetime.strptime(value, fmt) if fmt else _parse_local(text)
+        except ValueError:
+            raise RowError(
+                column, f"{value!r} is not a date-time (e.g. 2024-06-18 20:00:00)"
+            ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz or zone)
     # Event times (created, paid, shipped …) lie from 2000-01-01 to tomorrow in the store's
     # zone, as at intake; this also keeps year 1 and 9999 from overflowing below.
+    window = _event_window(zone, int(time.time() // 60))
+    lo, hi = window
+    # bounds.check_event_time's own test, inline for the common case; outside it (or on
+    # an overflow) that function gives the reason.
     try:
-        bounds.check_event_time(
-            parsed, column, zone, window=_event_window(zone, int(time.time() // 60))
-        )
-    except bounds.OutOfBounds as exc:
-        raise RowError(column, f"{value!r} is out of range: {exc.message}") from None
+        inside = lo.year - 1 <= parsed.year <= hi.year + 1 and lo <= parsed < hi
+    except OverflowError:
+        inside = False
+    if not inside:
+        try:
+            bounds.check_event_time(parsed, column, zone, window=window)
+        except bounds.OutOfBounds as exc:
+            raise RowError(column, f"{value!r} is out of range: {exc.message}") from None
     return parsed.astimezone(UTC)
 
 

@@ -20,31 +20,36 @@ ZERO = Decimal("0")
 
 
 def _derive_status(r: dict) -> str:
-    if r.get("status"):
-        return r["status"]
-    for field, status in (
-        ("cancelled_at", "cancelled"),
-        ("completed_at", "completed"),
-        ("delivered_at", "delivered"),
-        ("shipped_at", "shipped"),
-        ("paid_at", "paid"),
-    ):
-        if r.get(field):
-            return status
+    get = r.get
+    if status := get("status"):
+        return status
+    # The latest step the times show, in this order.
+    if get("cancelled_at"):
+        return "cancelled"
+    if get("completed_at"):
+        return "completed"
+    if get("delivered_at"):
+        return "delivered"
+    if get("shipped_at"):
+        return "shipped"
+    if get("paid_at"):
+        return "paid"
     return "pending_payment"
 
 
 def write_orders(store, records: list[dict], counts: Counter, ctx) -> None:
     customers = {}
     for r in records:
-        if r.get("customer_id"):
+        get = r.get
+        if customer := get("customer_id"):
             values = {}
-            for source, target in (("_customer_name", "name"), ("_receiver_phone", "phone")):
-                if r.get(source):
-                    values[target] = r[source]
-            if r.get("province"):
-                values["province"] = r["province"]
-            customers[(r["customer_id"],)] = values
+            if name := get("_customer_name"):
+                values["name"] = name
+            if phone := get("_receiver_phone"):
+                values["phone"] = phone
+            if province := get("province"):
+                values["province"] = province
+            customers[(customer,)] = values
     customer_pks = upsert(
         Customer,
         store,
@@ -55,27 +60,29 @@ def write_orders(store, records: list[dict], counts: Counter, ctx) -> None:
     )
     keyed = {}
     for r in records:
+        get = r.get
+        customer = get("customer_id")
         keyed[(r["order_id"],)] = {
-            "customer_id": customer_pks[(r["customer_id"],)] if r.get("customer_id") else None,
-            "status": _derive_status(r),
-            "channel": r.get("channel") or "",
+            "customer_id": customer_pks[(customer,)] if customer else None,
+            "status": get("status") or _derive_status(r),
+            "channel": get("channel") or "",
             "created_at": r["created_at"],
             "paid_at": r["paid_at"],
-            "shipped_at": r.get("shipped_at"),
-            "delivered_at": r.get("delivered_at"),
-            "completed_at": r.get("completed_at"),
-            "cancelled_at": r.get("cancelled_at"),
-            "goods_amount": r.get("goods_amount") or ZERO,
-            "discount_amount": r.get("discount_amount") or ZERO,
-            "shipping_fee": r.get("shipping_fee") or ZERO,
+            "shipped_at": get("shipped_at"),
+            "delivered_at": get("delivered_at"),
+            "completed_at": get("completed_at"),
+            "cancelled_at": get("cancelled_at"),
+            "goods_amount": get("goods_amount") or ZERO,
+            "discount_amount": get("discount_amount") or ZERO,
+            "shipping_fee": get("shipping_fee") or ZERO,
             "paid_amount": r["paid_amount"],
-            "refunded_amount": r.get("refunded_amount") or ZERO,
-            "province": r.get("province") or "",
-            "city": r.get("city") or "",
-            "receiver_name": r.get("_receiver_name", ""),
-            "receiver_phone": r.get("_receiver_phone", ""),
-            "receiver_address": r.get("_receiver_address", ""),
-            "buyer_message": r.get("buyer_message") or "",
+            "refunded_amount": get("refunded_amount") or ZERO,
+            "province": get("province") or "",
+            "city": get("city") or "",
+            "receiver_name": get("_receiver_name", ""),
+            "receiver_phone": get("_receiver_phone", ""),
+            "receiver_address": get("_receiver_address", ""),
+            "buyer_message": get("buyer_message") or "",
         }
     order_pks = upsert(Order, store, keyed, ("order_id",), counts, run=ctx.run)
     paid = {order_pks[key]: values["paid_amount"] for key, values in keyed.items()}

@@ -77,7 +77,9 @@ class Adapter:
             raw = {}
             for target, value in zip(targets, row, strict=True):
                 if target is not None:
-                    value = clean(value)
+                    value = value.strip()
+                    if value.startswith('="'):
+                        value = clean(value)  # Excel's guard; clean strips nothing more
                     if value or target not in raw:
                         raw[target] = value
             yield line, row, raw
