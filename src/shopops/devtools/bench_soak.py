@@ -33,8 +33,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from shopops.core.numbers import percentile, ratio
-from shopops.devtools.bench_flash_sale import _serve, _stop
-from shopops.devtools.processes import worker_command
+from shopops.devtools.bench_flash_sale import _serve
+from shopops.devtools.processes import stop, worker_command
 from shopops.devtools.testrun import free_port
 
 STORE = "soak"
@@ -659,8 +659,8 @@ def run(minutes: float, web_workers: int, fmt: str) -> int:
         rss.sample()
     finally:
         rss.done.set()
-        _stop(worker)
-        _stop(server)
+        stop(worker)
+        stop(server)
     found = _check_db(db, soak.tally)
     logs = {name: _log_errors(work / f"{name}.log") for name in ("server", "worker")}
     result = _summarise(
