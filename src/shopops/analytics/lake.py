@@ -17,11 +17,11 @@ from pathlib import Path
 from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal
 from shopops.analytics.lake_read import (
     STATE,
-    _database,
-    _partition,
-    _read_state,
-    _store_stamp,
+    database_key,
     default_dir,
+    partition_dir,
+    read_state,
+    store_stamp,
 )
 
 
@@ -125,7 +125,7 @@ def export(lake: Path | None = None, progress=None) -> dict:
     stores = list(Store.objects.all())
     # Versions before the scan: a write committed meanwhile leaves the lake marked stale.
     stamp = versions([s.pk for s in stores])
-    state = _read_state(lake)
+    state = read_state(lake)
     old = state.get("partitions", {})
     new: dict[str, dict[str, str]] = {}
     summary = {"tables": {}, "rows": 0}
@@ -145,7 +145,7 @@ def export(lake: Path | None = None, progress=None) -> dict:
             changed = sorted(k for k, v in prints.items() if before.get(k) != v)
             removed = sorted(set(before) - set(prints))
             for key in [*changed, *removed]:
-                shutil.rmtree(_partition(lake, table, *key.split("/")), ignore_errors=True)
+                shutil.rmtree(partition_dir(lake, table, *key.split("/")), ignore_errors=True)
             rows = 0
             if changed:
                 con.execute("CREATE TEMP TABLE todo (store_id BIGINT, month VARCHAR)")
@@ -178,8 +178,8 @@ def export(lake: Path | None = None, progress=None) -> dict:
         con.close()
     state = {
         "exported_at": datetime.now().astimezone().isoformat(),
-        "database": _database(),
-        "stores": {str(s.pk): _store_stamp(s, stamp[s.pk]) for s in stores},
+        "database": database_key(),
+        "stores": {str(s.pk): store_stamp(s, stamp[s.pk]) for s in stores},
         "partitions": new,
     }
     tmp = lake / (STATE + ".tmp")

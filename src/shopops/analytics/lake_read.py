@@ -66,14 +66,14 @@ def default_dir() -> Path:
     return Path(os.environ.get("SHOPOPS_LAKE_DIR") or settings.VAR_DIR / "lake")
 
 
-def _read_state(lake: Path) -> dict:
+def read_state(lake: Path) -> dict:
     path = lake / STATE
     if not path.exists():
         return {}
     return json.loads(path.read_text())
 
 
-def _partition(lake: Path, table: str, store_id, month: str) -> Path:
+def partition_dir(lake: Path, table: str, store_id, month: str) -> Path:
     return lake / table / f"store_id={store_id}" / f"month={month}"
 
 
@@ -81,13 +81,13 @@ class StaleLake(EngineUnavailable):
     pass
 
 
-def _database() -> str:
+def database_key() -> str:
     from django.db import connection
 
     return f"{connection.vendor}:{connection.settings_dict['NAME']}"
 
 
-def _store_stamp(store, version: int) -> dict:
+def store_stamp(store, version: int) -> dict:
     """What the lake's content of a store depends on: its facts version and its zone (the
     local days); created_at tells a re-created store with the same id apart."""
     return {
@@ -102,14 +102,14 @@ def staleness(lake: Path, stores) -> tuple[dict | None, str | None]:
     (None, why not)."""
     from shopops.analytics.cache import versions
 
-    state = _read_state(lake)
+    state = read_state(lake)
     if not state:
         return None, f"no lake in {lake}: run ./shopops lake export --to {lake}"
-    if state.get("database") != _database():
+    if state.get("database") != database_key():
         return None, f"the lake in {lake} was written from another database"
     now = versions([s.pk for s in stores])
     for store in stores:
-        if state.get("stores", {}).get(str(store.pk)) != _store_stamp(store, now[store.pk]):
+        if state.get("stores", {}).get(str(store.pk)) != store_stamp(store, now[store.pk]):
             return None, (
                 f"the lake in {lake} is older than the data of store {store.code}: "
                 "run ./shopops lake export"
@@ -126,7 +126,7 @@ def lake_paths(lake: Path, state: dict, table: str, store_ids, start=None, end=N
     for key in sorted(state["partitions"].get(table, {})):
         store_id, month = key.split("/")
         if store_id in wanted and low <= month <= high:
-            out.append(_partition(lake, table, store_id, month))
+            out.append(partition_dir(lake, table, store_id, month))
     return out
 
 
