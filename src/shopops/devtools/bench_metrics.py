@@ -20,6 +20,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from contextlib import closing
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -55,67 +56,68 @@ def generate(store_id: int, db_path: Path, lines: int) -> int:
         raise RuntimeError("close Django's connection before generating through DuckDB")
     orders = max(1, lines * 2 // 5)
     customers = max(1, orders // 4)
-    con = duckdb.connect()
-    con.execute(f"LOAD '{extension_file('sqlite')}'")
-    con.execute(f"ATTACH '{db_path}' AS db (TYPE sqlite)")
-    # Line i belongs to order i * orders // lines: two or three lines an order.
-    con.execute(
-        f"""
-        CREATE TABLE l AS
-        SELECT i + 1 AS id, i * {orders} // {lines} + 1 AS order_id,
-               'SKU' || lpad(CAST(CAST(floor(pow(hash(i * 7) % 1000003 / 1000003.0, 3) * 2000)
-                   AS INTEGER) AS VARCHAR), 4, '0') AS sku_code,
-               1 + hash(i * 13) % 3 AS quantity,
-               CAST((100 + hash(i * 31) % 19900) / 100.0 AS DECIMAL(18, 2)) AS amount
-        FROM range({lines}) t(i)
-        """
-    )
-    con.execute(
-        f"""
-        CREATE TABLE o AS
-        SELECT order_id AS id, sum(amount) AS paid,
-               TIMESTAMPTZ '2024-12-31 16:00:00+00'
-                 + to_microseconds(CAST((order_id - 1) * (365 * 86400e6 / {orders}) AS BIGINT))
-                 AS paid_at,
-               CASE WHEN hash(order_id * 17) % 20 = 0 THEN NULL
-                    ELSE 1 + hash(order_id * 3) % {customers} END AS customer_id
-        FROM l GROUP BY order_id
-        """
-    )
-    con.execute(
-        f"""
-        INSERT INTO db.customers_customer (id, store_id, platform_id, name, phone, email,
-            province, city, address, created_at)
-        SELECT i, {store_id}, 'c' || i, '', '', '', '', '', '',
-               strftime(TIMESTAMP '2024-12-01', '%Y-%m-%d %H:%M:%S')
-        FROM range(1, {customers} + 1) t(i)
-        """
-    )
-    con.execute(
-        f"""
-        INSERT INTO db.orders_order (id, store_id, order_id, customer_id, status, channel,
-            created_at, paid_at, goods_amount, discount_amount, shipping_fee, paid_amount,
-            refunded_amount, province, city, receiver_name, receiver_phone, receiver_address,
-            buyer_message)
-        SELECT id, {store_id}, 'B' || lpad(CAST(id AS VARCHAR), 9, '0'), customer_id,
-               'completed', '', strftime(paid_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'),
-               strftime(paid_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'),
-               paid, 0, 0, paid, 0, '', '', '', '', '', ''
-        FROM o
-        """
-    )
-    con.execute(
-        f"""
-        INSERT INTO db.orders_orderline (id, store_id, order_id, line_no, sku_code,
-            product_name, category, quantity, unit_price, line_amount, unit_cost,
-            allocated_amount)
-        SELECT id, {store_id}, order_id,
-               row_number() OVER (PARTITION BY order_id ORDER BY id), sku_code, '', '',
-               quantity, amount / quantity, amount, NULL, amount
-        FROM l
-        """
-    )
-    con.close()
+    # Closed whatever happens: DuckDB's SQLite library must let go of the file before
+    # Django opens it again.
+    with closing(duckdb.connect()) as con:
+        con.execute(f"LOAD '{extension_file('sqlite')}'")
+        con.execute(f"ATTACH '{db_path}' AS db (TYPE sqlite)")
+        # Line i belongs to order i * orders // lines: two or three lines an order.
+        con.execute(
+            f"""
+            CREATE TABLE l AS
+            SELECT i + 1 AS id, i * {orders} // {lines} + 1 AS order_id,
+                   'SKU' || lpad(CAST(CAST(floor(pow(hash(i * 7) % 1000003 / 1000003.0, 3) * 2000)
+                       AS INTEGER) AS VARCHAR), 4, '0') AS sku_code,
+                   1 + hash(i * 13) % 3 AS quantity,
+                   CAST((100 + hash(i * 31) % 19900) / 100.0 AS DECIMAL(18, 2)) AS amount
+            FROM range({lines}) t(i)
+            """
+        )
+        con.execute(
+            f"""
+            CREATE TABLE o AS
+            SELECT order_id AS id, sum(amount) AS paid,
+                   TIMESTAMPTZ '2024-12-31 16:00:00+00'
+                     + to_microseconds(CAST((order_id - 1) * (365 * 86400e6 / {orders}) AS BIGINT))
+                     AS paid_at,
+                   CASE WHEN hash(order_id * 17) % 20 = 0 THEN NULL
+                        ELSE 1 + hash(order_id * 3) % {customers} END AS customer_id
+            FROM l GROUP BY order_id
+            """
+        )
+        con.execute(
+            f"""
+            INSERT INTO db.customers_customer (id, store_id, platform_id, name, phone, email,
+                province, city, address, created_at)
+            SELECT i, {store_id}, 'c' || i, '', '', '', '', '', '',
+                   strftime(TIMESTAMP '2024-12-01', '%Y-%m-%d %H:%M:%S')
+            FROM range(1, {customers} + 1) t(i)
+            """
+        )
+        con.execute(
+            f"""
+            INSERT INTO db.orders_order (id, store_id, order_id, customer_id, status, channel,
+                created_at, paid_at, goods_amount, discount_amount, shipping_fee, paid_amount,
+                refunded_amount, province, city, receiver_name, receiver_phone, receiver_address,
+                buyer_message)
+            SELECT id, {store_id}, 'B' || lpad(CAST(id AS VARCHAR), 9, '0'), customer_id,
+                   'completed', '', strftime(paid_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'),
+                   strftime(paid_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'),
+                   paid, 0, 0, paid, 0, '', '', '', '', '', ''
+            FROM o
+            """
+        )
+        con.execute(
+            f"""
+            INSERT INTO db.orders_orderline (id, store_id, order_id, line_no, sku_code,
+                product_name, category, quantity, unit_price, line_amount, unit_cost,
+                allocated_amount)
+            SELECT id, {store_id}, order_id,
+                   row_number() OVER (PARTITION BY order_id ORDER BY id), sku_code, '', '',
+                   quantity, amount / quantity, amount, NULL, amount
+            FROM l
+            """
+        )
     return orders
 
 
