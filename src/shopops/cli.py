@@ -138,7 +138,10 @@ def demo(host, port, no_run, load_only, seed, months, target_orders):
 
         build(store_obj, dt.now(store_obj.zone).date() - timedelta(days=1))
     demo_setup.demo_fulfilment(store_obj)
+    from shopops.analytics.lake_refresh import refresh_lake
     from shopops.inventory.replenishment import forecast
+
+    refresh_lake()  # the columnar replica, so that the first metric questions are fast
 
     forecast(store_obj)  # so the first look at 补货建议 does not wait for the models
     click.echo(demo_setup.format_credentials(credentials, f"http://{host}:{port}/"))

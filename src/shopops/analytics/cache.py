@@ -16,7 +16,7 @@ from django.core.cache import cache as django_cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from shopops.analytics.models import FactsVersion
+from shopops.analytics.models import DirtyDay, FactsVersion
 
 TIMEOUT = 7 * 24 * 3600
 PREFIX = "metrics:v1:"
@@ -87,36 +87,69 @@ def _increment(store_id: int) -> None:
         FactsVersion.objects.filter(store_id=store_id).update(version=F("version") + 1)
 
 
-def facts_changed(store_id: int) -> None:
+def local_days(store, *instants) -> set:
+    """The store's local days of the given UTC instants (None left out): what a writer of
+    orders passes to `facts_changed`, the days the lake partitions orders by."""
+    zone = store.zone
+    return {t.astimezone(zone).date() for t in instants if t is not None}
+
+
+def _mark_dirty(store_id: int, days) -> None:
+    DirtyDay.objects.bulk_create(
+        [DirtyDay(store_id=store_id, day=None)]
+        if days is None
+        else [DirtyDay(store_id=store_id, day=d) for d in sorted(days)]
+    )
+
+
+def facts_changed(store_id: int, days=None) -> None:
     """Call after writing facts of a store; takes effect when the transaction commits.
 
-    Once per store and transaction however many writes call it. On PostgreSQL the version
-    is raised after commit, never inside the transaction: concurrent orders would queue on
-    the version row. On SQLite it is raised inside the transaction, at the first call: the
-    transaction already holds the database's one write lock, so nobody queues behind the
-    row, and a raise after commit would be a second write that can meet another writer's
-    lock, fail the request after its facts were committed, and leave the cache stale.
-    (Raising inside once ended in "locking protocol": that came from DuckDB reading the
-    file through its own SQLite library in the same process, which the engine no longer
-    does, docs/architecture.md.)"""
+    `days`: the store's local days whose facts the write changed (`local_days`; for orders
+    and their lines, the days of payment, before and after the write), so that the lake
+    stays the fast path for every other day; None when unknown (any day). An empty set:
+    nothing the lake holds changed (an unpaid order), only cached results are stale.
+
+    The days are marked in the writer's transaction (`DirtyDay`), once per day. The
+    version is raised once per store and transaction however many writes call it. On
+    PostgreSQL the version is raised after commit, never inside the transaction: concurrent
+    orders would queue on the version row (the day marks are plain inserts: nobody waits).
+    On SQLite it is raised inside the transaction, at the first call: the transaction
+    already holds the database's one write lock, so nobody queues behind the row, and a
+    raise after commit would be a second write that can meet another writer's lock, fail
+    the request after its facts were committed, and leave the cache stale. (Raising inside
+    once ended in "locking protocol": that came from DuckDB reading the file through its
+    own SQLite library in the same process, which the engine no longer does,
+    docs/architecture.md.)"""
+    days = None if days is None else set(days)
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         _increment(store_id)
+        if days != set():
+            _mark_dirty(store_id, days)
         return
-    # A marker among the transaction's on-commit callbacks: Django drops it with a
-    # rolled-back savepoint, together with anything raised inside that savepoint.
-    if any(getattr(f, "facts_store", None) == store_id for _s, f, _r in conn.run_on_commit):
+    # Markers among the transaction's on-commit callbacks: Django drops those of a
+    # rolled-back savepoint, together with the version raise and the marks made inside it,
+    # so what the markers say was recorded is still there.
+    markers = [f for _s, f, _r in conn.run_on_commit if getattr(f, "facts_store", None) == store_id]
+    whole = any(f.facts_days is None for f in markers)
+    recorded = set().union(*(f.facts_days for f in markers if f.facts_days is not None))
+    new = None if days is None else days - recorded
+    if markers and (whole or new == set()):
         return
-    if conn.vendor == "sqlite":
+    if not markers and conn.vendor == "sqlite":
         _increment(store_id)
+    if new is None or new:
+        _mark_dirty(store_id, new)
+    if not markers and conn.vendor != "sqlite":
 
-        def bump() -> None:
-            pass  # raised already, inside the transaction
+        def marker() -> None:
+            _increment(store_id)
 
     else:
 
-        def bump() -> None:
-            _increment(store_id)
+        def marker() -> None:
+            pass  # raised already, inside the transaction, or by an earlier marker
 
-    bump.facts_store = store_id
-    transaction.on_commit(bump)
+    marker.facts_store, marker.facts_days = store_id, new
+    transaction.on_commit(marker)

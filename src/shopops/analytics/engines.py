@@ -48,23 +48,32 @@ def run_expressions(src, request: Request, base: set[str]) -> dict:
 
 
 def duckdb_base(request: Request, base: set[str]) -> dict:
-    """From the Parquet lake while it holds the current data of the request's stores (a
-    columnar replica, several times faster), else from the live database attached."""
+    """From the Parquet lake while it can answer for the request's stores (a columnar
+    replica, several times faster; the days written since its last export are read live),
+    else from the live database."""
+    import duckdb
+
     from shopops.analytics import lake_read as lake
     from shopops.analytics.lake_read import DuckDBLakeSources
     from shopops.analytics.sources import DuckDBSources
 
-    state = None
-    if os.environ.get("SHOPOPS_DUCKDB_LAKE", "auto") != "off":
-        state, _ = lake.staleness(lake.default_dir(), request.stores)
-    if state is not None:
-        src = DuckDBLakeSources(request, base, lake.default_dir(), state)
-    else:
-        src = DuckDBSources(request, base)
-    try:
-        return run_expressions(src, request, base)
-    finally:
-        src.close()
+    for attempt in (1, 2):
+        state, dirty = None, {}
+        if os.environ.get("SHOPOPS_DUCKDB_LAKE", "auto") != "off":
+            state, dirty, _ = lake.usable(lake.default_dir(), request.stores)
+        if state is not None:
+            src = DuckDBLakeSources(request, base, lake.default_dir(), state, dirty)
+        else:
+            src = DuckDBSources(request, base)
+        try:
+            return run_expressions(src, request, base)
+        except duckdb.IOException:
+            # An export replaced files this state named after it was read: read it again.
+            if state is None or attempt == 2:
+                raise
+        finally:
+            src.close()
+    raise AssertionError("unreachable")
 
 
 def spark_base(request: Request, base: set[str]) -> dict:

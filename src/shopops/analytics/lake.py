@@ -1,21 +1,35 @@
-"""The Parquet lake the spark engine reads: `./shopops lake export --to DIR`.
+"""The Parquet lake: the DuckDB engine's columnar replica and the Spark engine's input
+(`./shopops lake export`, and the worker after every change).
 
 Each fact table is written under DIR/<table>/store_id=<id>/month=<YYYY-MM>/, with the local
-day (and the buyer identity) already computed in the store's zone, so the catalog's
-expressions run unchanged on Spark. Export is incremental: every (table, store, month)
-partition carries a fingerprint (row count and a sum of row hashes, computed by DuckDB over
-the live database's rows); only partitions whose fingerprint changed are rewritten, and partitions
-that no longer have rows are removed. DIR/_state.json keeps the fingerprints.
+day (and the buyer identity) already computed in the store's zone (`lake_rows.py`), so the
+catalog's expressions run unchanged on Spark. DIR/_state.json lists every partition's
+files and fingerprint (row count and a sum of row hashes).
+
+Two ways to bring it up to date:
+- full (`lake export`, or when the state is missing, of another format or database, or a
+  store's zone changed): every partition is fingerprinted over the live rows, only the
+  changed ones are rewritten, the ones that lost their rows are removed;
+- incremental (the worker's default): only the months of the days the writers marked
+  (`analytics.models.DirtyDay`, written by `facts_changed` in the writer's transaction)
+  are read and rewritten. The marks read before the rows are deleted after the state is
+  written, so a write committed meanwhile stays marked, and readers serve its days live.
+
+New files are written beside the old ones and the state names the files to read, so a
+reader never sees a partition half written; old files are deleted after the new state is
+in place (a reader still holding the old state retries once, `engines.duckdb_base`).
 """
 
+import fcntl
 import json
-import shutil
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal
+from shopops.analytics.duckdb_engine import connect, sql_literal
 from shopops.analytics.lake_read import (
+    FORMAT,
     STATE,
     database_key,
     default_dir,
@@ -23,115 +37,126 @@ from shopops.analytics.lake_read import (
     read_state,
     store_stamp,
 )
+from shopops.analytics.lake_rows import live_rows, month_runs
 
 
-def _zone_sql(stores, column: str) -> str:
-    if not stores:
-        return "'UTC'"
-    cases = " ".join(f"WHEN {int(s.pk)} THEN {sql_literal(s.timezone)}" for s in stores)
-    return f"CASE {column} {cases} ELSE 'UTC' END"
+@contextmanager
+def _exclusive(lake: Path):
+    """One export at a time per lake (worker, CLI and tasks may all start one)."""
+    with open(lake / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _sources(con, stores) -> dict:
-    """For each table, a function giving its SELECT with store_id and month for
-    partitioning; each reads its OLTP rows only when called, one table at a time."""
-    zone = _zone_sql(stores, "o.store_id")
+def _dirty_marks(store_ids) -> list[tuple[int, int, object]]:
+    from shopops.analytics.models import DirtyDay
 
-    def paid():
-        raw = oltp_relation(
-            con,
-            "orders_order",
-            "id, store_id, customer_id, paid_at, paid_amount, refunded_amount, channel, province",
-            "paid_at IS NOT NULL",
-        )
-        day = f"CAST(timezone({zone}, o.paid_at::TIMESTAMPTZ) AS DATE)"
-        return f"SELECT o.*, {day} AS day FROM {raw} o"
-
-    def orders():
-        return f"""
-            SELECT o.store_id, strftime(o.day, '%Y-%m') AS month, o.id,
-                   CAST(o.customer_id AS BIGINT) AS customer_id,
-                   coalesce(o.customer_id, -o.id) AS buyer, o.day,
-                   CAST(o.paid_amount AS DECIMAL(18,2)) AS paid_amount,
-                   CAST(coalesce(o.refunded_amount, 0) AS DECIMAL(18,2)) AS refunded_amount,
-                   o.channel, o.province
-            FROM ({paid()}) o
-        """
-
-    def lines():
-        raw = oltp_relation(
-            con,
-            "orders_orderline",
-            "order_id, line_no, sku_code, category, quantity, allocated_amount, unit_cost",
-        )
-        return f"""
-            SELECT o.store_id, strftime(o.day, '%Y-%m') AS month, l.order_id,
-                   coalesce(o.customer_id, -o.id) AS buyer, o.day, o.channel, o.province,
-                   CAST(l.line_no AS BIGINT) AS line_no, l.sku_code, l.category,
-                   CAST(l.quantity AS BIGINT) AS quantity,
-                   CAST(l.allocated_amount AS DECIMAL(18,2)) AS line_gmv,
-                   CAST(coalesce(l.unit_cost, 0) AS DECIMAL(18,4)) AS unit_cost
-            FROM {raw} l JOIN ({paid()}) o ON l.order_id = o.id
-        """
-
-    def traffic():
-        facts = oltp_relation(
-            con,
-            "marketing_trafficfact",
-            "store_id, date, source, sku_code, visitors, page_views, impressions, clicks",
-        )
-        skus = oltp_relation(con, "catalog_sku", "store_id, code, product_id")
-        products = oltp_relation(con, "catalog_product", "id, category")
-        return f"""
-            SELECT t.store_id, strftime(CAST(t.date AS DATE), '%Y-%m') AS month,
-                   CAST(t.date AS DATE) AS day, t.source, t.sku_code,
-                   coalesce(c.category, '') AS category,
-                   CAST(t.visitors AS BIGINT) AS visitors,
-                   CAST(t.page_views AS BIGINT) AS page_views,
-                   CAST(t.impressions AS BIGINT) AS impressions,
-                   CAST(t.clicks AS BIGINT) AS clicks
-            FROM {facts} t
-            LEFT JOIN (
-                SELECT k.store_id, k.code, p.category
-                FROM {skus} k JOIN {products} p ON k.product_id = p.id
-            ) c ON c.store_id = t.store_id AND c.code = t.sku_code AND t.sku_code <> ''
-        """
-
-    def ads():
-        facts = oltp_relation(
-            con,
-            "marketing_adfact",
-            "store_id, date, channel, plan, keyword, impressions, clicks, cost, gmv",
-        )
-        return f"""
-            SELECT store_id, strftime(CAST(date AS DATE), '%Y-%m') AS month,
-                   CAST(date AS DATE) AS day, channel, plan, keyword,
-                   CAST(impressions AS BIGINT) AS impressions, CAST(clicks AS BIGINT) AS clicks,
-                   CAST(cost AS DECIMAL(18,2)) AS cost, CAST(gmv AS DECIMAL(18,2)) AS gmv
-            FROM {facts}
-        """
-
-    return {"orders": orders, "lines": lines, "traffic": traffic, "ads": ads}
+    return list(
+        DirtyDay.objects.filter(store_id__in=store_ids).values_list("id", "store_id", "day")
+    )
 
 
-def export(lake: Path | None = None, progress=None) -> dict:
-    """Bring the lake up to date with the live database; returns what was written."""
+def _scopes(stores, state: dict, marks, full: bool) -> dict:
+    """{store_id: None (every month) | set of months} of what to export; stores left out
+    are current. Everything when the state cannot be trusted or `full` is asked."""
+    usable = not full and state.get("format") == FORMAT and state.get("database") == database_key()
+    known = state.get("stores", {}) if usable else {}
+    out: dict = {}
+    for store in stores:
+        stamp = known.get(str(store.pk))
+        if stamp is None or {k: stamp.get(k) for k in ("zone", "created")} != {
+            k: v for k, v in store_stamp(store, 0).items() if k != "version"
+        }:
+            out[store.pk] = None
+    for _id, store_id, day in marks:
+        if store_id not in out or out[store_id] is not None:
+            if day is None:
+                out[store_id] = None
+            else:
+                out.setdefault(store_id, set()).add(f"{day:%Y-%m}")
+    return out
+
+
+def pending(lake: Path | None = None) -> dict:
+    """What an incremental export would read: {store_id: None | months}; empty when the
+    lake is current."""
+    from shopops.core.models import Store
+
+    stores = list(Store.objects.all())
+    state = read_state(Path(lake or default_dir()))
+    return _scopes(stores, state, _dirty_marks([s.pk for s in stores]), full=False)
+
+
+def export(lake: Path | None = None, progress=None, full: bool = True) -> dict:
+    """Bring the lake up to date with the live database; returns what was written.
+    `full=False` reads only the months the writers marked (see the module's docstring)."""
     from shopops.analytics.cache import versions
+    from shopops.analytics.models import DirtyDay
     from shopops.core.models import Store
 
     lake = Path(lake or default_dir())
     lake.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    stores = list(Store.objects.all())
-    # Versions before the scan: a write committed meanwhile leaves the lake marked stale.
-    stamp = versions([s.pk for s in stores])
-    state = read_state(lake)
-    old = state.get("partitions", {})
-    new: dict[str, dict[str, str]] = {}
-    summary = {"tables": {}, "rows": 0}
+    with _exclusive(lake):
+        stores = list(Store.objects.all())
+        # Marks and versions before the rows: a write committed meanwhile stays marked.
+        marks = _dirty_marks([s.pk for s in stores])
+        stamp = versions([s.pk for s in stores])
+        state = read_state(lake)
+        scopes = _scopes(stores, state, marks, full)
+        if state.get("format") != FORMAT or state.get("database") != database_key():
+            state = {}
+        summary = {"tables": {}, "rows": 0, "stores": len(scopes)}
+        partitions = {t: dict(v) for t, v in state.get("partitions", {}).items()}
+        files = {t: dict(v) for t, v in state.get("files", {}).items()}
+        stale_files: list[Path] = []
+        alive = {str(s.pk) for s in stores}
+        for table, keys in partitions.items():  # the partitions of deleted stores go
+            for key in [k for k in keys if k.split("/")[0] not in alive]:
+                keys.pop(key)
+                folder = partition_dir(lake, table, *key.split("/"))
+                stale_files += [folder / n for n in files.get(table, {}).pop(key, [])]
+        if scopes:
+            stale_files = _write(lake, stores, scopes, partitions, files, summary, progress)
+        new_state = {
+            "format": FORMAT,
+            "exported_at": datetime.now().astimezone().isoformat(),
+            "database": database_key(),
+            "stores": {str(s.pk): store_stamp(s, stamp[s.pk]) for s in stores},
+            "partitions": partitions,
+            "files": files,
+        }
+        tmp = lake / (STATE + ".tmp")
+        tmp.write_text(json.dumps(new_state, indent=1))
+        tmp.replace(lake / STATE)
+        for path in stale_files:
+            path.unlink(missing_ok=True)
+            _remove_empty(path.parent, lake)
+        DirtyDay.objects.filter(pk__in=[m[0] for m in marks]).delete()
+    summary["seconds"] = round(time.monotonic() - started, 2)
+    summary["dir"] = str(lake)
+    return summary
+
+
+def _write(lake, stores, scopes, partitions, files, summary, progress) -> list[Path]:
+    """Fingerprint the scoped partitions over the live rows, write the changed ones as new
+    files and update `partitions` and `files` in place; returns the files they replace."""
+    stale: list[Path] = []
+    wanted = [s for s in stores if s.pk in scopes]
+    every = all(scopes[s.pk] is None for s in wanted) and len(wanted) == len(stores)
+    scope = None
+    if not every:
+        scope = {}
+        for store in wanted:
+            months = scopes[store.pk]
+            scope[store.pk] = None if months is None else month_runs(months)
+    covered = {str(s.pk) for s in wanted}
     con = connect()
     try:
-        for table, sql in _sources(con, stores).items():
+        for table, sql in live_rows(con, wanted, scope).items():
             if progress:
                 progress(f"{table} …")
             con.execute(f"CREATE TEMP TABLE x AS {sql()}")
@@ -141,13 +166,22 @@ def export(lake: Path | None = None, progress=None) -> dict:
                     "SELECT store_id, month, count(*), sum(hash(x)::HUGEINT) FROM x GROUP BY ALL"
                 ).fetchall()
             }
-            before = old.get(table, {})
+            before = partitions.setdefault(table, {})
+            listed = files.setdefault(table, {})
+
+            def in_scope(key: str) -> bool:
+                store_id, month = key.split("/")
+                months = scopes.get(int(store_id), ()) if store_id in covered else ()
+                return store_id in covered and (months is None or month in months)
+
             changed = sorted(k for k, v in prints.items() if before.get(k) != v)
-            removed = sorted(set(before) - set(prints))
-            for key in [*changed, *removed]:
-                shutil.rmtree(partition_dir(lake, table, *key.split("/")), ignore_errors=True)
+            removed = sorted(k for k in before if in_scope(k) and k not in prints)
             rows = 0
             if changed:
+                # Whatever a changed partition's folder holds now is replaced: the files of
+                # the last export, and any left by an export that stopped midway.
+                folders = {k: partition_dir(lake, table, *k.split("/")) for k in changed}
+                old = {k: {p.name for p in f.glob("*.parquet")} for k, f in folders.items()}
                 con.execute("CREATE TEMP TABLE todo (store_id BIGINT, month VARCHAR)")
                 con.executemany(
                     "INSERT INTO todo VALUES (?, ?)",
@@ -165,10 +199,18 @@ def export(lake: Path | None = None, progress=None) -> dict:
                     """
                 )
                 con.execute("DROP TABLE todo")
+                for key, folder in folders.items():
+                    listed[key] = sorted({p.name for p in folder.glob("*.parquet")} - old[key])
+                    before[key] = prints[key]
+                    stale += [folder / n for n in old[key]]
+            for key in removed:
+                folder = partition_dir(lake, table, *key.split("/"))
+                listed.pop(key, None)
+                stale += list(folder.glob("*.parquet"))
+                before.pop(key, None)
             con.execute("DROP TABLE x")
-            new[table] = prints
             summary["tables"][table] = {
-                "partitions": len(prints),
+                "partitions": sum(1 for k in before if k.split("/")[0] in covered),
                 "written": len(changed),
                 "removed": len(removed),
                 "rows": rows,
@@ -176,15 +218,10 @@ def export(lake: Path | None = None, progress=None) -> dict:
             summary["rows"] += rows
     finally:
         con.close()
-    state = {
-        "exported_at": datetime.now().astimezone().isoformat(),
-        "database": database_key(),
-        "stores": {str(s.pk): store_stamp(s, stamp[s.pk]) for s in stores},
-        "partitions": new,
-    }
-    tmp = lake / (STATE + ".tmp")
-    tmp.write_text(json.dumps(state, indent=1))
-    tmp.replace(lake / STATE)
-    summary["seconds"] = round(time.monotonic() - started, 2)
-    summary["dir"] = str(lake)
-    return summary
+    return stale
+
+
+def _remove_empty(folder: Path, lake: Path) -> None:
+    while folder != lake and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

@@ -15,6 +15,7 @@ from shopops.analytics.errors import EngineUnavailable
 from shopops.analytics.sources import ORDER_COST_COLUMNS, DuckDBSources, store_parameters
 
 STATE = "_state.json"
+FORMAT = 2  # file lists per partition, days marked by the writers (lake.py)
 SCHEMAS = {
     "orders": {
         "id": "int64",
@@ -97,36 +98,68 @@ def store_stamp(store, version: int) -> dict:
     }
 
 
-def staleness(lake: Path, stores) -> tuple[dict | None, str | None]:
-    """(the lake's state, None) when the lake holds the current data of every store, else
-    (None, why not)."""
-    from shopops.analytics.cache import versions
+def usable(lake: Path, stores) -> tuple[dict | None, dict, str | None]:
+    """(the lake's state, {store_id: [(first, last) day runs the lake does not hold yet]},
+    None) when the lake can answer for these stores, the marked days read live; else
+    (None, {}, why not)."""
+    from shopops.analytics.lake_rows import runs
+    from shopops.analytics.models import DirtyDay
 
     state = read_state(lake)
     if not state:
-        return None, f"no lake in {lake}: run ./shopops lake export --to {lake}"
+        return None, {}, f"no lake in {lake}: run ./shopops lake export --to {lake}"
+    if state.get("format") != FORMAT:
+        return None, {}, f"the lake in {lake} is of an older format: run ./shopops lake export"
     if state.get("database") != database_key():
-        return None, f"the lake in {lake} was written from another database"
-    now = versions([s.pk for s in stores])
+        return None, {}, f"the lake in {lake} was written from another database"
+    marked: dict[int, set] = {}
+    for store_id, day in (
+        DirtyDay.objects.filter(store_id__in=[s.pk for s in stores])
+        .values_list("store_id", "day")
+        .distinct()
+    ):
+        marked.setdefault(store_id, set()).add(day)
     for store in stores:
-        if state.get("stores", {}).get(str(store.pk)) != store_stamp(store, now[store.pk]):
-            return None, (
-                f"the lake in {lake} is older than the data of store {store.code}: "
-                "run ./shopops lake export"
+        stamp = state.get("stores", {}).get(str(store.pk)) or {}
+        current = store_stamp(store, 0)
+        if any(stamp.get(k) != current[k] for k in ("zone", "created")) or None in marked.get(
+            store.pk, ()
+        ):
+            return (
+                None,
+                {},
+                (
+                    f"the lake in {lake} is older than the data of store {store.code}: "
+                    "run ./shopops lake export"
+                ),
             )
-    return state, None
+    return state, {i: runs(days) for i, days in marked.items()}, None
+
+
+def staleness(lake: Path, stores) -> tuple[dict | None, str | None]:
+    """(the lake's state, None) when the lake holds the current data of every store, every
+    day, else (None, why not): what the Spark engine needs, which reads only the lake."""
+    state, dirty, why = usable(lake, stores)
+    if state is not None and dirty:
+        code = next(s.code for s in stores if s.pk in dirty)
+        return None, (
+            f"the lake in {lake} is older than the data of store {code}: run ./shopops lake export"
+        )
+    return state, why
 
 
 def lake_paths(lake: Path, state: dict, table: str, store_ids, start=None, end=None) -> list:
-    """The Parquet files' directories of the stores (and months, when given) that exist."""
+    """The Parquet files of the stores (and months, when given), as the state names them."""
     low = f"{start:%Y-%m}" if start else ""
     high = f"{end:%Y-%m}" if end else "9999-99"
     wanted = {str(i) for i in store_ids}
+    listed = state.get("files", {}).get(table, {})
     out = []
     for key in sorted(state["partitions"].get(table, {})):
         store_id, month = key.split("/")
         if store_id in wanted and low <= month <= high:
-            out.append(partition_dir(lake, table, store_id, month))
+            folder = partition_dir(lake, table, store_id, month)
+            out += [folder / name for name in listed.get(key, [])]
     return out
 
 
@@ -141,16 +174,14 @@ class SparkSources:
         state, why = staleness(self.lake, request.stores)
         if state is None:
             raise StaleLake(why)
-        self.partitions = state["partitions"]
+        self.state = state
         self.backend = ibis.pyspark.connect(spark_session.get())
 
     def _read(self, table: str):
-        wanted = {str(i) for i in self.request.store_ids}
-        present = {k.split("/")[0] for k in self.partitions.get(table, {})} & wanted
         schema = {"store_id": "int64", **SCHEMAS[table]}
-        if not present:
+        paths = [str(p) for p in lake_paths(self.lake, self.state, table, self.request.store_ids)]
+        if not paths:
             return ibis.memtable({k: [] for k in schema}, schema=schema)
-        paths = [str(self.lake / table / f"store_id={s}") for s in sorted(present)]
         frame = self.backend._session.read.option("basePath", str(self.lake / table)).parquet(
             *paths
         )
@@ -198,27 +229,52 @@ DUCKDB_TYPES = {"int64": "BIGINT", "date": "DATE", "string": "VARCHAR"}
 
 class DuckDBLakeSources(DuckDBSources):
     """The same relations read from the Parquet lake (`lake.py`), a columnar replica with
-    the local day and buyer already computed; used only while the lake holds the current
-    data of every store of the request (see `lake.staleness`)."""
+    the local day and buyer already computed; used while the lake can answer for every store
+    of the request (`usable`). The days the writers marked since the last export (`dirty`)
+    are left out of the lake's files and read from the live database instead, shaped as the
+    lake's rows (`lake_rows.py`): a write is in the next answer, and the lake stays the fast
+    path for every other day."""
 
-    def __init__(self, request, base, lake_dir, state):
+    def __init__(self, request, base, lake_dir, state, dirty=None):
         super().__init__(request, base)
         self.lake_dir, self.state = lake_dir, state
+        self.dirty = {i: r for i, r in (dirty or {}).items() if i in set(request.store_ids)}
 
     def _from(self, table: str, months: bool = True) -> str:
+        from shopops.analytics.lake_rows import day_condition, live_rows
+
         start, end = (self.request.start, self.request.end) if months else (None, None)
-        dirs = lake_paths(self.lake_dir, self.state, table, self.request.store_ids, start, end)
-        if not dirs:  # nothing of these stores and months: an empty relation of the columns
-            columns = {"store_id": "int64", **SCHEMAS[table]}
+        files = lake_paths(self.lake_dir, self.state, table, self.request.store_ids, start, end)
+        columns = {"store_id": "int64", **SCHEMAS[table]}
+        if files:
+            listed = ", ".join(sql_literal(str(f)) for f in files)
+            relation = (
+                f"read_parquet([{listed}], hive_partitioning = true, "
+                "hive_types = {'store_id': BIGINT, 'month': VARCHAR})"
+            )
+        else:  # nothing of these stores and months: an empty relation of the columns
             typed = ", ".join(
                 f"CAST(NULL AS {DUCKDB_TYPES.get(t, t.upper())}) AS {c}" for c, t in columns.items()
             )
-            return f"(SELECT {typed} WHERE false)"
-        files = ", ".join(sql_literal(str(d / "*.parquet")) for d in dirs)
-        return (
-            f"read_parquet([{files}], hive_partitioning = true, "
-            "hive_types = {'store_id': BIGINT, 'month': VARCHAR})"
-        )
+            relation = f"(SELECT {typed} WHERE false)"
+        if months:  # the marked days inside the request's period
+            scope = {
+                i: [(max(a, start), min(b, end)) for a, b in r if a <= end and b >= start]
+                for i, r in self.dirty.items()
+            }
+        else:
+            scope = dict(self.dirty)
+        scope = {i: r for i, r in scope.items() if r}
+        if not scope:
+            return relation
+        names = ", ".join(columns)
+        stores = [s for s in self.request.stores if s.pk in scope]
+        live = live_rows(self.con, stores, scope)[table]()
+        return f"""(
+            SELECT {names} FROM {relation} WHERE NOT {day_condition(scope, "day")}
+            UNION ALL BY NAME
+            SELECT {names} FROM ({live})
+        )"""  # noqa: S608 - quoted paths, ints and ISO dates
 
     def orders(self):
         return self._table(

@@ -1,22 +1,22 @@
-"""When the Parquet lake is re-exported. Between two exports the DuckDB engine reads the
-live database, so numbers never wait for this."""
+"""When the Parquet lake is brought up to date: after every import or batch of facts
+(`monitoring.tasks.after_new_facts`) and every minute by the worker, each time only the
+months the writers marked. Between two exports the DuckDB engine reads the marked days
+live, so numbers never wait for this."""
 
 import logging
 import os
 
 log = logging.getLogger(__name__)
-EVERY = int(os.environ.get("SHOPOPS_LAKE_REFRESH_MINUTES", "10"))
+EVERY = int(os.environ.get("SHOPOPS_LAKE_REFRESH_MINUTES", "1"))
 
 
 def refresh_lake() -> dict | None:
-    """Export when some store's data moved on since the last export; None when current."""
-    from shopops.analytics import lake, lake_read
-    from shopops.core.models import Store
+    """Export what the writers marked since the last export (everything when the lake cannot
+    be trusted); None when the lake was current."""
+    from shopops.analytics import lake
 
-    stores = list(Store.objects.all())
-    state, _ = lake_read.staleness(lake_read.default_dir(), stores)
-    if state is not None and set(state.get("stores", {})) == {str(s.pk) for s in stores}:
+    if not lake.pending():
         return None
-    summary = lake.export()
+    summary = lake.export(full=False)
     log.info("lake refreshed: %s rows written in %s s", summary["rows"], summary["seconds"])
     return summary

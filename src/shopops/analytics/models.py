@@ -18,3 +18,22 @@ class FactsVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}@{self.version}"
+
+
+class DirtyDay(models.Model):
+    """A local day of a store whose facts changed since the Parquet lake last exported them
+    (no day: any day of the store). Written by `facts_changed` in the writer's own
+    transaction, so a reader sees the facts and the mark together; deleted by the lake
+    export that read the facts after it. Readers take the lake for every other day and the
+    live database for these."""
+
+    store = models.ForeignKey("core.Store", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = _("changed day")
+        verbose_name_plural = _("changed days")
+        indexes = [models.Index(fields=["store", "day"], name="analytics_dirty_store_day")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}:{self.day or '*'}"

@@ -228,6 +228,9 @@ def run_import(
                     progress(result.rows, half + half * written // spilled, table.size)
             if dry_run:
                 transaction.set_rollback(True)
+            elif counts["inserted"] or counts["updated"]:
+                # In the import's transaction: the lake's marks commit with the rows.
+                facts_changed(store.pk)
     result.inserted, result.updated = counts["inserted"], counts["updated"]
     result.unchanged = counts["unchanged"]
     result.rejected = len(result.rejects)
@@ -237,7 +240,6 @@ def run_import(
     if rejects_path and result.rejects:
         write_rejects(Path(rejects_path), table.header, result.rejects)
     if not dry_run and (result.inserted or result.updated):
-        facts_changed(store.pk)  # cached metrics of the store are stale now
         audit.record(
             user,
             store,

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shopops.analytics.cache import facts_changed
+from shopops.analytics.cache import facts_changed, local_days
 from shopops.catalog.models import Sku
 from shopops.core import bounds
 from shopops.core.audit import acting_user
@@ -337,7 +337,7 @@ def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
             buyer_message=cleaned["buyer_message"],
         )
         order.store = store
-        facts_changed(store.pk)
+        facts_changed(store.pk, local_days(store, order.paid_at))
         lines = services.create_lines(order, cleaned["lines"], cleaned["_skus"])
         events = [("", OrderStatus.PENDING_PAYMENT)]
         if paid:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shopops.analytics.cache import facts_changed
+from shopops.analytics.cache import facts_changed, local_days
 from shopops.catalog.models import Sku
 from shopops.core.audit import acting_user
 from shopops.core.models import Store
@@ -40,7 +40,7 @@ def transition(order: Order, target: str, *, actor=None, via="web", note="", **f
     The UPDATE is conditional on the status read, so two clerks acting on one order at once
     cannot both succeed; the loser gets IllegalTransition with the status it lost to."""
     states.check(order, target)
-    current = order.status
+    current, paid_before = order.status, order.paid_at
     if not Order.objects.filter(pk=order.pk, status=current).update(status=target, **fields):
         order.refresh_from_db()
         raise states.IllegalTransition(order, target)
@@ -48,7 +48,7 @@ def transition(order: Order, target: str, *, actor=None, via="web", note="", **f
     for name, value in fields.items():
         setattr(order, name, value)
     _event(order, current, target, actor, via, note)
-    facts_changed(order.store_id)
+    facts_changed(order.store_id, local_days(order.store, paid_before, order.paid_at))
     return order
 
 
@@ -443,7 +443,7 @@ def refund(
             via,
             _("partial refund %(a)s: %(r)s") % {"a": amount, "r": reason},
         )
-        facts_changed(order.store_id)
+        facts_changed(order.store_id, local_days(order.store, order.paid_at))
         return order
     was = order.status
     if was in states.BEFORE_SHIPPING:
@@ -504,5 +504,5 @@ def create_lines(order: Order, lines: list[dict], skus: dict | None = None) -> l
             )
         )
     made = OrderLine.objects.bulk_create(made)
-    facts_changed(order.store_id)
+    facts_changed(order.store_id, local_days(order.store, order.paid_at))
     return made
