@@ -37,7 +37,7 @@ def run_expressions(src, request: Request, base: set[str]) -> dict:
             continue
         columns = FAMILY_DIMENSIONS[request.family_for_orders() if family == "orders" else family]
         expr = BUILDERS[family](src, request, base)
-        for row in expr.to_pyarrow().to_pylist():
+        for row in src.rows(expr):
             key = (_as_date(row["period"]), tuple(row[columns[d]] for d in request.dims))
             values = out.setdefault(key, {})
             for column, value in row.items():

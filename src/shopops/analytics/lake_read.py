@@ -203,6 +203,9 @@ class SparkSources:
                 columns[column] = value
         return orders.mutate(**columns) if columns else orders
 
+    def rows(self, expr) -> list[dict]:
+        return expr.to_pyarrow().to_pylist()
+
     def orders(self):
         return self._rates(self._read("orders"))
 

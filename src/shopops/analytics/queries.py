@@ -89,6 +89,14 @@ def _base_values(request: Request, base: set[str], engine: str, use_cache: bool)
     return found
 
 
+def _in_order(value) -> tuple:
+    """Dimension values in a stable order: numbers (store ids) as numbers (store 10 after
+    store 9), everything else by its text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (0, value, "")
+    return (1, 0, str(value))
+
+
 def _rows(keys, request: Request, engine: str, use_cache: bool) -> list[dict]:
     requested, base = resolve(keys)
     computed = _base_values(request, base, engine, use_cache)
@@ -102,7 +110,7 @@ def _rows(keys, request: Request, engine: str, use_cache: bool) -> list[dict]:
     }
     codes = {int(s.pk): s.code for s in request.stores}
     if request.dims:
-        slices = sorted(computed, key=lambda k: (k[0], tuple(str(v) for v in k[1])))
+        slices = sorted(computed, key=lambda k: (k[0], tuple(map(_in_order, k[1]))))
     else:
         slices = [(p, ()) for p in periods(request.start, request.end, request.grain)]
     rows = []

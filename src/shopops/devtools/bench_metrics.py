@@ -368,6 +368,14 @@ def run(lines: int, with_spark: bool, fmt: str) -> int:
     engines["engine (duckdb, lake replica)"] = lake_s
     checks["engine (duckdb, lake replica)"] = lake_out == engine_out
     _say(f"  engine on the lake {lake_s:.2f} s")
+    from shopops.devtools import bench_metrics_processes as whole
+
+    _say("  whole processes (cold cache) …")
+    processes = whole.processes(work, store, db_path, work / "lake", engine_out["month"])
+    for name, seconds in processes["seconds"].items():
+        _say(f"    {name} {seconds:.2f} s")
+    _say("  cold API calls in a warm server …")
+    served = whole.api(work, store, db_path, work / "lake")
     report = {
         "lines": lines,
         "orders": orders,
@@ -379,6 +387,8 @@ def run(lines: int, with_spark: bool, fmt: str) -> int:
             e: {b: round(es / bs, 3) for b, bs in baselines.items()} for e, es in engines.items()
         },
         "same_numbers": checks,
+        "processes": processes,
+        "api": served,
     }
     if with_spark:
         _say("  spark: starting a standalone cluster with two workers …")
@@ -394,11 +404,26 @@ def run(lines: int, with_spark: bool, fmt: str) -> int:
         for engine, ratios in report["ratios"].items():
             shown = ", ".join(f"{b.split(' ')[0]} {r:.3f}" for b, r in ratios.items())
             print(f"  {engine} / baseline: {shown}")
+        print("  whole processes, year by month, cold cache (median):")
+        for name, seconds in processes["seconds"].items():
+            ratios = processes["ratios"].get(name)
+            shown = f"  / p1 {ratios['p1']:.2f}, / p2 {ratios['p2']:.2f}" if ratios else ""
+            print(f"    {name:52s} {seconds:7.3f} s{shown}")
+        cold, health = served["cold_metrics"], served["healthz"]
+        print(
+            f"  GET /api/v1/metrics, cache miss, warm server: p50 {cold['p50_ms']} ms, "
+            f"p95 {cold['p95_ms']} ms (/healthz p50 {health['p50_ms']} ms, "
+            f"p95 {health['p95_ms']} ms; first call {served['first_call_ms']} ms)"
+        )
         if "spark" in report:
             s = report["spark"]
             print(
                 f"  spark on {s['master']}: first run {s['first_run_seconds']} s (JVM warm-up), "
                 f"then {s['seconds']} s; equal to duckdb: {s['equal_to_duckdb']}"
             )
-    ok = all(checks.values()) and report.get("spark", {}).get("equal_to_duckdb", True)
+    ok = (
+        all(checks.values())
+        and all(processes["same_numbers"].values())
+        and report.get("spark", {}).get("equal_to_duckdb", True)
+    )
     return 0 if ok else 1
