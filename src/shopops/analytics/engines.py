@@ -13,12 +13,7 @@ attached read-only. `spark`: the same expressions on Spark over the Parquet lake
 import os
 from datetime import date, datetime
 
-from shopops.analytics.expressions import (
-    BUILDERS,
-    column_to_key,
-    family_of,
-    unsupported,
-)
+from shopops.analytics.families import column_to_key, family_of, unsupported
 from shopops.analytics.reference import reference_base
 from shopops.analytics.request import FAMILY_DIMENSIONS, Request
 
@@ -29,6 +24,8 @@ def _as_date(value) -> date:
 
 def run_expressions(src, request: Request, base: set[str]) -> dict:
     """Run each needed family's aggregate on the backend behind `src`."""
+    from shopops.analytics.expressions import BUILDERS  # Ibis: imported by the first query
+
     out: dict = {}
     families = sorted({family_of(k) for k in base})
     for family in families:

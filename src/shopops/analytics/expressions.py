@@ -11,36 +11,9 @@ from datetime import date
 import ibis
 from ibis import _
 
-from shopops.analytics.request import FAMILY_DIMENSIONS, ORDER_KEYS_PER_LINE, Request
+from shopops.analytics.request import FAMILY_DIMENSIONS, Request
 
 EXACT = "decimal(24, 6)"
-ORDER_KEYS = {
-    "gmv",
-    "orders",
-    "buyers",
-    "refunds",
-    "repeat_buyers",
-    "new_buyers",
-    "commission",
-    "payment_fees",
-    "shipping_cost",
-    "packaging_cost",
-}
-LINE_KEYS = {"units", "line_gmv", "cogs"}
-TRAFFIC_KEYS = {"visitors", "page_views", "impressions", "clicks"}
-AD_KEYS = {"ad_impressions", "ad_clicks", "ad_cost", "ad_gmv"}
-
-
-def family_of(key: str) -> str:
-    if key in ORDER_KEYS:
-        return "orders"
-    if key in LINE_KEYS or key.startswith("topn_gmv:"):
-        return "lines"
-    if key in TRAFFIC_KEYS or key.startswith("source_visitors:"):
-        return "traffic"
-    if key in AD_KEYS:
-        return "ads"
-    raise KeyError(key)
 
 
 def period_of(day, grain: str, start: date):
@@ -186,23 +159,3 @@ BUILDERS = {
     "traffic": traffic_metrics,
     "ads": ad_metrics,
 }
-
-
-def column_to_key(column: str) -> str:
-    if column.startswith("topn_"):
-        return "topn_gmv:" + column[5:]
-    if column.startswith("src_"):
-        return "source_visitors:" + column[4:]
-    return column
-
-
-def unsupported(request: Request, family: str, base: set[str]) -> set[str]:
-    """Base keys of a family that are undefined for this request's dimensions and filters."""
-    keys = {k for k in base if family_of(k) == family}
-    if family == "orders":
-        if not request.supports(request.family_for_orders()):
-            return keys
-        if request.family_for_orders() == "order_lines":
-            return keys - ORDER_KEYS_PER_LINE
-        return set()
-    return set() if request.supports(family) else keys

@@ -12,7 +12,8 @@ from django.conf import settings
 
 from shopops.analytics.duckdb_engine import sql_literal
 from shopops.analytics.errors import EngineUnavailable
-from shopops.analytics.sources import ORDER_COST_COLUMNS, DuckDBSources, store_parameters
+from shopops.analytics.order_costs import ORDER_COST_COLUMNS, store_parameters
+from shopops.analytics.sources import DuckDBSources
 
 STATE = "_state.json"
 FORMAT = 2  # file lists per partition, days marked by the writers (lake.py)

@@ -12,7 +12,7 @@ kept after the local day is computed.
 from datetime import date, timedelta
 
 from shopops.analytics.duckdb_engine import oltp_relation, sql_literal
-from shopops.analytics.sources import utc_window
+from shopops.analytics.request import utc_window
 
 Scope = dict[int, list[tuple[date, date]] | None] | None
 

@@ -7,7 +7,7 @@ from shopops.analytics import cache
 from shopops.analytics.catalog import finish, is_cost, lookup, resolve
 from shopops.analytics.engines import ALIASES, ENGINES
 from shopops.analytics.errors import CostsHidden
-from shopops.analytics.expressions import family_of, unsupported
+from shopops.analytics.families import family_of, unsupported
 from shopops.analytics.reference import period_start
 from shopops.analytics.request import Request, validate
 from shopops.core.access import can_see_costs

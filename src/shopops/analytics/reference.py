@@ -9,9 +9,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from shopops.analytics.expressions import family_of, unsupported
+from shopops.analytics.families import family_of, unsupported
+from shopops.analytics.order_costs import store_parameters
 from shopops.analytics.request import FAMILY_DIMENSIONS, Request
-from shopops.analytics.sources import store_parameters
 
 
 def period_start(day: date, grain: str, start: date) -> date:

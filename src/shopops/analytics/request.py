@@ -6,7 +6,7 @@ as 0.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 GRAINS = ("day", "week", "month", "quarter", "none")
 DIMENSIONS = ("store", "channel", "province", "category", "sku", "source", "ad_channel", "plan")
@@ -90,3 +90,10 @@ def parse_filters(items: list[str]) -> dict[str, list[str]]:
             )
         out.setdefault(dim, []).append(value)
     return out
+
+
+def utc_window(start, end) -> tuple[datetime, datetime]:
+    """UTC instants surely covering the local days start..end in any zone (UTC-12..+14)."""
+    low = datetime.combine(start - timedelta(days=1), time(), UTC)
+    high = datetime.combine(end + timedelta(days=2), time(), UTC)
+    return low, high

@@ -17,43 +17,11 @@ DuckDB copies the paid orders of the period into a temporary table once per call
 family joins to the orders); order lines, read once per aggregate, stay a view.
 """
 
-from datetime import UTC, datetime, time, timedelta
-from decimal import Decimal
-
 import ibis
 
 from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal
-
-# The order costs a base metric needs from the store's settings: (metric, column, SQL type,
-# position in `store_parameters`). DECIMAL(24,6) keeps amount x rate exact.
-ORDER_COST_COLUMNS = (
-    ("commission", "commission_rate", "DECIMAL(24,6)", 2),
-    ("payment_fees", "payment_fee_rate", "DECIMAL(24,6)", 3),
-    ("shipping_cost", "shipping_cost", "DECIMAL(18,2)", 4),
-    ("packaging_cost", "packaging_cost", "DECIMAL(18,2)", 5),
-)
-
-
-def store_parameters(stores) -> list[tuple]:
-    """(id, zone, rates and per-order costs) of each store: the order costs of gross profit."""
-    return [
-        (
-            int(s.pk),
-            s.timezone,
-            Decimal(s.commission_rate),
-            Decimal(getattr(s, "payment_fee_rate", 0) or 0),
-            Decimal(getattr(s, "shipping_cost_per_order", 0) or 0),
-            Decimal(getattr(s, "packaging_cost_per_order", 0) or 0),
-        )
-        for s in stores
-    ]
-
-
-def utc_window(start, end) -> tuple[datetime, datetime]:
-    """UTC instants surely covering the local days start..end in any zone (UTC-12..+14)."""
-    low = datetime.combine(start - timedelta(days=1), time(), UTC)
-    high = datetime.combine(end + timedelta(days=2), time(), UTC)
-    return low, high
+from shopops.analytics.order_costs import ORDER_COST_COLUMNS, store_parameters
+from shopops.analytics.request import utc_window
 
 
 def _by_store(stores, value, sql_type: str) -> str:

@@ -72,13 +72,13 @@ def _median_process(command: list[str], env: dict, runs: int, before=None) -> tu
 
 
 def _report_of_rows(rows) -> list[tuple]:
-    from shopops.devtools.bench_metrics import _as_report
+    from shopops.devtools.bench_metrics_sql import _as_report
 
     return _as_report(rows)
 
 
 def _report_of_cli(text: str, keys: list[str]) -> list[tuple]:
-    from shopops.devtools.bench_metrics import _engine_report
+    from shopops.devtools.bench_metrics_sql import _engine_report
 
     rows = []
     for row in json.loads(text):
@@ -95,7 +95,7 @@ def processes(work: Path, store, db_path: Path, lake: Path, expected: list, runs
     from shopops.analytics.cache import facts_changed
     from shopops.analytics.duckdb_engine import extension_file, sql_literal
     from shopops.analytics.lake_read import lake_paths, read_state
-    from shopops.devtools.bench_metrics import KEYS, YEAR, handwritten_sql
+    from shopops.devtools.bench_metrics_sql import KEYS, YEAR, handwritten_sql
 
     var = work / "var-processes"
     env = {
@@ -162,7 +162,7 @@ def processes(work: Path, store, db_path: Path, lake: Path, expected: list, runs
 def api(work: Path, store, db_path: Path, lake: Path, requests: int = 20) -> dict:
     """Cold metric calls (each a cache miss) against a warm server, and /healthz."""
     from shopops.core import services
-    from shopops.devtools.bench_metrics import KEYS, YEAR
+    from shopops.devtools.bench_metrics_sql import KEYS, YEAR
     from shopops.devtools.processes import _wait_ready, stop, web_command
 
     user = services.create_user(

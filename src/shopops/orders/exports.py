@@ -4,21 +4,24 @@ from io import BytesIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
 from shopops.core.spreadsheets import append_row
 
-HEADER_FILL = PatternFill("solid", fgColor="DDE7F5")
+HEADER_FILL = "DDE7F5"
 
 
 def _sheet(title: str, headers: list[str], widths: list[int]):
+    # openpyxl (and numpy behind it, 0.35 s) is imported by the first export, not by the
+    # web server's start.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
     append_row(sheet, headers)
     for cell in sheet[1]:
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[sheet.cell(1, i).column_letter].width = width
     sheet.freeze_panes = "A2"
@@ -66,6 +69,8 @@ def timeliness_xlsx(rows, total) -> bytes:
         for col in (5, 6):
             sheet.cell(sheet.max_row, col).number_format = "0.0"
     if total:
+        from openpyxl.styles import Font
+
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
     return _bytes(book)
