@@ -203,3 +203,20 @@ def test_a_reader_holding_an_old_state_reads_again(lake_dir, monkeypatch, used):
     got = metrics(["gmv"], store, *SPAN, "none", use_cache=False)
     assert used[-2:] == ["DuckDBLakeSources", "DuckDBLakeSources"]
     assert got == metrics(["gmv"], store, *SPAN, "none", "reference")
+
+
+def test_a_lake_of_the_previous_format_is_read_live_then_rewritten(lake_dir, used):
+    import json
+
+    store = make_demo_store(seed=8, target_orders=300)
+    lake.export(lake_dir)
+    state = lake_read.read_state(lake_dir)
+    old = {k: v for k, v in state.items() if k not in ("format", "files")}  # as main wrote it
+    (lake_dir / lake_read.STATE).write_text(json.dumps(old))
+    assert "older format" in lake_read.usable(lake_dir, [store])[2]
+    reference = metrics(["gmv", "orders"], store, *SPAN, "month", "reference")
+    assert metrics(["gmv", "orders"], store, *SPAN, "month", use_cache=False) == reference
+    assert used[-1] == "DuckDBSources"
+    assert refresh_lake()["tables"]["orders"]["written"] >= 2
+    assert metrics(["gmv", "orders"], store, *SPAN, "month", use_cache=False) == reference
+    assert used[-1] == "DuckDBLakeSources"
