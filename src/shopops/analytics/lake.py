@@ -120,7 +120,7 @@ def export(lake: Path | None = None, progress=None, full: bool = True) -> dict:
                 folder = partition_dir(lake, table, *key.split("/"))
                 stale_files += [folder / n for n in files.get(table, {}).pop(key, [])]
         if scopes:
-            stale_files = _write(lake, stores, scopes, partitions, files, summary, progress)
+            stale_files += _write(lake, stores, scopes, partitions, files, summary, progress)
         new_state = {
             "format": FORMAT,
             "exported_at": datetime.now().astimezone().isoformat(),
@@ -135,7 +135,9 @@ def export(lake: Path | None = None, progress=None, full: bool = True) -> dict:
         for path in stale_files:
             path.unlink(missing_ok=True)
             _remove_empty(path.parent, lake)
-        DirtyDay.objects.filter(pk__in=[m[0] for m in marks]).delete()
+        done = [m[0] for m in marks]
+        for start in range(0, len(done), 5000):  # within every database's parameter limit
+            DirtyDay.objects.filter(pk__in=done[start : start + 5000]).delete()
     summary["seconds"] = round(time.monotonic() - started, 2)
     summary["dir"] = str(lake)
     return summary
