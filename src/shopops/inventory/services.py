@@ -10,7 +10,7 @@ order of (SKU, stock row) so two orders never wait on each other.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -190,54 +190,76 @@ def transfer(actor, store, sku, source, target, quantity: int, *, reason="", ref
     return out
 
 
-def allocate(store, wants: list[Want], *, reference: str, user=None) -> list[Allocation]:
-    """Reserve every want or none: raises InsufficientStock and rolls back its savepoint.
+def _reserve_sql(vendor: str) -> str:
+    """One want reserved in one statement: the first stock row of the SKU (by id) with the
+    quantity free gets it, and the row's on hand comes back (RETURNING), so nothing is read
+    before or after. On PostgreSQL the subquery locks the row it picks (FOR UPDATE re-checks
+    the condition once a concurrent holder commits, and moves on to the next row when it no
+    longer holds); on SQLite the transaction already holds the one write lock."""
+    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    lock = " FOR UPDATE" if vendor == "postgresql" else ""
+    # The table's name comes from the model and every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET reserved = reserved + %s, updated_at = %s "  # noqa: S608
+        f"WHERE id = (SELECT id FROM {table} WHERE store_id = %s AND sku_id = %s "
+        f"AND on_hand - reserved >= %s ORDER BY id LIMIT 1{lock}) "
+        "AND on_hand - reserved >= %s RETURNING id, on_hand, warehouse_id"
+    )
+    return sql
 
-    Each line is reserved whole in the first warehouse (by stock row id) that has it free.
-    Call inside a transaction."""
-    allocations, moves = [], []
-    with transaction.atomic():
-        levels_by_sku: dict[int, list[StockLevel]] = {}
-        for pk, sku_id, warehouse_id in (
-            StockLevel.objects.filter(store=store, sku_id__in={w.sku_id for w in wants})
-            .order_by("sku_id", "pk")
-            .values_list("pk", "sku_id", "warehouse_id")
-        ):
-            levels_by_sku.setdefault(sku_id, []).append(
-                StockLevel(pk=pk, store_id=store.pk, sku_id=sku_id, warehouse_id=warehouse_id)
-            )
+
+def _undo(taken: list[tuple[int, int]], now) -> None:
+    """Give back what an all-or-none allocation reserved before a line fell short. The rows
+    are still locked by this transaction, so nobody saw the units reserved."""
+    for level_id, quantity in taken:
+        StockLevel.objects.filter(pk=level_id).update(
+            reserved=F("reserved") - quantity, updated_at=now
+        )
+
+
+def allocate(store, wants: list[Want], *, reference: str, user=None) -> list[Allocation]:
+    """Reserve every want or none: raises InsufficientStock, having given back what it took.
+
+    Each line is reserved whole in the first warehouse (by stock row id) that has it free:
+    one conditional `UPDATE … RETURNING` per line, in the order of (SKU, line), so rows are
+    locked in (SKU, stock row) order. Call inside a transaction."""
+    allocations, moves, taken = [], [], []
+    now = timezone.now()
+    sql = _reserve_sql(connection.vendor)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
         for want in sorted(wants, key=lambda w: (w.sku_id, w.line_id)):
-            for level in levels_by_sku.get(want.sku_id, ()):
-                if (
-                    StockLevel.objects.filter(
-                        pk=level.pk, on_hand__gte=F("reserved") + want.quantity
-                    ).update(reserved=F("reserved") + want.quantity, updated_at=timezone.now())
-                    == 1
-                ):
-                    break
-            else:
-                raise InsufficientStock(want.sku_code, want.quantity)
-            on_hand, _reserved = _after(level.pk)
+            n = want.quantity
+            cursor.execute(sql, [n, stamp, store.pk, want.sku_id, n, n])
+            row = cursor.fetchone()
+            if row is None:
+                _undo(taken, now)
+                raise InsufficientStock(want.sku_code, n)
+            level_id, on_hand, warehouse_id = row
+            taken.append((level_id, n))
             allocations.append(
-                Allocation(
-                    store=store, line_id=want.line_id, level_id=level.pk, quantity=want.quantity
-                )
+                Allocation(store=store, line_id=want.line_id, level_id=level_id, quantity=n)
             )
-            moves.append(
-                _movement(
-                    level,
-                    MovementKind.ALLOCATION,
-                    0,
-                    want.quantity,
-                    user=user,
-                    reason=_("Reserved for order"),
-                    reference=reference,
-                    on_hand=on_hand,
-                )
+            level = StockLevel(
+                pk=level_id, store_id=store.pk, sku_id=want.sku_id, warehouse_id=warehouse_id
             )
-        Allocation.objects.bulk_create(allocations)
-        StockMovement.objects.bulk_create(moves)
+            moves.append(_reserved_move(level, n, on_hand, user, reference))
+    Allocation.objects.bulk_create(allocations)
+    StockMovement.objects.bulk_create(moves)
     return allocations
+
+
+def _reserved_move(level, quantity: int, on_hand: int, user, reference: str) -> StockMovement:
+    return _movement(
+        level,
+        MovementKind.ALLOCATION,
+        0,
+        quantity,
+        user=user,
+        reason=_("Reserved for order"),
+        reference=reference,
+        on_hand=on_hand,
+    )
 
 
 def _open(order_id: int):

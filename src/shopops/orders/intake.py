@@ -296,19 +296,20 @@ def answer(order: Order, reserved: bool, holds: list[tuple[str, str]]) -> tuple[
     return (201 if reserved and not holds else 202), body
 
 
-def _customer(store, platform_id: str, address: dict) -> Customer | None:
+def _customer(store, platform_id: str, address: dict) -> tuple[Customer | None, bool]:
+    """The buyer, and whether they were created here (then no other order is theirs)."""
     if not platform_id:
-        return None
+        return None, False
     found = Customer.objects.filter(store=store, platform_id=platform_id).first()
     if found is not None:
-        return found
+        return found, False
     # Without a savepoint: when the same buyer's other order creates them at the same
     # moment, the IntegrityError rolls this intake back and receive() tries it again.
-    return Customer.objects.create(
-        store=store,
-        platform_id=platform_id,
-        **{k: address[k] for k in ("name", "phone", "province", "city", "address")},
-    )
+    return Customer.objects.create(store=store, platform_id=platform_id, **_buyer(address)), True
+
+
+def _buyer(address: dict) -> dict:
+    return {k: address[k] for k in ("name", "phone", "province", "city", "address")}
 
 
 def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
@@ -318,10 +319,11 @@ def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
     rules = rules_of(store)  # read before the write lock is taken
     user = acting_user(actor)
     with transaction.atomic():
+        customer, new_buyer = _customer(store, cleaned["customer_id"], address)
         order = Order.objects.create(
             store=store,
             order_id=cleaned["order_id"],
-            customer=_customer(store, cleaned["customer_id"], address),
+            customer=customer,
             status=OrderStatus.PAID if paid else OrderStatus.PENDING_PAYMENT,
             channel=cleaned["channel"] or store.platform,
             created_at=cleaned["created_at"],
@@ -358,7 +360,7 @@ def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
         reserved, holds = False, []
         if paid:
             reserved, holds = services.on_paid(
-                order, actor=actor, lines=lines, rules=rules, new=True
+                order, actor=actor, lines=lines, rules=rules, new=True, new_buyer=new_buyer
             )
         code, body = answer(order, reserved, holds)
         IntakeReceipt.objects.create(

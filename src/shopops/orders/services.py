@@ -143,11 +143,12 @@ def _address_missing(order) -> list[str]:
     return [str(label) for f, label in names.items() if not (getattr(order, f) or "").strip()]
 
 
-def _duplicate_of(order, rules: FulfilmentSettings, lines=None) -> Order | None:
+def _duplicate_of(order, rules: FulfilmentSettings, lines=None, new_buyer=False) -> Order | None:
     """An earlier or later order of the same buyer to the same address with the same SKUs
     and quantities within the store's window. `lines`: the order's lines when the caller
-    holds them (a new order), else they are read."""
-    if order.customer_id is None or not order.receiver_address:
+    holds them (a new order), else they are read. `new_buyer`: the buyer was created with
+    this order, so no other order is theirs and nothing is looked up."""
+    if order.customer_id is None or not order.receiver_address or new_buyer:
         return None
     if lines is None:
         skus = sorted(order.lines.values_list("sku_code", "quantity"))
@@ -180,15 +181,17 @@ def _duplicate_of(order, rules: FulfilmentSettings, lines=None) -> Order | None:
 
 
 def review_rules(
-    order, rules: FulfilmentSettings | None = None, lines=None
+    order, rules: FulfilmentSettings | None = None, lines=None, new_buyer=False, twin=None
 ) -> list[tuple[str, str]]:
-    """The holds a newly paid order gets besides stock: (reason, detail)."""
+    """The holds a newly paid order gets besides stock: (reason, detail). `twin`: a
+    callable that finds the duplicate instead of _duplicate_of (a batch looks them up for
+    all its orders at once)."""
     rules = rules or FulfilmentSettings.of(order.store)
     found = []
     missing = _address_missing(order)
     if missing:
         found.append((HoldReason.ADDRESS_INCOMPLETE, _("missing: ") + ", ".join(missing)))
-    twin = _duplicate_of(order, rules, lines)
+    twin = twin() if twin is not None else _duplicate_of(order, rules, lines, new_buyer)
     if twin is not None:
         found.append(
             (
@@ -210,16 +213,16 @@ def review_rules(
 
 
 def on_paid(
-    order, *, actor=None, lines=None, rules=None, new=False
+    order, *, actor=None, lines=None, rules=None, new=False, new_buyer=False
 ) -> tuple[bool, list[tuple[str, str]]]:
     """What happens when an order is paid: reserve its stock, then apply the review rules.
     A stock-short order is kept and queued, never dropped. Returns (reserved, holds).
 
     `new`: the order was created in this transaction with `lines` (intake), so it has no
     hold yet: the review rules run first, before the stock rows are locked, and the holds
-    are one INSERT."""
+    are one INSERT. `new_buyer`: its buyer was created with it too."""
     if new:
-        checks = review_rules(order, rules, lines)
+        checks = review_rules(order, rules, lines, new_buyer)
         why = try_allocate(order, actor=actor, lines=lines)
         holds = ([(HoldReason.STOCK_SHORT, why)] if why is not None else []) + checks
         OrderHold.objects.bulk_create(
