@@ -1,5 +1,6 @@
 """Every write to stock. Each change is one conditional UPDATE of the stock row plus its
-ledger movement, in the caller's transaction; nothing reads a quantity and then writes it.
+ledger movement, in the caller's transaction; nothing reads a quantity and then writes it,
+except allocate_many (a batch of orders), which reads the rows it has locked first.
 
 The database is the arbiter under concurrency: `UPDATE … SET reserved = reserved + n WHERE
 on_hand - reserved >= n` either matches (and holds the row until commit) or does not, and
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.catalog.models import Sku
+from shopops.core import rows as new_rows
 from shopops.core.audit import acting_user
 from shopops.inventory import locks
 from shopops.inventory.models import (
@@ -260,6 +262,87 @@ def _reserved_move(level, quantity: int, on_hand: int, user, reference: str) -> 
         reference=reference,
         on_hand=on_hand,
     )
+
+
+@dataclass
+class Reservation:
+    """What allocate_many did for one order: its allocations ({attname: value}, as stored),
+    or the want it fell short on."""
+
+    allocations: list[dict]
+    short: InsufficientStock | None = None
+
+
+def allocate_many(store, orders: list[tuple[str, list[Want]]], *, user=None) -> list[Reservation]:
+    """Reserve stock for several orders at once, each all or none, in the order given, as
+    if allocate() ran for each in turn: the stock rows of all their SKUs are locked first,
+    in (SKU, stock row) order (locks.stock_rows), the orders are served from what the rows
+    hold, then each row gets one conditional UPDATE for what all the orders took from it and
+    the allocations and ledger movements are one INSERT each. `orders`: (reference, wants).
+    Call inside a transaction."""
+    sku_ids = {w.sku_id for _ref, wants in orders for w in wants}
+    if not sku_ids:
+        return [Reservation([]) for _order in orders]
+    by_sku: dict[int, list[tuple[int, int, int]]] = {}  # (pk, warehouse, on hand)
+    free: dict[int, int] = {}
+    for pk, sku_id, warehouse_id, on_hand, reserved in locks.stock_rows(store, sku_ids).values_list(
+        "pk", "sku_id", "warehouse_id", "on_hand", "reserved"
+    ):
+        by_sku.setdefault(sku_id, []).append((pk, warehouse_id, on_hand))
+        free[pk] = on_hand - reserved
+    done, allocations, moves = [], [], []
+    taken: dict[int, int] = {}
+    reason, user_id = _("Reserved for order"), getattr(acting_user(user), "pk", None)
+    for reference, wants in orders:
+        mine: list[tuple[Want, tuple[int, int, int]]] = []
+        mine_free: dict[int, int] = {}
+        short = None
+        for want in sorted(wants, key=lambda w: (w.sku_id, w.line_id)):
+            for level in by_sku.get(want.sku_id, ()):
+                if free[level[0]] - mine_free.get(level[0], 0) >= want.quantity:
+                    mine_free[level[0]] = mine_free.get(level[0], 0) + want.quantity
+                    mine.append((want, level))
+                    break
+            else:
+                short = InsufficientStock(want.sku_code, want.quantity)
+                break
+        if short is not None:
+            done.append(Reservation([], short))
+            continue
+        made = []
+        for want, (pk, warehouse_id, on_hand) in mine:
+            n = want.quantity
+            free[pk] -= n
+            taken[pk] = taken.get(pk, 0) + n
+            made.append(
+                {"store_id": store.pk, "line_id": want.line_id, "level_id": pk, "quantity": n}
+            )
+            moves.append(
+                {
+                    "store_id": store.pk,
+                    "sku_id": want.sku_id,
+                    "warehouse_id": warehouse_id,
+                    "kind": MovementKind.ALLOCATION,
+                    "quantity": 0,
+                    "reserved_delta": n,
+                    "on_hand_after": on_hand,
+                    "reason": reason[:200],
+                    "reference": reference[:100],
+                    "user_id": user_id,
+                }
+            )
+        allocations += made
+        done.append(Reservation(made))
+    now = timezone.now()
+    for level_id in sorted(taken):  # the lock order again
+        n = taken[level_id]
+        if not StockLevel.objects.filter(pk=level_id, on_hand__gte=F("reserved") + n).update(
+            reserved=F("reserved") + n, updated_at=now
+        ):
+            raise RuntimeError(f"stock row {level_id} changed under its lock")
+    new_rows.insert_values(Allocation, allocations)
+    new_rows.insert_values(StockMovement, moves)
+    return done
 
 
 def _open(order_id: int):

@@ -20,22 +20,26 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.analytics.cache import facts_changed
 from shopops.catalog.models import Sku
 from shopops.core import bounds
+from shopops.core import rows as new_rows
 from shopops.core.audit import acting_user
 from shopops.core.models import Store
 from shopops.customers.models import Customer
-from shopops.orders import services
+from shopops.inventory import services as stock
+from shopops.orders import services, states
 from shopops.orders.models import (
     FulfilmentSettings,
+    HoldReason,
     IntakeReceipt,
     Order,
     OrderEvent,
+    OrderHold,
     OrderLine,
     OrderStatus,
 )
@@ -312,50 +316,62 @@ def _buyer(address: dict) -> dict:
     return {k: address[k] for k in ("name", "phone", "province", "city", "address")}
 
 
-def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
+def _new_order(store, cleaned: dict, customer) -> Order:
+    """The order a cleaned payload makes, not saved yet."""
     address = cleaned["shipping_address"]
     goods = sum((Decimal(x["quantity"]) * x["unit_price"] for x in cleaned["lines"]), Decimal("0"))
+    return Order(
+        store=store,
+        order_id=cleaned["order_id"],
+        customer=customer,
+        status=OrderStatus.PAID if cleaned["paid_at"] is not None else OrderStatus.PENDING_PAYMENT,
+        channel=cleaned["channel"] or store.platform,
+        created_at=cleaned["created_at"],
+        paid_at=cleaned["paid_at"],
+        goods_amount=goods,
+        discount_amount=max(goods - cleaned["paid_amount"], Decimal("0")),
+        paid_amount=cleaned["paid_amount"],
+        province=address["province"],
+        city=address["city"],
+        receiver_name=address["name"],
+        receiver_phone=address["phone"],
+        receiver_address=" ".join(p for p in (address["district"], address["address"]) if p),
+        buyer_message=cleaned["buyer_message"],
+    )
+
+
+def _events(store, order: Order, user, via: str) -> list[dict]:
+    """A new order's history ({attname: value}): received, and paid when it came paid."""
+    events = [("", OrderStatus.PENDING_PAYMENT)]
+    if order.status == OrderStatus.PAID:
+        events.append((OrderStatus.PENDING_PAYMENT, OrderStatus.PAID))
+    user_id = getattr(user, "pk", None)
+    return [
+        {
+            "store_id": store.pk,
+            "order_id": order.pk,
+            "from_status": a,
+            "to_status": b,
+            "user_id": user_id,
+            "via": via,
+            "note": _("received"),
+        }
+        for a, b in events
+    ]
+
+
+def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
     paid = cleaned["paid_at"] is not None
     rules = rules_of(store)  # read before the write lock is taken
     user = acting_user(actor)
     with transaction.atomic():
-        customer, new_buyer = _customer(store, cleaned["customer_id"], address)
-        order = Order.objects.create(
-            store=store,
-            order_id=cleaned["order_id"],
-            customer=customer,
-            status=OrderStatus.PAID if paid else OrderStatus.PENDING_PAYMENT,
-            channel=cleaned["channel"] or store.platform,
-            created_at=cleaned["created_at"],
-            paid_at=cleaned["paid_at"],
-            goods_amount=goods,
-            discount_amount=max(goods - cleaned["paid_amount"], Decimal("0")),
-            paid_amount=cleaned["paid_amount"],
-            province=address["province"],
-            city=address["city"],
-            receiver_name=address["name"],
-            receiver_phone=address["phone"],
-            receiver_address=" ".join(p for p in (address["district"], address["address"]) if p),
-            buyer_message=cleaned["buyer_message"],
-        )
+        customer, new_buyer = _customer(store, cleaned["customer_id"], cleaned["shipping_address"])
+        order = _new_order(store, cleaned, customer)
+        order.save(force_insert=True)
         order.store = store
         facts_changed(store.pk)
         lines = services.create_lines(order, cleaned["lines"], cleaned["_skus"])
-        events = [("", OrderStatus.PENDING_PAYMENT)]
-        if paid:
-            events.append((OrderStatus.PENDING_PAYMENT, OrderStatus.PAID))
-        OrderEvent.objects.bulk_create(
-            OrderEvent(
-                store=store,
-                order=order,
-                from_status=a,
-                to_status=b,
-                user=user,
-                via=via,
-                note=_("received"),
-            )
-            for a, b in events
-        )
+        OrderEvent.objects.bulk_create(OrderEvent(**e) for e in _events(store, order, user, via))
         # The answer from what was just done, without reading it back.
         reserved, holds = False, []
         if paid:
@@ -405,7 +421,11 @@ def receive(actor, store, data: dict, *, via: str = "api", skus: Skus | None = N
     the SKU lookups of a batch; a store read with select_related("fulfilment_settings")
     shares its rules."""
     cleaned = clean(store, data, skus)
-    digest = fingerprint(cleaned)
+    return _receive(actor, store, cleaned, fingerprint(cleaned), via)
+
+
+def _receive(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
+    """receive() of a payload already cleaned."""
     for attempt in range(3):
         # Order and receipt are committed together, so an order received before has its
         # receipt, unless it was imported from a file before the channel posted it.
@@ -422,3 +442,166 @@ def receive(actor, store, data: dict, *, via: str = "api", skus: Skus | None = N
         except IntegrityError:
             continue  # a concurrent call of the same order won; answer as it did
     raise Conflict(_("Order %(o)s is being received by another call.") % {"o": cleaned["order_id"]})
+
+
+# --- a batch ---------------------------------------------------------------------------
+
+
+def receive_many(actor, orders: list[tuple], *, via: str = "api") -> list:
+    """Cleaned orders (store, cleaned) received as receive() would receive each, one after
+    another; for each its Answer, or the refusal receive() raises (Conflict,
+    IllegalTransition, ValidationError, OutOfBounds).
+
+    New orders (no receipt, no stored order, not earlier in the batch) that follow each
+    other in one store are written together in one transaction (_create_many): a handful of
+    statements for all of them instead of about fifteen each. Any other order (a retry, a
+    payment, a conflict, an imported order) is received on its own in its place, after the
+    new orders before it are committed, so it meets them as it would one by one. If the
+    database refuses a run of new orders as a whole (a concurrent call received one of
+    them, or created one of their buyers), the run is rolled back and its orders are
+    received one by one."""
+    keys = {(store.pk, cleaned["order_id"]) for store, cleaned in orders}
+    known = _stored(IntakeReceipt, keys) | _stored(Order, keys)
+    results: list = [None] * len(orders)
+    run: list[tuple[int, dict, str]] = []
+    run_store = None
+
+    def flush():
+        if run:
+            for (i, _c, _d), result in zip(
+                run, _create_run(actor, run_store, run, via), strict=True
+            ):
+                results[i] = result
+            run.clear()
+
+    for i, (store, cleaned) in enumerate(orders):
+        key = (store.pk, cleaned["order_id"])
+        digest = fingerprint(cleaned)
+        if key in known or (run_store is not None and store.pk != run_store.pk):
+            flush()
+        if key in known:
+            results[i] = _answer_or_refusal(actor, store, cleaned, digest, via)
+            continue
+        known.add(key)
+        run_store = store
+        run.append((i, cleaned, digest))
+    flush()
+    return results
+
+
+def _stored(model, keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which (store, order_id) of `keys` have a row of `model`, in one query."""
+    if not keys:
+        return set()
+    found = model.objects.filter(
+        store_id__in={s for s, _o in keys}, order_id__in={o for _s, o in keys}
+    ).values_list("store_id", "order_id")
+    return set(found) & keys
+
+
+def _answer_or_refusal(actor, store, cleaned, digest, via):
+    try:
+        return _receive(actor, store, cleaned, digest, via)
+    except (Conflict, states.IllegalTransition, ValidationError, bounds.OutOfBounds) as exc:
+        return exc
+
+
+def _create_run(actor, store, run, via) -> list:
+    try:
+        return _create_many(actor, store, [(c, d) for _i, c, d in run], via)
+    except IntegrityError:
+        pass  # a concurrent call received one of them, or created one of their buyers
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != "40P01":  # deadlock detected
+            raise
+    return [_answer_or_refusal(actor, store, c, d, via) for _i, c, d in run]
+
+
+def _create_many(actor, store, orders: list[tuple[dict, str]], via: str) -> list[Answer]:
+    """_create for several new orders of one store in one transaction, set-based: buyers
+    read and created, then orders, lines, events, holds and receipts each one INSERT for
+    all; stock reserved for all the paid ones by stock.allocate_many (rows locked in
+    (SKU, stock row) order, all or none per order, served in the batch's order); the review
+    rules see the batch's earlier orders as _duplicate_of would (services.Twins)."""
+    rules = rules_of(store)  # read before the write lock is taken
+    user = acting_user(actor)
+    with transaction.atomic():
+        buyers, created = _customers(store, [c for c, _d in orders])
+        made = [
+            _new_order(store, cleaned, buyers.get(cleaned["customer_id"])) for cleaned, _d in orders
+        ]
+        twins = services.Twins(store.pk, rules, made, created)
+        new_rows.insert(made, with_pks=True)
+        facts_changed(store.pk)
+        lines = [
+            services.build_lines(order, cleaned["lines"], cleaned["_skus"])
+            for order, (cleaned, _d) in zip(made, orders, strict=True)
+        ]
+        new_rows.insert([x for group in lines for x in group], with_pks=True)
+        new_rows.insert_values(
+            OrderEvent, [e for order in made for e in _events(store, order, user, via)]
+        )
+        checks, wants = {}, []
+        for k, order in enumerate(made):
+            if order.status == OrderStatus.PAID:
+                checks[k] = services.review_rules(
+                    order, rules, lines[k], twin=lambda o=order, k=k: twins.of(o, lines[k])
+                )
+                missing = services.not_in_catalog(services.wants_of(lines[k]))
+                if missing is None:
+                    wants.append((k, services.wants_of(lines[k])))
+                else:
+                    checks[k] = [(HoldReason.STOCK_SHORT, missing), *checks[k]]
+            twins.add(order, lines[k])
+        reservations = stock.allocate_many(
+            store, [(made[k].order_id, w) for k, w in wants], user=user
+        )
+        reserved = {}
+        for (k, _w), reservation in zip(wants, reservations, strict=True):
+            reserved[k] = reservation.short is None
+            if reservation.short is not None:
+                checks[k] = [
+                    (HoldReason.STOCK_SHORT, services.short_of(reservation.short)),
+                    *checks[k],
+                ]
+        holds, receipts, answers = [], [], []
+        for k, (order, (_cleaned, digest)) in enumerate(zip(made, orders, strict=True)):
+            found = checks.get(k, [])
+            holds += [
+                {"store_id": store.pk, "order_id": order.pk, "reason": r, "detail": d[:500]}
+                for r, d in found
+            ]
+            code, body = answer(order, reserved.get(k, False), found)
+            receipts.append(
+                {
+                    "store_id": store.pk,
+                    "order_id": order.order_id,
+                    "payload_hash": digest,
+                    "status_code": code,
+                    "body": body,
+                }
+            )
+            answers.append(Answer(code, body))
+        new_rows.insert_values(OrderHold, holds)
+        new_rows.insert_values(IntakeReceipt, receipts)
+    return answers
+
+
+def _customers(store, orders: list[dict]) -> tuple[dict, set[int]]:
+    """The buyers of these orders by platform id, read in one query and the missing ones
+    created in one INSERT (from the address of their first order), and the pks created."""
+    wanted = {}
+    for cleaned in orders:
+        if cleaned["customer_id"]:
+            wanted.setdefault(cleaned["customer_id"], cleaned["shipping_address"])
+    if not wanted:
+        return {}, set()
+    found = {c.platform_id: c for c in Customer.objects.filter(store=store, platform_id__in=wanted)}
+    new = [
+        Customer(store=store, platform_id=pid, **_buyer(address))
+        for pid, address in sorted(wanted.items())
+        if pid not in found
+    ]
+    new_rows.insert(new, with_pks=True)
+    found.update((c.platform_id, c) for c in new)
+    return found, {c.pk for c in new}
