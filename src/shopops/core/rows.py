@@ -29,9 +29,11 @@ _AS_IS = {
 }
 
 
-def insert(objs: list, *, with_pks: bool = False) -> None:
+def insert(objs: list, *, with_pks: bool = False, lock_order=None) -> None:
     """INSERT new instances of one model. `with_pks`: set each instance's primary key
-    (bulk_create does on both databases), for rows that others point to."""
+    (bulk_create does on both databases), for rows that others point to. `lock_order`: a
+    key the rows are sent in order of (their primary keys still follow `objs`), so that
+    writers meeting on the same unique keys take them in one order."""
     if not objs:
         return
     model = type(objs[0])
@@ -51,7 +53,8 @@ def insert(objs: list, *, with_pks: bool = False) -> None:
                 obj.pk = pk
             fields = [meta.pk, *fields]
         names = [f.attname for f in fields]
-        _copy(cursor, model, fields, ([getattr(obj, name) for name in names] for obj in objs))
+        sent = objs if lock_order is None else sorted(objs, key=lock_order)
+        _copy(cursor, model, fields, ([getattr(obj, name) for name in names] for obj in sent))
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias

@@ -447,46 +447,77 @@ def _receive(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
 # --- a batch ---------------------------------------------------------------------------
 
 
-def receive_many(actor, orders: list[tuple], *, via: str = "api") -> list:
+def receive_many(actor, orders: list[tuple], *, via: str = "api", attempts: int = 2) -> list:
     """Cleaned orders (store, cleaned) received as receive() would receive each, one after
     another; for each its Answer, or the refusal receive() raises (Conflict,
     IllegalTransition, ValidationError, OutOfBounds).
 
     New orders (no receipt, no stored order, not earlier in the batch) that follow each
     other in one store are written together in one transaction (_create_many): a handful of
-    statements for all of them instead of about fifteen each. Any other order (a retry, a
-    payment, a conflict, an imported order) is received on its own in its place, after the
-    new orders before it are committed, so it meets them as it would one by one. If the
+    statements for all of them instead of about fifteen each. A retry with the same content
+    gets the answer of its first call (its receipt, or the answer of the same order earlier
+    in the batch) without ending the run. Any other order (a payment, a conflict, an
+    imported order) is received on its own in its place, after the new orders before it are
+    committed, so it meets them as it would one by one. If the
     database refuses a run of new orders as a whole (a concurrent call received one of
-    them, or created one of their buyers), the run is rolled back and its orders are
-    received one by one."""
+    them, or created one of their buyers), the run is rolled back and received again the
+    same way, now meeting what the other call stored; after `attempts` such refusals its
+    orders are received one by one."""
     keys = {(store.pk, cleaned["order_id"]) for store, cleaned in orders}
-    known = _stored(IntakeReceipt, keys) | _stored(Order, keys)
+    receipts = _receipts(keys)
+    known = set(receipts) | _stored(Order, keys)
     results: list = [None] * len(orders)
     run: list[tuple[int, dict, str]] = []
     run_store = None
+    # An order posted again with the same content is answered as its first call was: from
+    # its receipt, or after the run, as the order earlier in the batch was answered.
+    again: dict[tuple[int, str], tuple[str, int]] = {}  # key: (digest, position) in run
+    copies: list[tuple[int, int]] = []  # (position, position of its first call)
 
     def flush():
         if run:
             for (i, _c, _d), result in zip(
-                run, _create_run(actor, run_store, run, via), strict=True
+                run, _create_run(actor, run_store, run, via, attempts), strict=True
             ):
                 results[i] = result
             run.clear()
+            for i, first in copies:
+                results[i] = results[first]
+            copies.clear()
+            again.clear()
 
     for i, (store, cleaned) in enumerate(orders):
         key = (store.pk, cleaned["order_id"])
         digest = fingerprint(cleaned)
+        receipt = receipts.get(key)
+        if receipt is not None and receipt.payload_hash == digest:
+            results[i] = Answer(receipt.status_code, receipt.body)
+            continue
+        if key in again and again[key][0] == digest:
+            copies.append((i, again[key][1]))
+            continue
         if key in known or (run_store is not None and store.pk != run_store.pk):
             flush()
         if key in known:
+            receipts.pop(key, None)  # a payment may change it: read it again after this
             results[i] = _answer_or_refusal(actor, store, cleaned, digest, via)
             continue
         known.add(key)
+        again[key] = (digest, i)
         run_store = store
         run.append((i, cleaned, digest))
     flush()
     return results
+
+
+def _receipts(keys: set[tuple[int, str]]) -> dict[tuple[int, str], IntakeReceipt]:
+    """The receipts of these (store, order_id), in one query."""
+    if not keys:
+        return {}
+    found = IntakeReceipt.objects.filter(
+        store_id__in={s for s, _o in keys}, order_id__in={o for _s, o in keys}
+    )
+    return {(r.store_id, r.order_id): r for r in found if (r.store_id, r.order_id) in keys}
 
 
 def _stored(model, keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
@@ -506,7 +537,7 @@ def _answer_or_refusal(actor, store, cleaned, digest, via):
         return exc
 
 
-def _create_run(actor, store, run, via) -> list:
+def _create_run(actor, store, run, via, attempts: int) -> list:
     try:
         return _create_many(actor, store, [(c, d) for _i, c, d in run], via)
     except IntegrityError:
@@ -514,6 +545,10 @@ def _create_run(actor, store, run, via) -> list:
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != "40P01":  # deadlock detected
             raise
+    if attempts > 0:
+        return receive_many(
+            actor, [(store, c) for _i, c, _d in run], via=via, attempts=attempts - 1
+        )
     return [_answer_or_refusal(actor, store, c, d, via) for _i, c, d in run]
 
 
@@ -531,7 +566,9 @@ def _create_many(actor, store, orders: list[tuple[dict, str]], via: str) -> list
             _new_order(store, cleaned, buyers.get(cleaned["customer_id"])) for cleaned, _d in orders
         ]
         twins = services.Twins(store.pk, rules, made, created)
-        new_rows.insert(made, with_pks=True)
+        # Inserted in the order of their keys, as the buyers are, so that two batches
+        # meeting on the same keys wait for each other instead of deadlocking.
+        new_rows.insert(made, with_pks=True, lock_order=lambda o: o.order_id)
         facts_changed(store.pk)
         lines = [
             services.build_lines(order, cleaned["lines"], cleaned["_skus"])

@@ -199,6 +199,10 @@ def _everything():
         order_payload("B5", store="beta", customer_id="b5"),  # 404
         order_payload("NC1", customer_id=""),  # no buyer; CUP is all reserved by now: short
         order_payload("C9", lines=(("CUP", 5, "99.00"),), customer_id="c9"),  # short and high
+        order_payload("P1", customer_id="p1"),  # the payment of an order stored unpaid
+        order_payload("P1", customer_id="p1", paid=False),  # its first content again: 409
+        order_payload("P0", customer_id="old"),  # a retry of a stored order: its receipt
+        copy.deepcopy(twin),  # a retry of an order of this batch: its answer
     ]
 
 
@@ -215,6 +219,8 @@ def test_a_batch_writes_and_answers_exactly_what_single_calls_do(as_role, shelf,
     assert post(lead, "/api/v1/orders", order_payload("P0", customer_id="old")).status_code == 201
     assert post(lead, "/api/v1/orders", order_payload("IMP", customer_id="imp")).status_code == 201
     IntakeReceipt.objects.filter(order_id="IMP").delete()  # as if imported from a file
+    unpaid = post(lead, "/api/v1/orders", order_payload("P1", customer_id="p1", paid=False))
+    assert unpaid.status_code == 201
     orders = _everything()
     with transaction.atomic():
         batch = post(lead, "/api/v1/orders/batch", {"orders": orders})
@@ -230,7 +236,9 @@ def test_a_batch_writes_and_answers_exactly_what_single_calls_do(as_role, shelf,
     assert after_batch == _snapshot(store)
     assert [code for code, _body in batched] == [
         201, 202, 422, 422, 201, 201, 201, 202, 202, 201, 201, 202, 200, 409, 202, 404, 202, 202,
+        202, 409, 201, 202,
     ]  # fmt: skip
+    assert batched[-1] == batched[1]  # the retry within the batch: the first answer
     assert "N1" in batched[1][1]["holds"][0]["detail"]
     assert "P0" in batched[7][1]["holds"][0]["detail"]
     assert after_batch["reconcile"] == []
