@@ -29,11 +29,9 @@ _AS_IS = {
 }
 
 
-def insert(objs: list, *, with_pks: bool = False, lock_order=None) -> None:
+def insert(objs: list, *, with_pks: bool = False) -> None:
     """INSERT new instances of one model. `with_pks`: set each instance's primary key
-    (bulk_create does on both databases), for rows that others point to. `lock_order`: a
-    key the rows are sent in order of (their primary keys still follow `objs`), so that
-    writers meeting on the same unique keys take them in one order."""
+    (bulk_create does on both databases), for rows that others point to."""
     if not objs:
         return
     model = type(objs[0])
@@ -53,11 +51,58 @@ def insert(objs: list, *, with_pks: bool = False, lock_order=None) -> None:
                 obj.pk = pk
             fields = [meta.pk, *fields]
         names = [f.attname for f in fields]
-        sent = objs if lock_order is None else sorted(objs, key=lock_order)
-        _copy(cursor, model, fields, ([getattr(obj, name) for name in names] for obj in sent))
+        table = connection.ops.quote_name(model._meta.db_table)
+        _copy(cursor, table, fields, ([getattr(obj, name) for name in names] for obj in objs))
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def insert_untaken(objs: list, *, key: str) -> list:
+    """insert(objs, with_pks=True) that skips the rows whose unique key a concurrent writer
+    has committed meanwhile, instead of failing the transaction: on PostgreSQL the rows go
+    by COPY into a temporary copy of the table, then `INSERT … SELECT … ORDER BY key ON
+    CONFLICT DO NOTHING`, in the order of the field `key`, so that writers meeting on the
+    same keys wait for each other instead of deadlocking. Returns the instances inserted
+    (on other databases, one writer at a time, all of them or IntegrityError)."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs)
+        return list(objs)
+    meta = model._meta
+    fields = [meta.pk, *(f for f in meta.concrete_fields if not f.primary_key)]
+    now = timezone.now()
+    for f in fields:
+        if _auto_now(f):
+            for obj in objs:
+                setattr(obj, f.attname, now)
+    qn = connection.ops.quote_name
+    table, temp = qn(meta.db_table), qn(f"new_{meta.db_table}")
+    columns = ", ".join(qn(f.column) for f in fields)
+    order = qn(meta.get_field(key).column)
+    names = [f.attname for f in fields]
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        for obj, pk in zip(objs, _next_ids(cursor, model, len(objs)), strict=True):
+            obj.pk = pk
+        # Names from the model; values as parameters or streamed.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} (LIKE {table} INCLUDING DEFAULTS) "
+            "ON COMMIT DELETE ROWS"
+        )
+        _copy(cursor, temp, fields, ([getattr(obj, n) for n in names] for obj in objs))
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM {temp} RETURNING *) "  # noqa: S608
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM moved ORDER BY {order} "
+            f"ON CONFLICT DO NOTHING RETURNING {qn(meta.pk.column)}"
+        )
+        inserted = {pk for (pk,) in cursor.fetchall()}
+    done = [obj for obj in objs if obj.pk in inserted]
+    for obj in done:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return done
 
 
 def insert_values(model, values: list[dict]) -> None:
@@ -81,7 +126,7 @@ def insert_values(model, values: list[dict]) -> None:
     with connection.cursor() as cursor, connection.wrap_database_errors:
         _copy(
             cursor,
-            model,
+            connection.ops.quote_name(model._meta.db_table),
             fields,
             ([row[n] if n in row else defaults[n] for n in names] for row in values),
         )
@@ -100,12 +145,13 @@ def _next_ids(cursor, model, count: int) -> list[int]:
     return [pk for (pk,) in cursor.fetchall()]
 
 
-def _copy(cursor, model, fields, rows) -> None:
+def _copy(cursor, table: str, fields, rows) -> None:
+    """COPY rows (lists of values in `fields` order) into `table` (a quoted name)."""
     qn = connection.ops.quote_name
     prepare = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() not in _AS_IS]
     columns = ", ".join(qn(f.column) for f in fields)
     # The table's and columns' names come from the model; the values are streamed.
-    with cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
             for i, f in prepare:
                 if row[i] is not None:

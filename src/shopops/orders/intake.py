@@ -539,12 +539,18 @@ def _answer_or_refusal(actor, store, cleaned, digest, via):
 
 def _create_run(actor, store, run, via, attempts: int) -> list:
     try:
-        return _create_many(actor, store, [(c, d) for _i, c, d in run], via)
+        done = _create_many(actor, store, [(c, d) for _i, c, d in run], via)
     except IntegrityError:
         pass  # a concurrent call received one of them, or created one of their buyers
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != "40P01":  # deadlock detected
             raise
+    else:
+        # Left out because a concurrent call stored them: received now, as retries.
+        return [
+            found if found is not None else _answer_or_refusal(actor, store, c, d, via)
+            for found, (_i, c, d) in zip(done, run, strict=True)
+        ]
     if attempts > 0:
         return receive_many(
             actor, [(store, c) for _i, c, _d in run], via=via, attempts=attempts - 1
@@ -552,23 +558,27 @@ def _create_run(actor, store, run, via, attempts: int) -> list:
     return [_answer_or_refusal(actor, store, c, d, via) for _i, c, d in run]
 
 
-def _create_many(actor, store, orders: list[tuple[dict, str]], via: str) -> list[Answer]:
+def _create_many(actor, store, orders: list[tuple[dict, str]], via: str) -> list[Answer | None]:
     """_create for several new orders of one store in one transaction, set-based: buyers
     read and created, then orders, lines, events, holds and receipts each one INSERT for
     all; stock reserved for all the paid ones by stock.allocate_many (rows locked in
     (SKU, stock row) order, all or none per order, served in the batch's order); the review
-    rules see the batch's earlier orders as _duplicate_of would (services.Twins)."""
+    rules see the batch's earlier orders as _duplicate_of would (services.Twins). None for
+    an order a concurrent call stored while this one waited for it (PostgreSQL)."""
     rules = rules_of(store)  # read before the write lock is taken
     user = acting_user(actor)
+    total = len(orders)
     with transaction.atomic():
         buyers, created = _customers(store, [c for c, _d in orders])
         made = [
             _new_order(store, cleaned, buyers.get(cleaned["customer_id"])) for cleaned, _d in orders
         ]
         twins = services.Twins(store.pk, rules, made, created)
-        # Inserted in the order of their keys, as the buyers are, so that two batches
-        # meeting on the same keys wait for each other instead of deadlocking.
-        new_rows.insert(made, with_pks=True, lock_order=lambda o: o.order_id)
+        # An order a concurrent call stored meanwhile is left out (answered after the run,
+        # from what that call stored), the others go on.
+        inserted = {id(o) for o in new_rows.insert_untaken(made, key="order_id")}
+        live = [k for k, order in enumerate(made) if id(order) in inserted]
+        made, orders = [made[k] for k in live], [orders[k] for k in live]
         facts_changed(store.pk)
         lines = [
             services.build_lines(order, cleaned["lines"], cleaned["_skus"])
@@ -621,7 +631,10 @@ def _create_many(actor, store, orders: list[tuple[dict, str]], via: str) -> list
             answers.append(Answer(code, body))
         new_rows.insert_values(OrderHold, holds)
         new_rows.insert_values(IntakeReceipt, receipts)
-    return answers
+    placed: list[Answer | None] = [None] * total
+    for k, found in zip(live, answers, strict=True):
+        placed[k] = found
+    return placed
 
 
 def _customers(store, orders: list[dict]) -> tuple[dict, set[int]]:
@@ -639,6 +652,11 @@ def _customers(store, orders: list[dict]) -> tuple[dict, set[int]]:
         for pid, address in sorted(wanted.items())
         if pid not in found
     ]
-    new_rows.insert(new, with_pks=True)
-    found.update((c.platform_id, c) for c in new)
-    return found, {c.pk for c in new}
+    made = new_rows.insert_untaken(new, key="platform_id")
+    found.update((c.platform_id, c) for c in made)
+    if len(made) < len(new):  # created meanwhile by a concurrent call: theirs
+        taken = [c.platform_id for c in new if c.platform_id not in found]
+        found.update(
+            (c.platform_id, c) for c in Customer.objects.filter(store=store, platform_id__in=taken)
+        )
+    return found, {c.pk for c in made}
