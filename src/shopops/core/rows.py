@@ -10,6 +10,7 @@ errors are raised as Django's (IntegrityError for a duplicate key).
 """
 
 from django.db import connection
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
 # Field types whose Python value psycopg adapts as it is (get_db_prep_save returns it).
@@ -145,15 +146,31 @@ def _next_ids(cursor, model, count: int) -> list[int]:
     return [pk for (pk,) in cursor.fetchall()]
 
 
+def _converter(field):
+    """What get_db_prep_save does to a value of this field on PostgreSQL, bound once, or
+    None where it gives the value back as it is (as ingest.bulk does for imports)."""
+    kind = field.get_internal_type()
+    ops = connection.ops
+    if kind in _AS_IS:
+        return None
+    if kind == "DecimalField" and (
+        type(ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value
+    ):
+        return None  # an exact Decimal already; the column rounds nothing it was checked for
+    if kind == "DateTimeField":
+        return ops.adapt_datetimefield_value
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
 def _copy(cursor, table: str, fields, rows) -> None:
     """COPY rows (lists of values in `fields` order) into `table` (a quoted name)."""
     qn = connection.ops.quote_name
-    prepare = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() not in _AS_IS]
+    prepare = [(i, c) for i, c in enumerate(map(_converter, fields)) if c is not None]
     columns = ", ".join(qn(f.column) for f in fields)
     # The table's and columns' names come from the model; the values are streamed.
     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            for i, f in prepare:
+            for i, convert in prepare:
                 if row[i] is not None:
-                    row[i] = f.get_db_prep_save(row[i], connection)
+                    row[i] = convert(row[i])
             copy.write_row(row)
