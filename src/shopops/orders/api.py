@@ -222,11 +222,12 @@ or `detail` and for 422 `errors` by field path within the order).
 Orders are received in the order posted, as if one after another: new orders that follow
 each other in one store are written together in one transaction, with stock reserved all or
 none per order in the same lock order; a retry, a payment or any other order is received on
-its own in its place. One order's refusal (422, 409, 404, stock short) undoes nothing of
-the others, and an order answered has been committed. If the request fails as a whole (a
-5xx, a lost connection), some orders may have been received: post the same batch again and
-those are answered from their receipts. The whole request is refused (422) only when it is
-not `{{"orders": [...]}}` with 1 to {BATCH_MAX:,} items."""
+its own in its place (an order another call is receiving at the same moment: after the
+new orders, as that call answered it). One order's refusal (422, 409, 404, stock short)
+undoes nothing of the others, and an order answered has been committed. If the request
+fails as a whole (a 5xx, a lost connection), some orders may have been received: post the
+same batch again and those are answered from their receipts. The whole request is refused
+(422) only when it is not `{{"orders": [...]}}` with 1 to {BATCH_MAX:,} items."""
 
 
 def _batch_orders(value):
