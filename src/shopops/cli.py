@@ -575,16 +575,25 @@ def bench_pages_cmd(requests, months, orders, out_fmt):
     help="Share of orders posted a second time, as channels retry.",
 )
 @click.option(
+    "--batch",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Orders a request of the POST /orders/batch row.",
+)
+@click.option(
     "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
 )
-def bench_flash_sale_cmd(databases, orders, stock, concurrency, workers, retries, out_fmt):
+def bench_flash_sale_cmd(databases, orders, stock, concurrency, workers, retries, batch, out_fmt):
     """A 秒杀 over HTTP against the real server: ORDERS concurrent intakes for STOCK units of
     one SKU; checks nothing is oversold, lost or duplicated, against bare conditional
     UPDATEs from the same number of threads."""
     from shopops.devtools import bench_flash_sale
 
     sys.exit(
-        bench_flash_sale.run(list(databases), orders, stock, concurrency, workers, retries, out_fmt)
+        bench_flash_sale.run(
+            list(databases), orders, stock, concurrency, workers, retries, out_fmt, batch
+        )
     )
 
 

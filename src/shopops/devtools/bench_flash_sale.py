@@ -160,13 +160,22 @@ def _fire(port: int, token: str, calls: list[int], concurrency: int) -> dict:
         except (OSError, http.client.HTTPException) as exc:
             local.conn = None
             return i, 0, time.perf_counter() - started, str(exc)
-        return i, status, time.perf_counter() - started, body[:300].decode(errors="replace")
+        return i, status, time.perf_counter() - started, _same_answer(body)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         results = list(pool.map(one, calls))
     elapsed = time.perf_counter() - started
     return {"results": results, "seconds": elapsed}
+
+
+def _same_answer(body: bytes) -> str:
+    """The answer as the retry check compares it: its JSON with sorted keys (PostgreSQL's
+    jsonb gives a receipt back with its keys in its own order), else the raw text."""
+    try:
+        return json.dumps(json.loads(body), sort_keys=True)[:300]
+    except ValueError:
+        return body[:300].decode(errors="replace")
 
 
 def _fire_batches(port: int, token: str, calls: list[int], concurrency: int, size: int) -> dict:
@@ -268,6 +277,47 @@ def _time_baseline(one, attempts, concurrency, left) -> dict:
     return {"seconds": seconds, "taken": taken, "left": left()}
 
 
+def _cpu_seconds(roots: set[int]) -> float:
+    """CPU time (user + system) used so far by the processes `roots` and their descendants,
+    from /proc (Linux; 0 elsewhere): what the server and the database spent, whatever else
+    runs on the machine. Children that ended count once their parent has reaped them."""
+    parents, ticks = {}, {}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    total = 0
+    for pid, used in ticks.items():
+        seen, up = set(), pid
+        while up not in roots and up in parents and up not in seen:
+            seen.add(up)
+            up = parents[up]
+        if up in roots:
+            total += used
+    return total / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
+
+
+def _postmaster(url: str) -> set[int]:
+    """The PostgreSQL server of `url` (a cluster on loopback started here), by its port."""
+    port = url.rsplit(":", 1)[1].split("/", 1)[0]
+    found = set()
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if argv and argv[0].endswith(b"/postgres") and port.encode() in argv:
+                found.add(int(entry.name))
+    return found
+
+
 def _serve(env: dict, port: int, workers: int, threads: int, log: Path):
     from shopops.devtools.processes import _wait_ready, web_command
 
@@ -320,7 +370,10 @@ def run_one(
                 file=sys.stderr,
                 flush=True,
             )
+            roots = {server.pid} | (_postmaster(url) if url.startswith("postgres") else set())
+            cpu = _cpu_seconds(roots)
             fired = _fire(port, token, calls, concurrency)
+            fired["cpu_seconds"], cpu = _cpu_seconds(roots) - cpu, _cpu_seconds(roots)
             print(
                 f"[{db}] the same through POST /orders/batch, {batch} orders a request "
                 f"from {workers} threads …",
@@ -328,6 +381,7 @@ def run_one(
                 flush=True,
             )
             batched = _fire_batches(port, token, calls, workers, batch)
+            batched["cpu_seconds"] = _cpu_seconds(roots) - cpu
         finally:
             from shopops.devtools.processes import stop
 
@@ -409,6 +463,9 @@ def _summarise(db, orders, stock, concurrency, workers, calls, measured, baselin
         "allocations_per_second": round(found["allocated"] / seconds, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        # The server's and the database's CPU for the calls, unlike throughput not shared
+        # with whatever else runs on the machine.
+        "server_cpu_ms_per_call": round(fired.get("cpu_seconds", 0) * 1000 / len(calls), 2),
         "baseline": baseline_name,
         "baseline_seconds": round(base["seconds"], 3),
         "baseline_updates_per_second": round(orders / base["seconds"], 1),
@@ -439,12 +496,13 @@ def run(
     workers: int,
     retries: float,
     fmt: str,
+    batch: int = BATCH,
 ) -> int:
     work = Path(tempfile.mkdtemp(prefix="shopops-flash-"))
     results = [
         r
         for db in databases
-        for r in run_one(db, orders, stock, concurrency, workers, retries, work)
+        for r in run_one(db, orders, stock, concurrency, workers, retries, work, batch)
     ]
     if fmt == "json":
         print(json.dumps(results, indent=2))
@@ -460,7 +518,8 @@ def run(
                 f"  {r['seconds']} s, {r['intakes_per_second']} "
                 f"{'intakes' if r['intake'] == 'single' else 'batch orders'}/s, "
                 f"{r['allocations_per_second']} allocations/s, {r['requests']:,} requests, "
-                f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms per request\n"
+                f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms per request; server and "
+                f"database CPU {r['server_cpu_ms_per_call']} ms a call\n"
                 f"  baseline ({r['baseline']}, {r['orders']:,} attempts): "
                 f"{r['baseline_seconds']} s, {r['baseline_updates_per_second']} updates/s "
                 f"(took {r['baseline_taken']}, left {r['baseline_left']}); "

@@ -1,5 +1,6 @@
 """Every write to stock. Each change is one conditional UPDATE of the stock row plus its
-ledger movement, in the caller's transaction; nothing reads a quantity and then writes it.
+ledger movement, in the caller's transaction; nothing reads a quantity and then writes it,
+except allocate_many (a batch of orders), which reads the rows it has locked first.
 
 The database is the arbiter under concurrency: `UPDATE … SET reserved = reserved + n WHERE
 on_hand - reserved >= n` either matches (and holds the row until commit) or does not, and
@@ -10,12 +11,13 @@ order of (SKU, stock row) so two orders never wait on each other.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.catalog.models import Sku
+from shopops.core import rows as new_rows
 from shopops.core.audit import acting_user
 from shopops.inventory import locks
 from shopops.inventory.models import (
@@ -190,54 +192,157 @@ def transfer(actor, store, sku, source, target, quantity: int, *, reason="", ref
     return out
 
 
-def allocate(store, wants: list[Want], *, reference: str, user=None) -> list[Allocation]:
-    """Reserve every want or none: raises InsufficientStock and rolls back its savepoint.
+def _reserve_sql(vendor: str) -> str:
+    """One want reserved in one statement: the first stock row of the SKU (by id) with the
+    quantity free gets it, and the row's on hand comes back (RETURNING), so nothing is read
+    before or after. On PostgreSQL the subquery locks the row it picks (FOR UPDATE re-checks
+    the condition once a concurrent holder commits, and moves on to the next row when it no
+    longer holds); on SQLite the transaction already holds the one write lock."""
+    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    lock = " FOR UPDATE" if vendor == "postgresql" else ""
+    # The table's name comes from the model and every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET reserved = reserved + %s, updated_at = %s "  # noqa: S608
+        f"WHERE id = (SELECT id FROM {table} WHERE store_id = %s AND sku_id = %s "
+        f"AND on_hand - reserved >= %s ORDER BY id LIMIT 1{lock}) "
+        "AND on_hand - reserved >= %s RETURNING id, on_hand, warehouse_id"
+    )
+    return sql
 
-    Each line is reserved whole in the first warehouse (by stock row id) that has it free.
-    Call inside a transaction."""
-    allocations, moves = [], []
-    with transaction.atomic():
-        levels_by_sku: dict[int, list[StockLevel]] = {}
-        for pk, sku_id, warehouse_id in (
-            StockLevel.objects.filter(store=store, sku_id__in={w.sku_id for w in wants})
-            .order_by("sku_id", "pk")
-            .values_list("pk", "sku_id", "warehouse_id")
-        ):
-            levels_by_sku.setdefault(sku_id, []).append(
-                StockLevel(pk=pk, store_id=store.pk, sku_id=sku_id, warehouse_id=warehouse_id)
-            )
+
+def _undo(taken: list[tuple[int, int]], now) -> None:
+    """Give back what an all-or-none allocation reserved before a line fell short. The rows
+    are still locked by this transaction, so nobody saw the units reserved."""
+    for level_id, quantity in taken:
+        StockLevel.objects.filter(pk=level_id).update(
+            reserved=F("reserved") - quantity, updated_at=now
+        )
+
+
+def allocate(store, wants: list[Want], *, reference: str, user=None) -> list[Allocation]:
+    """Reserve every want or none: raises InsufficientStock, having given back what it took.
+
+    Each line is reserved whole in the first warehouse (by stock row id) that has it free:
+    one conditional `UPDATE … RETURNING` per line, in the order of (SKU, line), so rows are
+    locked in (SKU, stock row) order. Call inside a transaction."""
+    allocations, moves, taken = [], [], []
+    now = timezone.now()
+    sql = _reserve_sql(connection.vendor)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
         for want in sorted(wants, key=lambda w: (w.sku_id, w.line_id)):
-            for level in levels_by_sku.get(want.sku_id, ()):
-                if (
-                    StockLevel.objects.filter(
-                        pk=level.pk, on_hand__gte=F("reserved") + want.quantity
-                    ).update(reserved=F("reserved") + want.quantity, updated_at=timezone.now())
-                    == 1
-                ):
+            n = want.quantity
+            cursor.execute(sql, [n, stamp, store.pk, want.sku_id, n, n])
+            row = cursor.fetchone()
+            if row is None:
+                _undo(taken, now)
+                raise InsufficientStock(want.sku_code, n)
+            level_id, on_hand, warehouse_id = row
+            taken.append((level_id, n))
+            allocations.append(
+                Allocation(store=store, line_id=want.line_id, level_id=level_id, quantity=n)
+            )
+            level = StockLevel(
+                pk=level_id, store_id=store.pk, sku_id=want.sku_id, warehouse_id=warehouse_id
+            )
+            moves.append(_reserved_move(level, n, on_hand, user, reference))
+    Allocation.objects.bulk_create(allocations)
+    StockMovement.objects.bulk_create(moves)
+    return allocations
+
+
+def _reserved_move(level, quantity: int, on_hand: int, user, reference: str) -> StockMovement:
+    return _movement(
+        level,
+        MovementKind.ALLOCATION,
+        0,
+        quantity,
+        user=user,
+        reason=_("Reserved for order"),
+        reference=reference,
+        on_hand=on_hand,
+    )
+
+
+@dataclass
+class Reservation:
+    """What allocate_many did for one order: its allocations ({attname: value}, as stored),
+    or the want it fell short on."""
+
+    allocations: list[dict]
+    short: InsufficientStock | None = None
+
+
+def allocate_many(store, orders: list[tuple[str, list[Want]]], *, user=None) -> list[Reservation]:
+    """Reserve stock for several orders at once, each all or none, in the order given, as
+    if allocate() ran for each in turn: the stock rows of all their SKUs are locked first,
+    in (SKU, stock row) order (locks.stock_rows), the orders are served from what the rows
+    hold, then each row gets one conditional UPDATE for what all the orders took from it and
+    the allocations and ledger movements are one INSERT each. `orders`: (reference, wants).
+    Call inside a transaction."""
+    sku_ids = {w.sku_id for _ref, wants in orders for w in wants}
+    if not sku_ids:
+        return [Reservation([]) for _order in orders]
+    by_sku: dict[int, list[tuple[int, int, int]]] = {}  # (pk, warehouse, on hand)
+    free: dict[int, int] = {}
+    for pk, sku_id, warehouse_id, on_hand, reserved in locks.stock_rows(store, sku_ids).values_list(
+        "pk", "sku_id", "warehouse_id", "on_hand", "reserved"
+    ):
+        by_sku.setdefault(sku_id, []).append((pk, warehouse_id, on_hand))
+        free[pk] = on_hand - reserved
+    done, allocations, moves = [], [], []
+    taken: dict[int, int] = {}
+    reason, user_id = _("Reserved for order"), getattr(acting_user(user), "pk", None)
+    for reference, wants in orders:
+        mine: list[tuple[Want, tuple[int, int, int]]] = []
+        mine_free: dict[int, int] = {}
+        short = None
+        for want in sorted(wants, key=lambda w: (w.sku_id, w.line_id)):
+            for level in by_sku.get(want.sku_id, ()):
+                if free[level[0]] - mine_free.get(level[0], 0) >= want.quantity:
+                    mine_free[level[0]] = mine_free.get(level[0], 0) + want.quantity
+                    mine.append((want, level))
                     break
             else:
-                raise InsufficientStock(want.sku_code, want.quantity)
-            on_hand, _reserved = _after(level.pk)
-            allocations.append(
-                Allocation(
-                    store=store, line_id=want.line_id, level_id=level.pk, quantity=want.quantity
-                )
+                short = InsufficientStock(want.sku_code, want.quantity)
+                break
+        if short is not None:
+            done.append(Reservation([], short))
+            continue
+        made = []
+        for want, (pk, warehouse_id, on_hand) in mine:
+            n = want.quantity
+            free[pk] -= n
+            taken[pk] = taken.get(pk, 0) + n
+            made.append(
+                {"store_id": store.pk, "line_id": want.line_id, "level_id": pk, "quantity": n}
             )
             moves.append(
-                _movement(
-                    level,
-                    MovementKind.ALLOCATION,
-                    0,
-                    want.quantity,
-                    user=user,
-                    reason=_("Reserved for order"),
-                    reference=reference,
-                    on_hand=on_hand,
-                )
+                {
+                    "store_id": store.pk,
+                    "sku_id": want.sku_id,
+                    "warehouse_id": warehouse_id,
+                    "kind": MovementKind.ALLOCATION,
+                    "quantity": 0,
+                    "reserved_delta": n,
+                    "on_hand_after": on_hand,
+                    "reason": reason[:200],
+                    "reference": reference[:100],
+                    "user_id": user_id,
+                }
             )
-        Allocation.objects.bulk_create(allocations)
-        StockMovement.objects.bulk_create(moves)
-    return allocations
+        allocations += made
+        done.append(Reservation(made))
+    now = timezone.now()
+    for level_id in sorted(taken):  # the lock order again
+        n = taken[level_id]
+        if not StockLevel.objects.filter(pk=level_id, on_hand__gte=F("reserved") + n).update(
+            reserved=F("reserved") + n, updated_at=now
+        ):
+            raise RuntimeError(f"stock row {level_id} changed under its lock")
+    new_rows.insert_values(Allocation, allocations)
+    new_rows.insert_values(StockMovement, moves)
+    return done
 
 
 def _open(order_id: int):

@@ -219,12 +219,15 @@ per order, in the same lock order. `answers[i]` is what `POST /orders` would hav
 the i-th order: its `status_code` (200, 201, 202, 404, 409, 422) and its `body` (IntakeOut,
 or `detail` and for 422 `errors` by field path within the order).
 
-Orders are received one after another, each in its own transaction: one order's refusal
-(422, 409, 404, stock short) undoes nothing of the others, and an order answered has been
-committed. If the request fails as a whole (a 5xx, a lost connection), some orders may have
-been received: post the same batch again and those are answered from their receipts. The
-whole request is refused (422) only when it is not `{{"orders": [...]}}` with 1 to
-{BATCH_MAX:,} items."""
+Orders are received in the order posted, as if one after another: new orders that follow
+each other in one store are written together in one transaction, with stock reserved all or
+none per order in the same lock order; a retry, a payment or any other order is received on
+its own in its place (an order another call is receiving at the same moment: after the
+new orders, as that call answered it). One order's refusal (422, 409, 404, stock short)
+undoes nothing of the others, and an order answered has been committed. If the request
+fails as a whole (a 5xx, a lost connection), some orders may have been received: post the
+same batch again and those are answered from their receipts. The whole request is refused
+(422) only when it is not `{{"orders": [...]}}` with 1 to {BATCH_MAX:,} items."""
 
 
 def _batch_orders(value):
@@ -335,13 +338,18 @@ class _Stores:
         return store, skus
 
 
-def _receive(request, data: dict, stores: _Stores) -> tuple[int, dict]:
-    """One order's intake as (status code, body); refusals raise what the API's handlers
-    answer (422, 404), except the 409s, returned here."""
+def _store_of(data: dict, stores: _Stores):
+    """The store an order names (with its SKU lookups), or the 422 or 404 raised."""
     code = bounds.check_model_text(data["store"], "store", Store, "code", identifier=True)
     if not code:
         raise ValidationError({"store": "Required: the store's code."})
-    store, skus = stores.get(code)
+    return stores.get(code)
+
+
+def _receive(request, data: dict, stores: _Stores) -> tuple[int, dict]:
+    """One order's intake as (status code, body); refusals raise what the API's handlers
+    answer (422, 404), except the 409s, returned here."""
+    store, skus = _store_of(data, stores)
     try:
         answer = intake.receive(request.auth, store, data, skus=skus)
     except (intake.Conflict, states.IllegalTransition) as exc:
@@ -383,8 +391,9 @@ def _refusal(exc) -> tuple[int, dict]:
 )
 def post_batch(request, payload: BatchIn):
     stores = _Stores(request.auth, payload.orders)
-    answers = []
-    for item in payload.orders:
+    answers: list = [None] * len(payload.orders)
+    ready = []  # (position, store, cleaned): what intake.receive_many receives
+    for i, item in enumerate(payload.orders):
         try:
             try:
                 order = OrderIn.model_validate(item)
@@ -398,11 +407,20 @@ def post_batch(request, payload: BatchIn):
                         )
                     ]
                 ) from None
-            status, body = _receive(request, order.model_dump(), stores)
+            data = order.model_dump()
+            store, skus = _store_of(data, stores)
+            ready.append((i, store, intake.clean(store, data, skus)))
         except (ValidationError, bounds.OutOfBounds, RequestInvalid, Http404, HttpError) as exc:
-            status, body = _refusal(exc)
-        answers.append({"status_code": status, "body": body})
-    return {"answers": answers}
+            answers[i] = _refusal(exc)
+    received = intake.receive_many(request.auth, [(s, c) for _i, s, c in ready])
+    for (i, _s, _c), result in zip(ready, received, strict=True):
+        if isinstance(result, (intake.Conflict, states.IllegalTransition)):
+            answers[i] = 409, {"detail": str(result)}
+        elif isinstance(result, Exception):
+            answers[i] = _refusal(result)
+        else:
+            answers[i] = result.status_code, result.body
+    return {"answers": [{"status_code": code, "body": body} for code, body in answers]}
 
 
 def order_dict(order: Order, user) -> dict:

@@ -20,22 +20,26 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shopops.analytics.cache import facts_changed, local_days
 from shopops.catalog.models import Sku
 from shopops.core import bounds
+from shopops.core import rows as new_rows
 from shopops.core.audit import acting_user
 from shopops.core.models import Store
 from shopops.customers.models import Customer
-from shopops.orders import services
+from shopops.inventory import services as stock
+from shopops.orders import services, states
 from shopops.orders.models import (
     FulfilmentSettings,
+    HoldReason,
     IntakeReceipt,
     Order,
     OrderEvent,
+    OrderHold,
     OrderLine,
     OrderStatus,
 )
@@ -296,69 +300,83 @@ def answer(order: Order, reserved: bool, holds: list[tuple[str, str]]) -> tuple[
     return (201 if reserved and not holds else 202), body
 
 
-def _customer(store, platform_id: str, address: dict) -> Customer | None:
+def _customer(store, platform_id: str, address: dict) -> tuple[Customer | None, bool]:
+    """The buyer, and whether they were created here (then no other order is theirs)."""
     if not platform_id:
-        return None
+        return None, False
     found = Customer.objects.filter(store=store, platform_id=platform_id).first()
     if found is not None:
-        return found
+        return found, False
     # Without a savepoint: when the same buyer's other order creates them at the same
     # moment, the IntegrityError rolls this intake back and receive() tries it again.
-    return Customer.objects.create(
+    return Customer.objects.create(store=store, platform_id=platform_id, **_buyer(address)), True
+
+
+def _buyer(address: dict) -> dict:
+    return {k: address[k] for k in ("name", "phone", "province", "city", "address")}
+
+
+def _new_order(store, cleaned: dict, customer) -> Order:
+    """The order a cleaned payload makes, not saved yet."""
+    address = cleaned["shipping_address"]
+    goods = sum((Decimal(x["quantity"]) * x["unit_price"] for x in cleaned["lines"]), Decimal("0"))
+    return Order(
         store=store,
-        platform_id=platform_id,
-        **{k: address[k] for k in ("name", "phone", "province", "city", "address")},
+        order_id=cleaned["order_id"],
+        customer=customer,
+        status=OrderStatus.PAID if cleaned["paid_at"] is not None else OrderStatus.PENDING_PAYMENT,
+        channel=cleaned["channel"] or store.platform,
+        created_at=cleaned["created_at"],
+        paid_at=cleaned["paid_at"],
+        goods_amount=goods,
+        discount_amount=max(goods - cleaned["paid_amount"], Decimal("0")),
+        paid_amount=cleaned["paid_amount"],
+        province=address["province"],
+        city=address["city"],
+        receiver_name=address["name"],
+        receiver_phone=address["phone"],
+        receiver_address=" ".join(p for p in (address["district"], address["address"]) if p),
+        buyer_message=cleaned["buyer_message"],
     )
 
 
+def _events(store, order: Order, user, via: str) -> list[dict]:
+    """A new order's history ({attname: value}): received, and paid when it came paid."""
+    events = [("", OrderStatus.PENDING_PAYMENT)]
+    if order.status == OrderStatus.PAID:
+        events.append((OrderStatus.PENDING_PAYMENT, OrderStatus.PAID))
+    user_id = getattr(user, "pk", None)
+    return [
+        {
+            "store_id": store.pk,
+            "order_id": order.pk,
+            "from_status": a,
+            "to_status": b,
+            "user_id": user_id,
+            "via": via,
+            "note": _("received"),
+        }
+        for a, b in events
+    ]
+
+
 def _create(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
-    address = cleaned["shipping_address"]
-    goods = sum((Decimal(x["quantity"]) * x["unit_price"] for x in cleaned["lines"]), Decimal("0"))
     paid = cleaned["paid_at"] is not None
     rules = rules_of(store)  # read before the write lock is taken
     user = acting_user(actor)
     with transaction.atomic():
-        order = Order.objects.create(
-            store=store,
-            order_id=cleaned["order_id"],
-            customer=_customer(store, cleaned["customer_id"], address),
-            status=OrderStatus.PAID if paid else OrderStatus.PENDING_PAYMENT,
-            channel=cleaned["channel"] or store.platform,
-            created_at=cleaned["created_at"],
-            paid_at=cleaned["paid_at"],
-            goods_amount=goods,
-            discount_amount=max(goods - cleaned["paid_amount"], Decimal("0")),
-            paid_amount=cleaned["paid_amount"],
-            province=address["province"],
-            city=address["city"],
-            receiver_name=address["name"],
-            receiver_phone=address["phone"],
-            receiver_address=" ".join(p for p in (address["district"], address["address"]) if p),
-            buyer_message=cleaned["buyer_message"],
-        )
+        customer, new_buyer = _customer(store, cleaned["customer_id"], cleaned["shipping_address"])
+        order = _new_order(store, cleaned, customer)
+        order.save(force_insert=True)
         order.store = store
         facts_changed(store.pk, local_days(store, order.paid_at))
         lines = services.create_lines(order, cleaned["lines"], cleaned["_skus"])
-        events = [("", OrderStatus.PENDING_PAYMENT)]
-        if paid:
-            events.append((OrderStatus.PENDING_PAYMENT, OrderStatus.PAID))
-        OrderEvent.objects.bulk_create(
-            OrderEvent(
-                store=store,
-                order=order,
-                from_status=a,
-                to_status=b,
-                user=user,
-                via=via,
-                note=_("received"),
-            )
-            for a, b in events
-        )
+        OrderEvent.objects.bulk_create(OrderEvent(**e) for e in _events(store, order, user, via))
         # The answer from what was just done, without reading it back.
         reserved, holds = False, []
         if paid:
             reserved, holds = services.on_paid(
-                order, actor=actor, lines=lines, rules=rules, new=True
+                order, actor=actor, lines=lines, rules=rules, new=True, new_buyer=new_buyer
             )
         code, body = answer(order, reserved, holds)
         IntakeReceipt.objects.create(
@@ -403,7 +421,11 @@ def receive(actor, store, data: dict, *, via: str = "api", skus: Skus | None = N
     the SKU lookups of a batch; a store read with select_related("fulfilment_settings")
     shares its rules."""
     cleaned = clean(store, data, skus)
-    digest = fingerprint(cleaned)
+    return _receive(actor, store, cleaned, fingerprint(cleaned), via)
+
+
+def _receive(actor, store, cleaned: dict, digest: str, via: str) -> Answer:
+    """receive() of a payload already cleaned."""
     for attempt in range(3):
         # Order and receipt are committed together, so an order received before has its
         # receipt, unless it was imported from a file before the channel posted it.
@@ -420,3 +442,221 @@ def receive(actor, store, data: dict, *, via: str = "api", skus: Skus | None = N
         except IntegrityError:
             continue  # a concurrent call of the same order won; answer as it did
     raise Conflict(_("Order %(o)s is being received by another call.") % {"o": cleaned["order_id"]})
+
+
+# --- a batch ---------------------------------------------------------------------------
+
+
+def receive_many(actor, orders: list[tuple], *, via: str = "api", attempts: int = 2) -> list:
+    """Cleaned orders (store, cleaned) received as receive() would receive each, one after
+    another; for each its Answer, or the refusal receive() raises (Conflict,
+    IllegalTransition, ValidationError, OutOfBounds).
+
+    New orders (no receipt, no stored order, not earlier in the batch) that follow each
+    other in one store are written together in one transaction (_create_many): a handful of
+    statements for all of them instead of about fifteen each. A retry with the same content
+    gets the answer of its first call (its receipt, or the answer of the same order earlier
+    in the batch) without ending the run. Any other order (a payment, a conflict, an
+    imported order) is received on its own in its place, after the new orders before it are
+    committed, so it meets them as it would one by one. If the
+    database refuses a run of new orders as a whole (a concurrent call received one of
+    them, or created one of their buyers), the run is rolled back and received again the
+    same way, now meeting what the other call stored; after `attempts` such refusals its
+    orders are received one by one."""
+    keys = {(store.pk, cleaned["order_id"]) for store, cleaned in orders}
+    receipts = _receipts(keys)
+    known = set(receipts) | _stored(Order, keys)
+    results: list = [None] * len(orders)
+    run: list[tuple[int, dict, str]] = []
+    run_store = None
+    # An order posted again with the same content is answered as its first call was: from
+    # its receipt, or after the run, as the order earlier in the batch was answered.
+    again: dict[tuple[int, str], tuple[str, int]] = {}  # key: (digest, position) in run
+    copies: list[tuple[int, int]] = []  # (position, position of its first call)
+
+    def flush():
+        if run:
+            for (i, _c, _d), result in zip(
+                run, _create_run(actor, run_store, run, via, attempts), strict=True
+            ):
+                results[i] = result
+            run.clear()
+            for i, first in copies:
+                results[i] = results[first]
+            copies.clear()
+            again.clear()
+
+    for i, (store, cleaned) in enumerate(orders):
+        key = (store.pk, cleaned["order_id"])
+        digest = fingerprint(cleaned)
+        receipt = receipts.get(key)
+        if receipt is not None and receipt.payload_hash == digest:
+            results[i] = Answer(receipt.status_code, receipt.body)
+            continue
+        if key in again and again[key][0] == digest:
+            copies.append((i, again[key][1]))
+            continue
+        if key in known or (run_store is not None and store.pk != run_store.pk):
+            flush()
+        if key in known:
+            receipts.pop(key, None)  # a payment may change it: read it again after this
+            results[i] = _answer_or_refusal(actor, store, cleaned, digest, via)
+            continue
+        known.add(key)
+        again[key] = (digest, i)
+        run_store = store
+        run.append((i, cleaned, digest))
+    flush()
+    return results
+
+
+def _receipts(keys: set[tuple[int, str]]) -> dict[tuple[int, str], IntakeReceipt]:
+    """The receipts of these (store, order_id), in one query."""
+    if not keys:
+        return {}
+    found = IntakeReceipt.objects.filter(
+        store_id__in={s for s, _o in keys}, order_id__in={o for _s, o in keys}
+    )
+    return {(r.store_id, r.order_id): r for r in found if (r.store_id, r.order_id) in keys}
+
+
+def _stored(model, keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which (store, order_id) of `keys` have a row of `model`, in one query."""
+    if not keys:
+        return set()
+    found = model.objects.filter(
+        store_id__in={s for s, _o in keys}, order_id__in={o for _s, o in keys}
+    ).values_list("store_id", "order_id")
+    return set(found) & keys
+
+
+def _answer_or_refusal(actor, store, cleaned, digest, via):
+    try:
+        return _receive(actor, store, cleaned, digest, via)
+    except (Conflict, states.IllegalTransition, ValidationError, bounds.OutOfBounds) as exc:
+        return exc
+
+
+def _create_run(actor, store, run, via, attempts: int) -> list:
+    try:
+        done = _create_many(actor, store, [(c, d) for _i, c, d in run], via)
+    except IntegrityError:
+        pass  # a concurrent call received one of them, or created one of their buyers
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != "40P01":  # deadlock detected
+            raise
+    else:
+        # Left out because a concurrent call stored them: received now, as retries.
+        return [
+            found if found is not None else _answer_or_refusal(actor, store, c, d, via)
+            for found, (_i, c, d) in zip(done, run, strict=True)
+        ]
+    if attempts > 0:
+        return receive_many(
+            actor, [(store, c) for _i, c, _d in run], via=via, attempts=attempts - 1
+        )
+    return [_answer_or_refusal(actor, store, c, d, via) for _i, c, d in run]
+
+
+def _create_many(actor, store, orders: list[tuple[dict, str]], via: str) -> list[Answer | None]:
+    """_create for several new orders of one store in one transaction, set-based: buyers
+    read and created, then orders, lines, events, holds and receipts each one INSERT for
+    all; stock reserved for all the paid ones by stock.allocate_many (rows locked in
+    (SKU, stock row) order, all or none per order, served in the batch's order); the review
+    rules see the batch's earlier orders as _duplicate_of would (services.Twins). None for
+    an order a concurrent call stored while this one waited for it (PostgreSQL)."""
+    rules = rules_of(store)  # read before the write lock is taken
+    user = acting_user(actor)
+    total = len(orders)
+    with transaction.atomic():
+        buyers, created = _customers(store, [c for c, _d in orders])
+        made = [
+            _new_order(store, cleaned, buyers.get(cleaned["customer_id"])) for cleaned, _d in orders
+        ]
+        twins = services.Twins(store.pk, rules, made, created)
+        # An order a concurrent call stored meanwhile is left out (answered after the run,
+        # from what that call stored), the others go on.
+        inserted = {id(o) for o in new_rows.insert_untaken(made, key="order_id")}
+        live = [k for k, order in enumerate(made) if id(order) in inserted]
+        made, orders = [made[k] for k in live], [orders[k] for k in live]
+        facts_changed(store.pk, local_days(store, *(o.paid_at for o in made)))
+        lines = [
+            services.build_lines(order, cleaned["lines"], cleaned["_skus"])
+            for order, (cleaned, _d) in zip(made, orders, strict=True)
+        ]
+        new_rows.insert([x for group in lines for x in group], with_pks=True)
+        new_rows.insert_values(
+            OrderEvent, [e for order in made for e in _events(store, order, user, via)]
+        )
+        checks, wants = {}, []
+        for k, order in enumerate(made):
+            if order.status == OrderStatus.PAID:
+                checks[k] = services.review_rules(
+                    order, rules, lines[k], twin=lambda o=order, k=k: twins.of(o, lines[k])
+                )
+                missing = services.not_in_catalog(services.wants_of(lines[k]))
+                if missing is None:
+                    wants.append((k, services.wants_of(lines[k])))
+                else:
+                    checks[k] = [(HoldReason.STOCK_SHORT, missing), *checks[k]]
+            twins.add(order, lines[k])
+        reservations = stock.allocate_many(
+            store, [(made[k].order_id, w) for k, w in wants], user=user
+        )
+        reserved = {}
+        for (k, _w), reservation in zip(wants, reservations, strict=True):
+            reserved[k] = reservation.short is None
+            if reservation.short is not None:
+                checks[k] = [
+                    (HoldReason.STOCK_SHORT, services.short_of(reservation.short)),
+                    *checks[k],
+                ]
+        holds, receipts, answers = [], [], []
+        for k, (order, (_cleaned, digest)) in enumerate(zip(made, orders, strict=True)):
+            found = checks.get(k, [])
+            holds += [
+                {"store_id": store.pk, "order_id": order.pk, "reason": r, "detail": d[:500]}
+                for r, d in found
+            ]
+            code, body = answer(order, reserved.get(k, False), found)
+            receipts.append(
+                {
+                    "store_id": store.pk,
+                    "order_id": order.order_id,
+                    "payload_hash": digest,
+                    "status_code": code,
+                    "body": body,
+                }
+            )
+            answers.append(Answer(code, body))
+        new_rows.insert_values(OrderHold, holds)
+        new_rows.insert_values(IntakeReceipt, receipts)
+    placed: list[Answer | None] = [None] * total
+    for k, found in zip(live, answers, strict=True):
+        placed[k] = found
+    return placed
+
+
+def _customers(store, orders: list[dict]) -> tuple[dict, set[int]]:
+    """The buyers of these orders by platform id, read in one query and the missing ones
+    created in one INSERT (from the address of their first order), and the pks created."""
+    wanted = {}
+    for cleaned in orders:
+        if cleaned["customer_id"]:
+            wanted.setdefault(cleaned["customer_id"], cleaned["shipping_address"])
+    if not wanted:
+        return {}, set()
+    found = {c.platform_id: c for c in Customer.objects.filter(store=store, platform_id__in=wanted)}
+    new = [
+        Customer(store=store, platform_id=pid, **_buyer(address))
+        for pid, address in sorted(wanted.items())
+        if pid not in found
+    ]
+    made = new_rows.insert_untaken(new, key="platform_id")
+    found.update((c.platform_id, c) for c in made)
+    if len(made) < len(new):  # created meanwhile by a concurrent call: theirs
+        taken = [c.platform_id for c in new if c.platform_id not in found]
+        found.update(
+            (c.platform_id, c) for c in Customer.objects.filter(store=store, platform_id__in=taken)
+        )
+    return found, {c.pk for c in made}

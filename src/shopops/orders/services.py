@@ -101,25 +101,39 @@ def _wants(order) -> list[stock.Want]:
 
 def try_allocate(order, *, actor=None, lines=None) -> str | None:
     """Reserve the order's stock, all lines or none. None when reserved, else why not."""
-    wants = (
-        _wants(order)
-        if lines is None
-        else [
-            stock.Want(line_id=x.pk, sku_id=x.sku_id, sku_code=x.sku_code, quantity=x.quantity)
-            for x in lines
-        ]
-    )
-    missing = [w.sku_code for w in wants if w.sku_id is None]
+    wants = _wants(order) if lines is None else wants_of(lines)
+    missing = not_in_catalog(wants)
     if missing:
-        return _("SKU %(codes)s is not in the catalog") % {"codes": ", ".join(missing)}
+        return missing
     try:
         stock.allocate(order.store, wants, reference=order.order_id, user=acting_user(actor))
     except stock.InsufficientStock as short:
-        return _("%(sku)s: %(n)d wanted, not enough free stock") % {
-            "sku": short.sku_code,
-            "n": short.wanted,
-        }
+        return short_of(short)
     return None
+
+
+def not_in_catalog(wants: list[stock.Want]) -> str | None:
+    """Why wants cannot be reserved at all (a line of a SKU not in the catalog), or None."""
+    missing = [w.sku_code for w in wants if w.sku_id is None]
+    if missing:
+        return _("SKU %(codes)s is not in the catalog") % {"codes": ", ".join(missing)}
+    return None
+
+
+def short_of(short: stock.InsufficientStock) -> str:
+    """The stock-short hold's detail."""
+    return _("%(sku)s: %(n)d wanted, not enough free stock") % {
+        "sku": short.sku_code,
+        "n": short.wanted,
+    }
+
+
+def wants_of(lines) -> list[stock.Want]:
+    """The stock a new order's lines need."""
+    return [
+        stock.Want(line_id=x.pk, sku_id=x.sku_id, sku_code=x.sku_code, quantity=x.quantity)
+        for x in lines
+    ]
 
 
 def is_reserved(order) -> bool:
@@ -143,11 +157,12 @@ def _address_missing(order) -> list[str]:
     return [str(label) for f, label in names.items() if not (getattr(order, f) or "").strip()]
 
 
-def _duplicate_of(order, rules: FulfilmentSettings, lines=None) -> Order | None:
+def _duplicate_of(order, rules: FulfilmentSettings, lines=None, new_buyer=False) -> Order | None:
     """An earlier or later order of the same buyer to the same address with the same SKUs
     and quantities within the store's window. `lines`: the order's lines when the caller
-    holds them (a new order), else they are read."""
-    if order.customer_id is None or not order.receiver_address:
+    holds them (a new order), else they are read. `new_buyer`: the buyer was created with
+    this order, so no other order is theirs and nothing is looked up."""
+    if order.customer_id is None or not order.receiver_address or new_buyer:
         return None
     if lines is None:
         skus = sorted(order.lines.values_list("sku_code", "quantity"))
@@ -179,16 +194,82 @@ def _duplicate_of(order, rules: FulfilmentSettings, lines=None) -> Order | None:
     return None
 
 
+class Twins:
+    """_duplicate_of for the new orders of a batch, each as if received after the ones
+    before it: the stored orders of the batch's returning buyers are read once, before the
+    batch's own orders are written, and each order of the batch is a candidate for the ones
+    after it. Call `of` for a paid order, then `add` for every order, in the batch's order."""
+
+    def __init__(self, store_id: int, rules: FulfilmentSettings, orders: list[Order], new_buyers):
+        """`new_buyers`: the customers created with these orders, who have no stored order."""
+        self.window = timedelta(hours=rules.duplicate_window_hours)
+        self.candidates: dict[int, list[tuple[Order, list]]] = {}
+        returning = {o.customer_id for o in orders if o.customer_id and o.receiver_address} - set(
+            new_buyers
+        )
+        if not returning:
+            return
+        times = [o.created_at for o in orders if o.customer_id in returning]
+        stored = list(
+            Order.objects.filter(
+                store_id=store_id,
+                customer_id__in=returning,
+                created_at__gte=min(times) - self.window,
+                created_at__lte=max(times) + self.window,
+            )
+            .exclude(status=S.CANCELLED)
+            .only("pk", "store_id", "order_id", "customer_id", "receiver_address", "created_at")
+        )
+        if not stored:
+            return
+        theirs: dict[int, list] = {}
+        for order_pk, code, quantity in OrderLine.objects.filter(
+            order_id__in=[o.pk for o in stored]
+        ).values_list("order_id", "sku_code", "quantity"):
+            theirs.setdefault(order_pk, []).append((code, quantity))
+        for other in stored:
+            self.candidates.setdefault(other.customer_id, []).append(
+                (other, sorted(theirs.get(other.pk, [])))
+            )
+
+    def of(self, order: Order, lines) -> Order | None:
+        if order.customer_id is None or not order.receiver_address:
+            return None
+        low, high = order.created_at - self.window, order.created_at + self.window
+        others = sorted(
+            (
+                (other, skus)
+                for other, skus in self.candidates.get(order.customer_id, ())
+                if other.receiver_address == order.receiver_address
+                and low <= other.created_at <= high
+            ),
+            key=lambda pair: pair[0].created_at,
+        )
+        mine = sorted((x.sku_code, x.quantity) for x in lines)
+        for other, skus in others[:20]:
+            if skus == mine:
+                return other
+        return None
+
+    def add(self, order: Order, lines) -> None:
+        if order.customer_id is not None and order.receiver_address:
+            self.candidates.setdefault(order.customer_id, []).append(
+                (order, sorted((x.sku_code, x.quantity) for x in lines))
+            )
+
+
 def review_rules(
-    order, rules: FulfilmentSettings | None = None, lines=None
+    order, rules: FulfilmentSettings | None = None, lines=None, new_buyer=False, twin=None
 ) -> list[tuple[str, str]]:
-    """The holds a newly paid order gets besides stock: (reason, detail)."""
+    """The holds a newly paid order gets besides stock: (reason, detail). `twin`: a
+    callable that finds the duplicate instead of _duplicate_of (a batch looks them up for
+    all its orders at once)."""
     rules = rules or FulfilmentSettings.of(order.store)
     found = []
     missing = _address_missing(order)
     if missing:
         found.append((HoldReason.ADDRESS_INCOMPLETE, _("missing: ") + ", ".join(missing)))
-    twin = _duplicate_of(order, rules, lines)
+    twin = twin() if twin is not None else _duplicate_of(order, rules, lines, new_buyer)
     if twin is not None:
         found.append(
             (
@@ -210,16 +291,16 @@ def review_rules(
 
 
 def on_paid(
-    order, *, actor=None, lines=None, rules=None, new=False
+    order, *, actor=None, lines=None, rules=None, new=False, new_buyer=False
 ) -> tuple[bool, list[tuple[str, str]]]:
     """What happens when an order is paid: reserve its stock, then apply the review rules.
     A stock-short order is kept and queued, never dropped. Returns (reserved, holds).
 
     `new`: the order was created in this transaction with `lines` (intake), so it has no
     hold yet: the review rules run first, before the stock rows are locked, and the holds
-    are one INSERT."""
+    are one INSERT. `new_buyer`: its buyer was created with it too."""
     if new:
-        checks = review_rules(order, rules, lines)
+        checks = review_rules(order, rules, lines, new_buyer)
         why = try_allocate(order, actor=actor, lines=lines)
         holds = ([(HoldReason.STOCK_SHORT, why)] if why is not None else []) + checks
         OrderHold.objects.bulk_create(
@@ -475,6 +556,14 @@ def cancel_unpaid(now=None) -> int:
 
 def create_lines(order: Order, lines: list[dict], skus: dict | None = None) -> list[OrderLine]:
     """Lines of a new order; their shares of the paid amount add up to it exactly."""
+    made = OrderLine.objects.bulk_create(build_lines(order, lines, skus))
+    facts_changed(order.store_id, local_days(order.store, order.paid_at))
+    return made
+
+
+def build_lines(order: Order, lines: list[dict], skus: dict | None = None) -> list[OrderLine]:
+    """create_lines' rows, not saved yet (a batch saves all its orders' lines at once; the
+    caller raises facts_changed)."""
     if skus is None:
         skus = {
             s.code: s
@@ -503,6 +592,4 @@ def create_lines(order: Order, lines: list[dict], skus: dict | None = None) -> l
                 allocated_amount=share,
             )
         )
-    made = OrderLine.objects.bulk_create(made)
-    facts_changed(order.store_id, local_days(order.store, order.paid_at))
     return made

@@ -220,3 +220,37 @@ def test_a_lake_of_the_previous_format_is_read_live_then_rewritten(lake_dir, use
     assert refresh_lake()["tables"]["orders"]["written"] >= 2
     assert metrics(["gmv", "orders"], store, *SPAN, "month", use_cache=False) == reference
     assert used[-1] == "DuckDBLakeSources"
+
+
+def test_a_batch_of_orders_marks_its_days_only(lake_dir, used):
+    import json
+
+    from django.test import Client
+
+    store = make_demo_store(seed=9, target_orders=300)
+    lake.export(lake_dir)
+    lead = core.create_user(username="lead", password=None, role="ops_lead", stores=[store])
+    client = Client()
+    client.force_login(lead)
+    sku = Sku.objects.filter(store=store).order_by("code").first()
+    orders = [
+        order_payload(
+            f"BATCH{n}",
+            lines=((sku.code, 1, str(sku.price)),),
+            store=store.code,
+            created_at=at,
+            paid_at=at,
+            customer_id=f"batch-buyer-{n}",
+        )
+        for n, at in enumerate(["2025-11-20T10:00:00+08:00", "2025-11-21T23:59:00+08:00"])
+    ]
+    answer = client.post(
+        "/api/v1/orders/batch", json.dumps({"orders": orders}), content_type="application/json"
+    )
+    assert answer.status_code == 200, answer.content
+    assert marks(store) == {date(2025, 11, 20), date(2025, 11, 21)}
+    got = metrics(["gmv", "orders"], store, date(2025, 11, 19), date(2025, 11, 22), "day")
+    assert used[-1] == "DuckDBLakeSources"
+    assert got == metrics(
+        ["gmv", "orders"], store, date(2025, 11, 19), date(2025, 11, 22), "day", "reference"
+    )
