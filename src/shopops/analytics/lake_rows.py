@@ -68,22 +68,18 @@ def _instants(scope: Scope, column: str) -> str:
     return "(" + " OR ".join(parts) + ")" if parts else "false"
 
 
-def day_condition(scope: Scope, column: str, store_column: str = "store_id") -> str:
-    """A condition on a local DATE column: exactly the scope's days."""
+def day_condition(scope: Scope, column: str, store_column: str = "store_id", typed=True) -> str:
+    """A condition on a date column: exactly the scope's days. `typed`: a DuckDB DATE;
+    else an OLTP date column (ISO text on SQLite, date on PostgreSQL: both compare with
+    'YYYY-MM-DD')."""
+
+    def day(value) -> str:
+        return f"DATE '{value}'" if typed else f"'{value}'"
+
     parts = [f"({store_column} = {int(i)})" for i, ranges in scope.items() if ranges is None]
     parts += [
-        f"({store_column} = {int(store_id)} AND {column} BETWEEN DATE '{first}' AND DATE '{last}')"
-        for store_id, ranges in scope.items()
-        for first, last in ranges or ()
-    ]
-    return "(" + " OR ".join(parts) + ")" if parts else "false"
-
-
-def _text_dates(scope: Scope, column: str) -> str:
-    """The same on an OLTP date column (ISO text on SQLite, date on PostgreSQL)."""
-    parts = [f"(store_id = {int(i)})" for i, ranges in scope.items() if ranges is None]
-    parts += [
-        f"(store_id = {int(store_id)} AND {column} >= '{first}' AND {column} <= '{last}')"
+        f"({store_column} = {int(store_id)} AND {column} >= {day(first)} "
+        f"AND {column} <= {day(last)})"
         for store_id, ranges in scope.items()
         for first, last in ranges or ()
     ]
@@ -143,7 +139,11 @@ def live_rows(con, stores, scope: Scope = None) -> dict:
         """  # noqa: S608 - ints and quoted literals
 
     def dated(table: str, columns: str) -> str:
-        where = in_stores if scope is None else f"{in_stores} AND {_text_dates(scope, 'date')}"
+        where = (
+            in_stores
+            if scope is None
+            else f"{in_stores} AND {day_condition(scope, 'date', typed=False)}"
+        )
         return oltp_relation(con, table, columns, where)
 
     def traffic():

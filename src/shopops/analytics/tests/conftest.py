@@ -34,3 +34,19 @@ def make_demo_store(seed: int, target_orders: int):
 @pytest.fixture
 def demo_store():
     return make_demo_store(seed=3, target_orders=3000)
+
+
+@pytest.fixture
+def used(monkeypatch):
+    """The source class (live database or lake) each engine call read from."""
+    from shopops.analytics import engines
+
+    seen = []
+    real = engines.run_expressions
+
+    def spy(src, request, base):
+        seen.append(type(src).__name__)
+        return real(src, request, base)
+
+    monkeypatch.setattr(engines, "run_expressions", spy)
+    return seen

@@ -89,21 +89,12 @@ def test_whole_catalog_equal_on_duckdb_sql_and_spark(lake_dir):
 
 
 def test_duckdb_reads_the_lake_while_it_is_current_and_the_live_database_after(
-    tmp_path, lake_dir, monkeypatch
+    tmp_path, lake_dir, used
 ):
     from datetime import UTC, datetime
 
-    from shopops.analytics import engines
     from shopops.analytics.cache import facts_changed
 
-    used = []
-    real = engines.run_expressions
-
-    def spy(src, request, base):
-        used.append(type(src).__name__)
-        return real(src, request, base)
-
-    monkeypatch.setattr(engines, "run_expressions", spy)
     store = services.create_store(None, code="d", name="D", platform="tmall")
     load(store, tmp_path)
     june = (date(2024, 6, 18), date(2024, 6, 19))

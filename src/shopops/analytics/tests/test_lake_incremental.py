@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from shopops.analytics import engines, lake, lake_read
+from shopops.analytics import lake, lake_read
 from shopops.analytics.cache import facts_changed
 from shopops.analytics.lake_refresh import refresh_lake
 from shopops.analytics.models import DirtyDay
@@ -32,20 +32,6 @@ def lake_dir(tmp_path, monkeypatch):
     path = tmp_path / "lake"
     monkeypatch.setenv("SHOPOPS_LAKE_DIR", str(path))
     return path
-
-
-@pytest.fixture
-def used(monkeypatch):
-    """The source class each engine call read from."""
-    seen = []
-    real = engines.run_expressions
-
-    def spy(src, request, base):
-        seen.append(type(src).__name__)
-        return real(src, request, base)
-
-    monkeypatch.setattr(engines, "run_expressions", spy)
-    return seen
 
 
 def marks(store) -> set:
