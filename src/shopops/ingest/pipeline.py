@@ -239,17 +239,17 @@ def run_import(
         plan.seen, plan.line_numbers = seen, line_numbers
         spilled = 0
         batch = []
-        for entry in columnar.records(
+        for entries in columnar.records(
             plan, Path(path), general=general, duplicate=duplicate, on_block=on_block
         ):
-            batch.append(entry)
-            if len(batch) >= BATCH:
-                pickle.dump(batch, spill, pickle.HIGHEST_PROTOCOL)
+            batch.extend(entries)
+            while len(batch) >= BATCH:
+                pickle.dump(batch[:BATCH], spill, pickle.HIGHEST_PROTOCOL)
                 spilled += 1
-                batch = []
                 if progress:
-                    rows, position = plan.progress(entry[0])
+                    rows, position = plan.progress(batch[BATCH - 1][0])
                     progress(rows, position // 2, table.size)
+                batch = batch[BATCH:]
         if batch:
             pickle.dump(batch, spill, pickle.HIGHEST_PROTOCOL)
             spilled += 1
