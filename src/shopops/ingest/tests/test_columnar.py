@@ -350,3 +350,21 @@ def test_decimal_and_count_texts_as_the_general_parser(db):
     checked = columnar._decimal(cells, [False] * len(texts), columnar._MONEY, 14, 2)
     assert list(checked.ok) == [True] * len(texts)
     assert checked.value.to_pylist() == [str(to_decimal(t, "x")) for t in texts]
+
+
+@pytest.mark.parametrize(
+    "name, data, fast",
+    [
+        ("lone-cr", orders_text().replace("\nA3,", "\rA3,").encode(), False),
+        ("nul", orders_text().replace("A7,abc", "A7,a\x00bc").encode(), False),
+        ("gbk", orders_text().encode("gb18030"), False),
+        ("bad-utf8", orders_text().encode() + b"A99,1,2024-06-19 10:00:00,\xff\xfe,,,,\n", False),
+        ("long-cell", orders_text([*ORDER_ROWS, "A98," + "9" * 40000 + ",x,,,,,"]).encode(), True),
+        ("no-final-newline", orders_text().rstrip("\n").encode(), True),
+    ],
+)
+def test_files_it_declines_or_reads_alike(both, tmp_path, name, data, fast):
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(data)
+    both([("orders", path, {"skip_invalid": True})], expect_fast=fast)
+    both([("orders", path, {})], expect_fast=fast)
