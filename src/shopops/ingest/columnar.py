@@ -21,7 +21,7 @@ would there.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ from shopops.ingest.writers import _derive_status, allocate
 from shopops.orders.models import Order, OrderLine
 
 BLOCK_BYTES = 1 << 20
+CENT = Decimal("0.01")
 # What str.strip() strips (every code point whose str.isspace() is true), for utf8_trim.
 SPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
@@ -730,22 +731,28 @@ class Writer:
 
     def _orders_of(self, ids: set) -> dict:
         """{order id: (pk, paid amount)} of the stored orders among `ids`."""
-        if self.vendor != "postgresql":  # the ORM's converters turn SQLite's REAL into Decimal
-            return {
-                order_id: (pk, paid)
-                for pk, order_id, paid in Order.objects.filter(
-                    store=self.store, order_id__in=ids
-                ).values_list("pk", "order_id", "paid_amount")
-            }
         table = connection.ops.quote_name(Order._meta.db_table)
         with connection.cursor() as cursor:
-            # unnest: = ANY(array) of a batch's ids is planned as a scan of all the orders.
-            cursor.execute(
-                f"SELECT o.id, o.order_id, o.paid_amount FROM unnest(%s::text[]) AS k(order_id)"  # noqa: S608
-                f" JOIN {table} o ON o.store_id = %s AND o.order_id = k.order_id",
-                [list(ids), self.store.pk],
-            )
-            return {order_id: (pk, paid) for pk, order_id, paid in cursor.fetchall()}
+            if self.vendor == "postgresql":
+                # unnest: = ANY(array) of a batch's ids is planned as a scan of all orders.
+                cursor.execute(
+                    f"SELECT o.id, o.order_id, o.paid_amount FROM unnest(%s::text[]) AS k(id)"  # noqa: S608
+                    f" JOIN {table} o ON o.store_id = %s AND o.order_id = k.id",
+                    [list(ids), self.store.pk],
+                )
+                return {order_id: (pk, paid) for pk, order_id, paid in cursor.fetchall()}
+            found = {}
+            ids = list(ids)
+            for start in range(0, len(ids), 900):  # SQLite's limit of bound parameters
+                chunk = ids[start : start + 900]
+                cursor.execute(
+                    f"SELECT id, order_id, paid_amount FROM {table}"  # noqa: S608
+                    f" WHERE store_id = %s AND order_id IN ({', '.join(['%s'] * len(chunk))})",
+                    [self.store.pk, *chunk],
+                )
+                for pk, order_id, paid in cursor.fetchall():
+                    found[order_id] = (pk, _sqlite_money(paid))
+            return found
 
     def _upsert(self, model, columns, keys: int, rows: list, counts: Counter, compare: int):
         """Rows (tuples in `columns` order; the first `keys` are the natural key) inserted
@@ -857,6 +864,14 @@ def fill_rows(path: Path, rejects: list) -> None:
         for number, text in enumerate(f, start=1):
             if number in wanted:
                 wanted[number].row = text.rstrip("\r\n").split(",")
+
+
+def _sqlite_money(value) -> Decimal:
+    """A MoneyField's value as SQLite gives it (REAL or INTEGER), converted as Django's
+    SQLite backend converts it (15 significant digits, then 2 places)."""
+    if isinstance(value, int | str):
+        return Decimal(value).quantize(CENT)
+    return Context(prec=15).create_decimal_from_float(value).quantize(CENT)
 
 
 def split_cents(total: int, weights: list[int]) -> list[int]:
