@@ -787,8 +787,13 @@ class Writer:
             self._load(cursor, temp, ["_pos", *names], [(i, *r) for i, r in enumerate(rows)])
             join = " AND ".join(f"{table}.{n} = {temp}.{n}" for n in names[:keys])
             where = f"{table}.{qn('store_id')} = %s AND {join}"
-            cursor.execute(f"SELECT COUNT(*) FROM {temp} JOIN {table} ON {where}", [self.store.pk])  # noqa: S608
-            matched = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT _pos FROM {temp} WHERE NOT EXISTS (SELECT 1 FROM {table}"  # noqa: S608
+                f" WHERE {where}) ORDER BY _pos",
+                [self.store.pk],
+            )
+            new = [rows[i] for (i,) in cursor.fetchall()]
+            matched = len(rows) - len(new)
             differs = "IS DISTINCT FROM" if self.vendor == "postgresql" else "IS NOT"
             changed = " OR ".join(f"{table}.{n} {differs} {temp}.{n}" for n in names[keys:compare])
             assign = ", ".join(f"{n} = {temp}.{n}" for n in names[keys:compare])
@@ -807,14 +812,6 @@ class Writer:
                         f" AND {table}.{last} {differs} {temp}.{last}",
                         [self.store.pk],
                     )
-            new = rows
-            if matched:
-                cursor.execute(
-                    f"SELECT _pos FROM {temp} WHERE NOT EXISTS (SELECT 1 FROM {table}"  # noqa: S608
-                    f" WHERE {where}) ORDER BY _pos",
-                    [self.store.pk],
-                )
-                new = [rows[i] for (i,) in cursor.fetchall()]
         self._insert(model, columns, new)
         counts["inserted"] += len(new)
         counts["updated"] += updated
