@@ -121,12 +121,20 @@ def _add_store(env: dict) -> None:
     _cli(env, "store", "add", "bench", "--name", "Bench", "--platform", "tmall")
 
 
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _import(env: dict, kind: str, file: Path) -> dict:
-    started = time.monotonic()
+    started, cpu = time.monotonic(), _cpu_children()
     result = _cli(env, "import", kind, str(file), "--store", "bench", "--output", "json")
     wall = time.monotonic() - started
     summary = json.loads(result.stdout)
     summary["wall_seconds"] = wall
+    # The command's CPU time (start-up included; on PostgreSQL the server's is not): on a
+    # machine shared with other work it varies much less than the wall time.
+    summary["cpu_seconds"] = _cpu_children() - cpu
     return summary
 
 
@@ -383,7 +391,9 @@ def run(lines: int, databases: list[str], fmt: str = "table") -> int:
             base_url = f"sqlite:///{work / 'baseline.sqlite3'}"
             engine = engine_run(files, engine_url, work / "var-e")
             _add_store(_child_env(base_url, work / "var-b"))
+            cpu = time.process_time()
             baseline = baseline_sqlite(files, work / "baseline.sqlite3")
+            baseline_cpu = time.process_time() - cpu
             counts = (_count(engine_url, work / "var-e"), _count(base_url, work / "var-b"))
             baseline_name = "csv + sqlite3 executemany"
         else:
@@ -399,7 +409,9 @@ def run(lines: int, databases: list[str], fmt: str = "table") -> int:
                 base_url = url.rsplit("/", 1)[0] + "/baseline"
                 engine = engine_run(files, engine_url, work / "var-pe")
                 _add_store(_child_env(base_url, work / "var-pb"))
+                cpu = time.process_time()
                 baseline = baseline_postgres(files, base_url)
+                baseline_cpu = time.process_time() - cpu
                 counts = (_count(engine_url, work / "var-pe"), _count(base_url, work / "var-pb"))
             baseline_name = "csv + psycopg COPY"
         o, ol = engine["orders"], engine["order_lines"]
@@ -431,6 +443,9 @@ def run(lines: int, databases: list[str], fmt: str = "table") -> int:
                 "again_unchanged": o2["unchanged"] + ol2["unchanged"],
                 "again_changed": o2["inserted"] + o2["updated"] + ol2["inserted"] + ol2["updated"],
                 "again_speed_up": round(first / again, 2) if again else None,
+                "cpu_seconds": round(o["cpu_seconds"] + ol["cpu_seconds"], 2),
+                "again_cpu_seconds": round(o2["cpu_seconds"] + ol2["cpu_seconds"], 2),
+                "baseline_cpu_seconds": round(baseline_cpu, 2),
                 "rows_engine": counts[0][:2],
                 "rows_baseline": counts[1][:2],
                 "orders_with_shares_off": counts[0][2],
@@ -452,7 +467,9 @@ def run(lines: int, databases: list[str], fmt: str = "table") -> int:
                 f"{r['again_orders_seconds']} s + {r['again_order_lines_seconds']} s, "
                 f"{r['again_speed_up']}x faster, {r['again_unchanged']:,} unchanged, "
                 f"{r['again_changed']} changed; rows {r['rows_engine']} vs {r['rows_baseline']}, "
-                f"orders whose shares miss the paid amount: {r['orders_with_shares_off']}"
+                f"orders whose shares miss the paid amount: {r['orders_with_shares_off']}; CPU "
+                f"{r['cpu_seconds']} s (again {r['again_cpu_seconds']} s, baseline "
+                f"{r['baseline_cpu_seconds']} s)"
             )
     expected = [n_orders, lines]
     ok = all(
