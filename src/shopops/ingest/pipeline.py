@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -277,7 +278,7 @@ def run_import(
         else:
             table.close()
         spill.seek(0)
-        with transaction.atomic():
+        with columnar.page_cache() if fast is not None else nullcontext(), transaction.atomic():
             columnar_writer = None
             if fast is not None:
                 columnar_writer = columnar.Writer(store, kind, ctx, connection.vendor)
