@@ -501,7 +501,8 @@ def bench_startup_cmd(runs, out_fmt):
     "--output", "out_fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 def bench_import_cmd(lines, databases, out_fmt):
-    """Import a generated order export of LINES lines; compare with csv + executemany/COPY."""
+    """Import a generated export of LINES order lines (orders file + order_lines file), then
+    again; compare with csv + executemany/COPY."""
     from shopops.devtools import bench_import
 
     sys.exit(bench_import.run(lines, list(databases), out_fmt))

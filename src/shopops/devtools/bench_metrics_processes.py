@@ -9,7 +9,8 @@ Processes (median of the runs, every one a new Python process with
        SQLite scanner (fine in a process that holds no Django connection), the issue's
        baseline;
   (p2) hand-written DuckDB SQL in its own process over the lake's Parquet files.
-The API: granian with one worker on loopback, warmed by one request; then N cold
+The API (the lake current, as the worker leaves it): granian with one worker on loopback,
+warmed by one request; then N cold
 `GET /api/v1/metrics` (each a different period, so each misses the cache) and N `/healthz`
 in the same run, p50 and p95.
 """
@@ -126,6 +127,9 @@ def processes(work: Path, store, db_path: Path, lake: Path, expected: list, runs
     engine("engine process, lake current")
     facts_changed(store.pk, {YEAR[0] + timedelta(days=165)})  # a write of 06-15, say
     engine("engine process, one day marked (read live)")
+    from shopops.analytics import lake as lake_module
+
+    lake_module.export(lake, full=False)  # as the worker does within a minute: current again
     engine("engine process, live database", {"SHOPOPS_DUCKDB_LAKE": "off"})
     tables = ("s.orders_order", "s.orders_orderline")
     sql = handwritten_sql("month", "duckdb", store.pk, tables)

@@ -39,6 +39,7 @@ def text(limit: int) -> Callable:
             raise RowError(column, f"longer than {limit} characters")
         raise RowError(column, "contains a NUL character")
 
+    parse.limit = limit  # for the column-wise path (`ingest.columnar`)
     return parse
 
 
@@ -76,6 +77,7 @@ def choice(mapping: dict[str, str]) -> Callable:
             allowed = ", ".join(sorted({v for v in mapping.values()}))
             raise RowError(column, f"{value!r} is not one of: {allowed}") from None
 
+    parse.mapping = mapping  # for the column-wise path (`ingest.columnar`)
     return parse
 
 

@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,11 +22,13 @@ from django.db import connection, transaction
 
 from shopops.analytics.cache import facts_changed
 from shopops.core import audit
+from shopops.ingest import columnar
 from shopops.ingest.bulk import RunState
 from shopops.ingest.errors import ImportFailed, RowError, where
 from shopops.ingest.formats import get_adapter
 from shopops.ingest.formats.mapping import check_mapping
 from shopops.ingest.kinds import KINDS, Context
+from shopops.ingest.limits import check_row
 from shopops.ingest.readers import open_table
 from shopops.ingest.writers import TOUCHED, WRITERS
 
@@ -199,10 +202,7 @@ def run_import(
                 line, row, _ = batch.pop(bad)
                 reject(line, row, exc)
 
-    # Read and validate the whole file first, with no lock held: the batches wait in a
-    # spill file, and only writing them holds the database's write lock (on SQLite, the
-    # one writer at a time), so the console keeps writing while a big file is parsed.
-    with tempfile.TemporaryFile(prefix="shopops-import-") as spill:
+    def spill_general(spill) -> int:
         spilled = 0
         batch = []
         for line, row, raw in adapter.records():
@@ -219,13 +219,83 @@ def run_import(
         if batch:
             pickle.dump(batch, spill, pickle.HIGHEST_PROTOCOL)
             spilled += 1
+        return spilled
+
+    def spill_columnar(spill, plan) -> int:
+        """The same batches from the column-wise reader (`ingest.columnar`): its rows are
+        tuples ready for its writer; the rows it cannot take go through `parse`."""
+
+        def general(line, row):
+            check_row(row, table.name, line)
+            return parse(line, row, adapter.record_of(row))
+
+        def duplicate(line, row, key, first):
+            reject(line, row, RowError(spec.key[0], f"duplicate of line {first} ({key})"))
+
+        def on_block(rows, position):
+            result.rows = rows
+            if progress:
+                progress(rows, position // 2, table.size)
+
+        plan.seen, plan.line_numbers = seen, line_numbers
+        spilled = 0
+        batch = []
+        for entries in columnar.records(
+            plan, Path(path), general=general, duplicate=duplicate, on_block=on_block
+        ):
+            batch.extend(entries)
+            while len(batch) >= BATCH:
+                pickle.dump(batch[:BATCH], spill, pickle.HIGHEST_PROTOCOL)
+                spilled += 1
+                if progress:
+                    rows, position = plan.progress(batch[BATCH - 1][0])
+                    progress(rows, position // 2, table.size)
+                batch = batch[BATCH:]
+        if batch:
+            pickle.dump(batch, spill, pickle.HIGHEST_PROTOCOL)
+            spilled += 1
+        return spilled
+
+    # Read and validate the whole file first, with no lock held: the batches wait in a
+    # spill file, and only writing them holds the database's write lock (on SQLite, the
+    # one writer at a time), so the console keeps writing while a big file is parsed.
+    with tempfile.TemporaryFile(prefix="shopops-import-") as spill:
+        fast = None
+        if columnar.applies(kind, fmt, Path(path), ctx):
+            try:
+                fast = columnar.Plan(kind, table.header, ctx, connection.vendor)
+                spilled = spill_columnar(spill, fast)
+            except columnar.Declined:
+                # Nothing is written yet: start again on the general path.
+                fast = None
+                result.rows, result.rejects[:] = 0, []
+                seen.clear()
+                line_numbers.clear()
+                spill.seek(0)
+                spill.truncate()
+        if fast is None:
+            spilled = spill_general(spill)
+        else:
+            table.close()
         spill.seek(0)
-        with transaction.atomic():
+        with columnar.page_cache() if fast is not None else nullcontext(), transaction.atomic():
+            columnar_writer = None
+            if fast is not None:
+                columnar_writer = columnar.Writer(store, kind, ctx, connection.vendor)
+                columnar_writer.open()
             for written in range(1, spilled + 1):
-                flush(pickle.load(spill))  # noqa: S301 - our own file, written just now
+                batch = pickle.load(spill)  # noqa: S301 - our own file, written just now
+                if columnar_writer is not None:
+                    refresh_statistics()
+                    columnar_writer.write(batch, counts, reject)
+                else:
+                    flush(batch)
                 if progress:
                     half = table.size // 2
                     progress(result.rows, half + half * written // spilled, table.size)
+            if columnar_writer is not None:
+                columnar_writer.close()
+                columnar.fill_rows(Path(path), result.rejects)
             if dry_run:
                 transaction.set_rollback(True)
             elif counts["inserted"] or counts["updated"]:

@@ -48,6 +48,7 @@ class Table:
     rows: Iterator[tuple[int, list[str]]]
     size: int
     position: callable  # bytes read so far, for progress
+    close: callable = lambda: None  # when the rows will not be read
 
 
 def open_table(path: Path, display_name: str | None = None, head_only: bool = False) -> Table:
@@ -100,7 +101,9 @@ def open_table(path: Path, display_name: str | None = None, head_only: bool = Fa
         finally:
             raw.close()
 
-    return Table(name, [clean(h) for h in header], rows(), os.path.getsize(path), raw.tell)
+    return Table(
+        name, [clean(h) for h in header], rows(), os.path.getsize(path), raw.tell, raw.close
+    )
 
 
 def _open_sheet(path: Path, name: str) -> Table:

@@ -69,20 +69,34 @@ class Adapter:
     def rows(self) -> Iterator[tuple[int, list[str], dict | RowError]]:
         mapping = self.column_map()
         targets = [mapping.get(h) for h in self.header]
-        width = len(self.header)
         for line, row in self.table.rows:
-            if len(row) != width:
-                yield line, row, RowError(None, f"has {len(row)} fields but the header has {width}")
-                continue
-            raw = {}
-            for target, value in zip(targets, row, strict=True):
-                if target is not None:
-                    value = value.strip()
-                    if value.startswith('="'):
-                        value = clean(value)  # Excel's guard; clean strips nothing more
-                    if value or target not in raw:
-                        raw[target] = value
-            yield line, row, raw
+            yield line, row, self._raw(row, targets)
+
+    def _raw(self, row: list[str], targets: list) -> dict | RowError:
+        width = len(self.header)
+        if len(row) != width:
+            return RowError(None, f"has {len(row)} fields but the header has {width}")
+        raw = {}
+        for target, value in zip(targets, row, strict=True):
+            if target is not None:
+                value = value.strip()
+                if value.startswith('="'):
+                    value = clean(value)  # Excel's guard; clean strips nothing more
+                if value or target not in raw:
+                    raw[target] = value
+        return raw
+
+    def record_of(self, row: list[str]) -> dict | RowError:
+        """What `records` gives for one row of the file (the column-wise path's rows that
+        it leaves to the general parser)."""
+        mapping = self.column_map()
+        raw = self._raw(row, [mapping.get(h) for h in self.header])
+        if isinstance(raw, RowError):
+            return raw
+        try:
+            return self.convert(raw)
+        except RowError as exc:
+            return exc
 
     def records(self) -> Iterator[Record]:
         for line, row, raw in self.rows():
