@@ -517,14 +517,22 @@ def bench_import_cmd(lines, databases, out_fmt):
     help="Also time the Spark engine on a standalone master with two workers.",
 )
 @click.option(
+    "--runs",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 20),
+    help="Runs of each whole process (the median is shown).",
+)
+@click.option(
     "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
 )
-def bench_metrics_cmd(lines, spark, out_fmt):
+def bench_metrics_cmd(lines, spark, runs, out_fmt):
     """Time the standard report set through the engine against hand-written DuckDB SQL,
-    the same SQL on SQLite, and pandas, on LINES generated order lines."""
+    the same SQL on SQLite, and pandas, on LINES generated order lines; then whole
+    processes and cold API calls against hand-written DuckDB processes."""
     from shopops.devtools import bench_metrics
 
-    sys.exit(bench_metrics.run(lines, spark, out_fmt))
+    sys.exit(bench_metrics.run(lines, spark, out_fmt, runs))
 
 
 @bench.command("dashboard")

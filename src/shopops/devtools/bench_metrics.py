@@ -259,7 +259,7 @@ def _spark(store, expected: dict) -> dict:
     }
 
 
-def run(lines: int, with_spark: bool, fmt: str) -> int:
+def run(lines: int, with_spark: bool, fmt: str, runs: int = 3) -> int:
     work = Path(tempfile.mkdtemp(prefix="shopops-bench-metrics-"))
     prepare(work)
     from shopops.bootstrap import setup_django
@@ -305,7 +305,7 @@ def run(lines: int, with_spark: bool, fmt: str) -> int:
     from shopops.devtools import bench_metrics_processes as whole
 
     _say("  whole processes (cold cache) …")
-    processes = whole.processes(work, store, db_path, work / "lake", engine_out["month"])
+    processes = whole.processes(work, store, db_path, work / "lake", engine_out["month"], runs)
     for name, seconds in processes["seconds"].items():
         _say(f"    {name} {seconds:.2f} s")
     _say("  cold API calls in a warm server …")
