@@ -50,3 +50,11 @@ def used(monkeypatch):
 
     monkeypatch.setattr(engines, "run_expressions", spy)
     return seen
+
+
+@pytest.fixture
+def lake_dir(tmp_path, monkeypatch):
+    """A Parquet lake of the test's own, where the engine and the worker look for it."""
+    path = tmp_path / "lake"
+    monkeypatch.setenv("SHOPOPS_LAKE_DIR", str(path))
+    return path

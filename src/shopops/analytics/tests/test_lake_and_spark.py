@@ -19,13 +19,6 @@ from shopops.orders.models import Order
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def lake_dir(tmp_path, monkeypatch):
-    path = tmp_path / "lake"
-    monkeypatch.setenv("SHOPOPS_LAKE_DIR", str(path))
-    return path
-
-
 def written(summary) -> dict:
     return {t: (v["written"], v["removed"]) for t, v in summary["tables"].items()}
 

@@ -27,13 +27,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SPAN = (date(2025, 10, 1), date(2025, 11, 30))
 
 
-@pytest.fixture
-def lake_dir(tmp_path, monkeypatch):
-    path = tmp_path / "lake"
-    monkeypatch.setenv("SHOPOPS_LAKE_DIR", str(path))
-    return path
-
-
 def marks(store) -> set:
     return set(DirtyDay.objects.filter(store=store).values_list("day", flat=True))
 
