@@ -94,6 +94,8 @@ def connect() -> duckdb.DuckDBPyConnection:
     else:
         raise RuntimeError(f"no DuckDB engine for the {vendor} database")
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws a progress bar on stdout for a query over 2 s: into a CLI's JSON or CSV.
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

@@ -50,6 +50,7 @@ BASELINE = """
 import json, sys
 import duckdb
 con = duckdb.connect(config={"autoinstall_known_extensions": False})
+con.execute("SET enable_progress_bar = false")
 con.execute("SET TimeZone = 'UTC'")
 if sys.argv[2]:
     con.execute(f"LOAD '{sys.argv[2]}'")
