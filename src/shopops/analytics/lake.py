@@ -35,6 +35,7 @@ from shopops.analytics.lake_read import (
     default_dir,
     partition_dir,
     read_state,
+    same_store,
     store_stamp,
 )
 from shopops.analytics.lake_rows import live_rows, month_runs
@@ -66,10 +67,7 @@ def _scopes(stores, state: dict, marks, full: bool) -> dict:
     known = state.get("stores", {}) if usable else {}
     out: dict = {}
     for store in stores:
-        stamp = known.get(str(store.pk))
-        if stamp is None or {k: stamp.get(k) for k in ("zone", "created")} != {
-            k: v for k, v in store_stamp(store, 0).items() if k != "version"
-        }:
+        if not same_store(known.get(str(store.pk)), store):
             out[store.pk] = None
     for _id, store_id, day in marks:
         if store_id not in out or out[store_id] is not None:
@@ -173,8 +171,10 @@ def _write(lake, stores, scopes, partitions, files, summary, progress) -> list[P
 
             def in_scope(key: str) -> bool:
                 store_id, month = key.split("/")
-                months = scopes.get(int(store_id), ()) if store_id in covered else ()
-                return store_id in covered and (months is None or month in months)
+                if store_id not in covered:
+                    return False
+                months = scopes[int(store_id)]
+                return months is None or month in months
 
             changed = sorted(k for k, v in prints.items() if before.get(k) != v)
             removed = sorted(k for k in before if in_scope(k) and k not in prints)

@@ -99,6 +99,14 @@ def store_stamp(store, version: int) -> dict:
     }
 
 
+def same_store(stamp: dict | None, store) -> bool:
+    """Whether a stamp in the lake's state is of this store as it is now: same zone (the
+    local days) and same creation (not a re-created store with the same id); the version
+    does not count, the writers' day marks say what changed since."""
+    current = store_stamp(store, 0)
+    return stamp is not None and all(stamp.get(k) == current[k] for k in ("zone", "created"))
+
+
 def usable(lake: Path, stores) -> tuple[dict | None, dict, str | None]:
     """(the lake's state, {store_id: [(first, last) day runs the lake does not hold yet]},
     None) when the lake can answer for these stores, the marked days read live; else
@@ -121,11 +129,8 @@ def usable(lake: Path, stores) -> tuple[dict | None, dict, str | None]:
     ):
         marked.setdefault(store_id, set()).add(day)
     for store in stores:
-        stamp = state.get("stores", {}).get(str(store.pk)) or {}
-        current = store_stamp(store, 0)
-        if any(stamp.get(k) != current[k] for k in ("zone", "created")) or None in marked.get(
-            store.pk, ()
-        ):
+        stamp = state.get("stores", {}).get(str(store.pk))
+        if not same_store(stamp, store) or None in marked.get(store.pk, ()):
             return (
                 None,
                 {},
