@@ -15,6 +15,8 @@ from django.db import connection
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
+CACHE_LIMIT = 200_000  # keys a run remembers per model (see RunState)
+
 
 def _lookup(key_fields: tuple[str, ...], keys) -> dict:
     """A superset filter for a batch of composite keys: each of the first two parts IN."""
@@ -203,11 +205,21 @@ class RunState:
     `fresh`: models with no rows of the store when the import began. Their keys, checked
     unique within the file by the pipeline, cannot exist, so no lookup is needed.
     `caches`: {model: {key: (pk, all values)}} for models that many rows refer to (customers,
-    products, warehouses), filled as the import goes.
+    products, warehouses), filled as the import goes, at most `CACHE_LIMIT` keys each (a file
+    of millions of buyers would otherwise keep them all): past it the older half is dropped,
+    and the model is no longer `fresh`, since a dropped key is stored now and must be looked
+    up again.
     """
 
     fresh: set = field(default_factory=set)
     caches: dict = field(default_factory=dict)
+
+    def trim(self, model) -> None:
+        cache = self.caches.get(model)
+        if cache is None or len(cache) <= CACHE_LIMIT:
+            return
+        self.caches[model] = dict(list(cache.items())[-(CACHE_LIMIT // 2) :])
+        self.fresh.discard(model)
 
     def forget(self) -> None:
         """After a rolled-back batch nothing remembered can be trusted any more."""
@@ -286,6 +298,8 @@ def upsert(
         counts["inserted"] += len(inserts)
         counts["updated"] += len(updates)
         counts["unchanged"] += unchanged
+    if cache is not None:
+        run.trim(model)
     return pks
 
 

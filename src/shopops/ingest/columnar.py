@@ -502,49 +502,68 @@ def records(plan: Plan, path: Path, *, general, duplicate, on_block):
         present = np.flatnonzero(~blank)
         rows += len(present)
         numbered = (present + first).tolist()
-        out = []
         if len(tuples) == len(present) and orders:
             # Every row certain: only a repeated order id needs the row by row loop.
             keys = [t[0] for t in tuples]
-            if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
-                seen.update(zip(keys, numbered, strict=True))
-                out = list(zip(numbered, [None] * len(keys), tuples, strict=True))
-                yield out
-                on_block(rows, position)
+            if len(set(keys)) == len(keys) and not seen.get_many(keys):
+                seen.put_many(zip(keys, numbered, strict=True))
+                yield list(zip(numbered, [None] * len(keys), tuples, strict=True))
+                _settled(plan, on_block, rows, position)
                 continue
         if len(tuples) == len(present) and not orders:
+            counted = numbers.get_many({t[0] for t in tuples})
+            out = []
             for line, t in zip(numbered, tuples, strict=True):
-                order_id = t[0]
-                numbers[order_id] += 1
-                out.append((line, None, (*t, numbers[order_id])))
+                n = counted[t[0]] = counted.get(t[0], 0) + 1
+                out.append((line, None, (*t, n)))
+            numbers.put_many(counted)
             yield out
-            on_block(rows, position)
+            _settled(plan, on_block, rows, position)
             continue
-        fast_rows = iter(tuples)
-        for i, line in zip(present.tolist(), numbered, strict=True):
-            if fast[i]:
-                t = next(fast_rows)
-                if orders:
-                    key = t[0]
-                    if key in seen:
-                        duplicate(line, lines[i].as_py().split(","), key, seen[key])
-                        continue
-                    seen[key] = line
-                    out.append((line, None, t))
-                else:
-                    numbers[t[0]] += 1
-                    out.append((line, None, (*t, numbers[t[0]])))
-                continue
-            row = lines[i].as_py().split(",")
-            record = general(line, row)
-            if record is None:
-                continue
-            t = tuple_of(plan.kind, record, plan.vendor)
-            if not orders:
-                t = (*t, record["_line_no"])
-            out.append((line, row, t))
-        yield out
-        on_block(rows, position)
+        yield list(_mixed(plan, lines, fast, tuples, present, numbered, general, duplicate))
+        _settled(plan, on_block, rows, position)
+
+
+def _mixed(plan, lines, fast, tuples, present, numbered, general, duplicate):
+    """A block with rows for the general path, row by row in file order. The ledgers are
+    read once for the block's certain rows and kept current row by row (the general path
+    reads and writes them too, through `general`)."""
+    seen, numbers = plan.seen, plan.line_numbers
+    orders = plan.kind == "orders"
+    ledger = seen if orders else numbers
+    known = ledger.get_many({t[0] for t in tuples})
+    ledger.put_many(known)  # in memory for the block, as `general` reads them there
+    fast_rows = iter(tuples)
+    for i, line in zip(present.tolist(), numbered, strict=True):
+        if fast[i]:
+            t = next(fast_rows)
+            key = t[0]
+            if orders:
+                first = seen.get(key)
+                if first is not None:
+                    duplicate(line, lines[i].as_py().split(","), key, first)
+                    continue
+                seen[key] = line
+                yield line, None, t
+            else:
+                n = numbers.get(key, 0) + 1
+                numbers[key] = n
+                yield line, None, (*t, n)
+            continue
+        row = lines[i].as_py().split(",")
+        record = general(line, row)
+        if record is None:
+            continue
+        t = tuple_of(plan.kind, record, plan.vendor)
+        if not orders:
+            t = (*t, record["_line_no"])
+        yield line, row, t
+
+
+def _settled(plan, on_block, rows: int, position: int) -> None:
+    plan.seen.settle()
+    plan.line_numbers.settle()
+    on_block(rows, position)
 
 
 # --- writing ------------------------------------------------------------------------------

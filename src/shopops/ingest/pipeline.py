@@ -27,6 +27,7 @@ from shopops.ingest.bulk import RunState
 from shopops.ingest.errors import ImportFailed, RowError, where
 from shopops.ingest.formats import get_adapter
 from shopops.ingest.formats.mapping import check_mapping
+from shopops.ingest.keyspill import KeyLedger
 from shopops.ingest.kinds import KINDS, Context
 from shopops.ingest.limits import check_row
 from shopops.ingest.readers import open_table
@@ -128,8 +129,8 @@ def run_import(
     spec = KINDS[kind]
     result = ImportResult(file=table.name, kind=kind, format=fmt, dry_run=dry_run)
     counts: Counter = Counter()
-    seen: dict = {}  # natural key of each row -> its line
-    line_numbers: Counter = Counter()
+    seen = KeyLedger()  # natural key of each row -> its line
+    line_numbers = KeyLedger()  # order id -> its lines so far
     writer = WRITERS[kind]
 
     def reject(line, row, error: RowError):
@@ -150,8 +151,9 @@ def run_import(
             record = spec.parse(raw, ctx)
             record["_line"] = line
             if kind == "order_lines":
-                line_numbers[record["order_id"]] += 1
-                record["_line_no"] = line_numbers[record["order_id"]]
+                number = line_numbers.get(record["order_id"], 0) + 1
+                line_numbers[record["order_id"]] = number
+                record["_line_no"] = number
             if lines is not None:
                 record["_lines"] = [
                     _parse_line(item, ctx, n) for n, item in enumerate(lines, start=1)
@@ -160,9 +162,10 @@ def run_import(
             # One entry per row for the whole file: a bare string for one-part keys keeps a
             # million-row import tens of MB smaller than a tuple each.
             entry = key[0] if len(key) == 1 else key
-            if entry in seen:
+            first = seen.get(entry)
+            if first is not None:
                 raise RowError(
-                    spec.key[0], f"duplicate of line {seen[entry]} ({', '.join(map(str, key))})"
+                    spec.key[0], f"duplicate of line {first} ({', '.join(map(str, key))})"
                 )
             seen[entry] = line
             return record
@@ -214,6 +217,8 @@ def run_import(
                 pickle.dump(batch, spill, pickle.HIGHEST_PROTOCOL)
                 spilled += 1
                 batch = []
+                seen.settle()
+                line_numbers.settle()
                 if progress:  # reading is the first half of the way
                     progress(result.rows, table.position() // 2, table.size)
         if batch:
@@ -259,7 +264,7 @@ def run_import(
     # Read and validate the whole file first, with no lock held: the batches wait in a
     # spill file, and only writing them holds the database's write lock (on SQLite, the
     # one writer at a time), so the console keeps writing while a big file is parsed.
-    with tempfile.TemporaryFile(prefix="shopops-import-") as spill:
+    with tempfile.TemporaryFile(prefix="shopops-import-") as spill, seen, line_numbers:
         fast = None
         if columnar.applies(kind, fmt, Path(path), ctx):
             try:
