@@ -1,12 +1,11 @@
 """The HTTP API at /api/v1. Each app contributes a router guarded by ModuleAuth."""
 
-from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from shopops.analytics.api import install_costs_handler
 from shopops.analytics.api import router as metrics_router
 from shopops.core.api import audit_router, me_router, stores_router
-from shopops.core.api_auth import install_throttled_handler
+from shopops.core.api_auth import docs_access, install_throttled_handler
 from shopops.core.busy import install_busy_handler
 from shopops.core.validation import install_validation_handler
 from shopops.ingest.api import router as imports_router
@@ -22,8 +21,8 @@ api = NinjaAPI(
     urls_namespace="api-1",
     docs_url="/docs",
     openapi_url="/openapi.json",
-    # The schema and its docs page are for signed-in users only.
-    docs_decorator=login_required,
+    # The schema and its docs page: for a Bearer token or a signed-in session.
+    docs_decorator=docs_access,
     description="ShopOps (电商运营中枢) HTTP API. Authenticate with a session or "
     "`Authorization: Bearer <token>` (create one from the user menu or "
     "`./shopops user token USERNAME`).",

@@ -577,6 +577,12 @@ def bench_pages_cmd(requests, months, orders, out_fmt):
 @click.option("--concurrency", default=64, show_default=True, type=int)
 @click.option("--workers", default=4, show_default=True, type=int, help="granian workers.")
 @click.option(
+    "--threads",
+    default=None,
+    type=click.IntRange(1, 256),
+    help="Request threads per granian worker.  [default: CONCURRENCY / WORKERS, at least 4]",
+)
+@click.option(
     "--retries",
     default=0.05,
     show_default=True,
@@ -593,7 +599,9 @@ def bench_pages_cmd(requests, months, orders, out_fmt):
 @click.option(
     "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
 )
-def bench_flash_sale_cmd(databases, orders, stock, concurrency, workers, retries, batch, out_fmt):
+def bench_flash_sale_cmd(
+    databases, orders, stock, concurrency, workers, threads, retries, batch, out_fmt
+):
     """A 秒杀 over HTTP against the real server: ORDERS concurrent intakes for STOCK units of
     one SKU; checks nothing is oversold, lost or duplicated, against bare conditional
     UPDATEs from the same number of threads."""
@@ -601,7 +609,7 @@ def bench_flash_sale_cmd(databases, orders, stock, concurrency, workers, retries
 
     sys.exit(
         bench_flash_sale.run(
-            list(databases), orders, stock, concurrency, workers, retries, out_fmt, batch
+            list(databases), orders, stock, concurrency, workers, retries, out_fmt, batch, threads
         )
     )
 

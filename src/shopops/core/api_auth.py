@@ -16,6 +16,7 @@ ends, so tokens cannot be guessed at speed.
 
 import math
 import time
+from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -133,3 +134,29 @@ class ModuleAuth(HttpBearer):
         if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
             raise HttpError(403, "CSRF check failed.")
         return user
+
+
+def docs_access(view):
+    """The schema and docs pages: for a Bearer token (code generators and API testers send
+    no session), else for a signed-in session; anyone else is sent to sign in. A bad token
+    gets 401 and counts towards the address's failed authentications, as on any endpoint."""
+    from django.contrib.auth.decorators import login_required
+    from django.http import JsonResponse
+
+    signed_in = login_required(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.headers.get("Authorization"):
+            return signed_in(request, *args, **kwargs)
+        try:
+            user = ModuleAuth(None)(request)
+        except AuthThrottled as exc:
+            response = JsonResponse({"detail": exc.message}, status=429)
+            response["Retry-After"] = str(exc.wait)
+            return response
+        if user is None:
+            return JsonResponse({"detail": "Unauthorized"}, status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -343,6 +343,7 @@ def run_one(
     retries: float,
     work: Path,
     batch: int = BATCH,
+    threads: int | None = None,
 ) -> list[dict]:
     from shopops.devtools.testrun import free_port
 
@@ -357,7 +358,7 @@ def run_one(
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "x" * 50,
     }
     port = free_port()
-    threads = max(4, concurrency // workers)
+    threads = threads or max(4, concurrency // workers)
 
     def measure(url: str, baseline) -> dict:
         env["DATABASE_URL"] = url
@@ -416,7 +417,10 @@ def run_one(
             )
         baseline_name = "psycopg autocommit conditional UPDATE"
     return [
-        _summarise(db, orders, stock, concurrency, workers, calls, m, baseline_name)
+        {
+            **_summarise(db, orders, stock, concurrency, workers, calls, m, baseline_name),
+            "threads_per_worker": threads,
+        }
         for m in measured
     ]
 
@@ -497,12 +501,13 @@ def run(
     retries: float,
     fmt: str,
     batch: int = BATCH,
+    threads: int | None = None,
 ) -> int:
     work = Path(tempfile.mkdtemp(prefix="shopops-flash-"))
     results = [
         r
         for db in databases
-        for r in run_one(db, orders, stock, concurrency, workers, retries, work, batch)
+        for r in run_one(db, orders, stock, concurrency, workers, retries, work, batch, threads)
     ]
     if fmt == "json":
         print(json.dumps(results, indent=2))
@@ -511,7 +516,8 @@ def run(
             print(
                 f"[{r['database']}, {r['intake']}] {r['calls']:,} calls ({r['orders']:,} orders, "
                 f"{r['retried_calls']} retries) for {r['stock']} units from "
-                f"{r['concurrency']} clients: allocated "
+                f"{r['concurrency']} clients ({r['granian_workers']} granian workers x "
+                f"{r['threads_per_worker']} threads): allocated "
                 f"{r['allocated']}, exceptions {r['exceptions']}, lost {r['lost']}, duplicated "
                 f"{r['duplicated']}, final available {r['final_available']}, ledger reconciles "
                 f"{str(r['ledger_reconciles']).lower()}; answers {r['answers']}\n"

@@ -49,6 +49,9 @@ def generate(work: Path, lines: int, seed: int = 1) -> tuple[Path, Path, int]:
     start = datetime(2024, 1, 1, 8, 0, 0)
     orders_path, lines_path = work / "orders.csv", work / "order_lines.csv"
     buyers = lines // 9 + 1  # about three orders per buyer
+    # An order every 30 s, closer at 10M lines so that the last is within two years of the
+    # first (imports refuse times in the future).
+    spacing = max(1, min(30, 2 * 365 * 86400 // (lines // 3 + 1)))
     written = n_orders = 0
     with (
         open(orders_path, "w", newline="", encoding="utf-8") as fo,
@@ -79,7 +82,7 @@ def generate(work: Path, lines: int, seed: int = 1) -> tuple[Path, Path, int]:
                     ]
                 )
             written += count
-            created = start + timedelta(seconds=i * 30)
+            created = start + timedelta(seconds=i * spacing)
             paid = rng.random() > 0.03
             discount = (goods * rng.randint(0, 10) / 100).quantize(Decimal("0.01"))
             customer = rng.randint(1, buyers)  # a buyer keeps one province

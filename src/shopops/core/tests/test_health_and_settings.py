@@ -69,3 +69,20 @@ def test_api_docs_and_schema_need_sign_in(client, db, django_user_model):
     assert "/api/v1/stores/{code}" in schema["paths"]
     assert "ModuleAuth" in schema["components"]["securitySchemes"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_api_schema_and_docs_with_a_bearer_token(client, db, django_user_model):
+    from shopops.core.services import create_token
+
+    user = django_user_model.objects.create_user("tok", password="Pass-word-99")
+    _token, raw = create_token(user, "generator")
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    response = client.get("/api/v1/openapi.json", **bearer)
+    assert response.status_code == 200
+    assert "/api/v1/orders" in response.json()["paths"]
+    assert client.get("/api/v1/docs", **bearer).status_code == 200
+    refused = client.get("/api/v1/openapi.json", HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert refused.status_code == 401 and refused.json() == {"detail": "Unauthorized"}
+    user.is_active = False
+    user.save()
+    assert client.get("/api/v1/openapi.json", **bearer).status_code == 401
