@@ -78,6 +78,23 @@ def quantize(value, places: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
 # --- splitting ----------------------------------------------------------------------------
 
 
+def line_amount(quantity, unit_price, discount=0) -> Decimal:
+    """A line's amount derived from its unit price (which may have up to 4 decimals, as
+    wholesale per-piece prices do): quantity x price less discount, never below zero,
+    rounded half-up to the cent like every stored amount."""
+    amount = Decimal(quantity) * Decimal(unit_price) - Decimal(discount or 0)
+    return quantize(max(amount, Decimal(0)), CENT)
+
+
+def price_text(value) -> str:
+    """A unit price as text: two decimals, more only where it has them (0.0010 is "0.001",
+    59.0000 is "59.00")."""
+    value = Decimal(value)
+    if value == value.quantize(CENT):
+        return str(value.quantize(CENT))
+    return format(value.normalize(), "f")
+
+
 def _largest_remainder(numerators: list[int], denominator: int) -> list[int]:
     """The residue rule. Exact amounts numerator / denominator (in units, denominator > 0)
     to whole units adding up to their sum rounded half-up: each rounded down, then one more

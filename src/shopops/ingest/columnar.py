@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from django.db import connection
 
 from shopops.catalog.models import Sku
+from shopops.core.numbers import line_amount
 from shopops.customers.models import Customer
 from shopops.ingest import kinds, values
 from shopops.ingest.bulk import _reserve_ids, upsert
@@ -359,18 +360,21 @@ class Plan:
             )
         price = values["unit_price"]
         quantity = values["quantity"]
-        price_cents = pc.replace_substring(price, ".", "").cast(pa.int64()).to_numpy()
+        # Prices come with 4 decimals (the column's text); a derived line amount is rounded
+        # half-up to the cent, as core.numbers.line_amount rounds it.
+        price_units = pc.replace_substring(price, ".", "").cast(pa.int64()).to_numpy()
         count = quantity.to_numpy(zero_copy_only=False)
-        if int(price_cents.max(initial=0)) * int(count.max(initial=0)) >= 10**14:
+        if int(price_units.max(initial=0)) * int(count.max(initial=0)) >= 10**16:
             raise Declined("line amounts near the column's limit")
+        derived = (price_units * count + 50) // 100
         if "line_amount" in values:
             given = values["line_amount"]
             given_cents = pc.replace_substring(given, ".", "").cast(pa.int64()).fill_null(0)
             has = _np(pc.is_valid(given))
-            cents = np.where(has, given_cents.to_numpy(), price_cents * count)
+            cents = np.where(has, given_cents.to_numpy(), derived)
         else:
             has = np.zeros(n, dtype=bool)
-            cents = price_cents * count
+            cents = derived
         computed = _cents_text(cents)
         amount = (
             pc.if_else(pa.array(has), values["line_amount"], computed) if has.any() else computed
@@ -467,8 +471,7 @@ def tuple_of(kind: str, r: dict, vendor: str) -> tuple:
         )
     amount = get("line_amount")
     if amount is None:
-        amount = max(r["quantity"] * r["unit_price"] - (get("_discount") or Decimal(0)), 0)
-        amount = Decimal(amount)
+        amount = line_amount(r["quantity"], r["unit_price"], get("_discount"))
     cost = get("unit_cost")
     return (
         r["order_id"],

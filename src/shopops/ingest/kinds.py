@@ -263,7 +263,7 @@ KINDS: dict[str, Kind] = {
             C("order_id", text(64), True),
             C("sku", text(64), True),
             C("quantity", count, True),
-            C("unit_price", money, True),
+            C("unit_price", cost, True),  # per-piece prices may have 4 decimals
             C("product_name", text(255)),
             C("category", text(100)),
             C("line_amount", money, doc="default quantity x unit_price"),

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import F
 
 from shopops.catalog.models import Product, Sku
+from shopops.core.numbers import line_amount as derived_amount
 from shopops.core.numbers import split
 from shopops.customers.models import Customer
 from shopops.ingest.bulk import update, upsert
@@ -122,8 +123,7 @@ def _write_lines(store, records, counts, order_pks: dict[str, int], ctx):
     for r in records:
         line_amount = r.get("line_amount")
         if line_amount is None:
-            discount = r.get("_discount") or ZERO
-            line_amount = max(r["quantity"] * r["unit_price"] - discount, ZERO)
+            line_amount = derived_amount(r["quantity"], r["unit_price"], r.get("_discount"))
         sku = skus.get(r["sku"])
         unit_cost = r.get("unit_cost")
         keyed[(order_pks[r["order_id"]], r["_line_no"])] = {

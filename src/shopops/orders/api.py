@@ -28,6 +28,7 @@ from shopops.core.access import get_scoped_or_404, personal
 from shopops.core.access import mask_name as _mask_name
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
+from shopops.core.numbers import price_text
 from shopops.core.schemas import responses
 from shopops.customers.models import Customer
 from shopops.orders import intake, services, states, tracking
@@ -437,7 +438,7 @@ def order_dict(order: Order, user) -> dict:
         "receiver_phone": personal(order.receiver_phone, user),
         "province": order.province,
         "lines": [
-            {"sku": x.sku_code, "quantity": x.quantity, "unit_price": str(x.unit_price)}
+            {"sku": x.sku_code, "quantity": x.quantity, "unit_price": price_text(x.unit_price)}
             for x in order.lines.order_by("line_no")
         ],
         "shipments": [

@@ -30,6 +30,7 @@ from shopops.core import bounds
 from shopops.core import rows as new_rows
 from shopops.core.audit import acting_user
 from shopops.core.models import Store
+from shopops.core.numbers import line_amount
 from shopops.customers.models import Customer
 from shopops.inventory import services as stock
 from shopops.orders import services, states
@@ -205,10 +206,12 @@ def clean(store, data: dict, skus: Skus | None = None) -> dict:
             line.get("unit_price"), f"{where}.unit_price", errors, OrderLine, "unit_price"
         )
         if qty is not None and price is not None:
-            _checked(errors, bounds.check_decimal, qty * price, where, **money)
+            _checked(errors, bounds.check_decimal, line_amount(qty, price), where, **money)
         clean_lines.append({"sku": sku, "quantity": qty, "unit_price": price})
     if not errors and clean_lines:
-        goods = sum((x["quantity"] * x["unit_price"] for x in clean_lines), Decimal("0"))
+        goods = sum(
+            (line_amount(x["quantity"], x["unit_price"]) for x in clean_lines), Decimal("0")
+        )
         _checked(
             errors,
             bounds.check_decimal,
@@ -319,7 +322,9 @@ def _buyer(address: dict) -> dict:
 def _new_order(store, cleaned: dict, customer) -> Order:
     """The order a cleaned payload makes, not saved yet."""
     address = cleaned["shipping_address"]
-    goods = sum((Decimal(x["quantity"]) * x["unit_price"] for x in cleaned["lines"]), Decimal("0"))
+    goods = sum(
+        (line_amount(x["quantity"], x["unit_price"]) for x in cleaned["lines"]), Decimal("0")
+    )
     return Order(
         store=store,
         order_id=cleaned["order_id"],

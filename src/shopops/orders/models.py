@@ -80,7 +80,7 @@ class OrderLine(StoreOwned):
     product_name = models.CharField(_("product name"), max_length=255, blank=True)
     category = models.CharField(_("category"), max_length=100, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"))
-    unit_price = MoneyField(_("unit price"))
+    unit_price = UnitCostField(_("unit price"))  # up to 4 decimals; line amounts are cents
     line_amount = MoneyField(_("line amount"))
     unit_cost = UnitCostField(_("unit cost"), null=True, blank=True, default=None)
     allocated_amount = MoneyField(_("line GMV"))

@@ -16,7 +16,7 @@ from shopops.analytics.cache import facts_changed, local_days
 from shopops.catalog.models import Sku
 from shopops.core.audit import acting_user
 from shopops.core.models import Store
-from shopops.core.numbers import split
+from shopops.core.numbers import line_amount, split
 from shopops.inventory import services as stock
 from shopops.inventory.models import Allocation
 from shopops.orders import locks, states
@@ -571,7 +571,7 @@ def build_lines(order: Order, lines: list[dict], skus: dict | None = None) -> li
                 store_id=order.store_id, code__in={x["sku"] for x in lines}
             ).select_related("product")
         }
-    amounts = [Decimal(x["quantity"]) * Decimal(x["unit_price"]) for x in lines]
+    amounts = [line_amount(x["quantity"], x["unit_price"]) for x in lines]
     shares = split(order.paid_amount, amounts)
     made = []
     for no, (x, amount, share) in enumerate(zip(lines, amounts, shares, strict=True), start=1):

@@ -260,10 +260,10 @@ def test_order_lines_alike(both, write, batch):
         lines_text(
             [
                 "L1,S1,1,10.00,,,,",
-                "L1,S2,2,5.005,,,,",  # sub-cent: refused
+                "L1,S2,2,5.00051,,,,",  # five decimals: refused
                 "L1,S3,3,3.33,名,类,,1.2345",
                 "L2,S1,1,1,,,,",
-                "L1,S9,1,0.01,,,,",  # L1 again, after L2
+                "L1,S9,7,0.0015,,,,",  # L1 again, after L2; 0.0105 rounds half-up to 0.01
                 "L9,S1,1,1.00,,,,",  # no such order: refused when written
                 "L3,S1,2,0,,,,",
                 "L3,S2,0,1,,,,",  # quantity 0

@@ -124,6 +124,19 @@ REFUSED = {
         ),
         LETTERS.map(lambda v: (v, f"{v!r} is not a number")),
     ),
+    # A unit price (per piece, as wholesale exports give it): up to 4 decimals.
+    "unit": st.one_of(
+        st.sampled_from(
+            [
+                EMPTY,
+                ("-1", "'-1' is negative"),
+                ("9" * 40, "is too large"),
+                ("1.23456", "'1.23456' has more than 4 decimal places"),
+                ("NaN", "'NaN' is not a number"),
+            ]
+        ),
+        LETTERS.map(lambda v: (v, f"{v!r} is not a number")),
+    ),
     "count": st.one_of(
         st.sampled_from(
             [
@@ -156,7 +169,7 @@ REFUSED = {
 # valid second row (line 3) in which one column is then replaced by a refused value.
 NOISY_FILES = {
     "order_lines": (
-        [("order_id", "text"), ("sku", "text"), ("quantity", "count"), ("unit_price", "money")],
+        [("order_id", "text"), ("sku", "text"), ("quantity", "count"), ("unit_price", "unit")],
         ["O1", "S1", "2", "10.00"],
         ["O1", "S1", "1", "12.00"],
     ),

@@ -1,6 +1,8 @@
 """POST /api/v1/orders: idempotent intake that reserves stock all-or-none and never loses
 an order it cannot serve."""
 
+from decimal import Decimal
+
 import pytest
 
 from shopops.inventory import services as stock
@@ -67,7 +69,7 @@ def test_second_line_prefers_the_first_warehouse_with_room(as_role, shelf, post)
 def test_invalid_input_names_each_field(as_role, shelf, post):
     lead = as_role("ops_lead")
     bad = order_payload(
-        "T5", lines=(("NOPE", 0, "1.005"),), paid_amount="-1", created_at="yesterday"
+        "T5", lines=(("NOPE", 0, "1.00051"),), paid_amount="-1", created_at="yesterday"
     )
     answer = post(lead, "/api/v1/orders", bad)
     assert answer.status_code == 422
@@ -142,3 +144,19 @@ def test_available_to_sell_per_channel_keeps_the_buffer(as_role, shelf, post):
     assert (rows["LID"]["available"], rows["LID"]["available_to_sell"]) == (5, 0)
     tmall = lead.get("/api/v1/inventory/available?store=alpha&channel=tmall&sku=CUP").json()
     assert [(r["sku"], r["available_to_sell"]) for r in tmall] == [("CUP", 7)]
+
+
+def test_sub_cent_unit_price_is_kept_and_the_line_amount_rounded(as_role, shelf, post):
+    lead = as_role("ops_lead")
+    body = order_payload("T-W", lines=(("CUP", 3, "0.0015"), ("LID", 1, "9.001")))
+    body["paid_amount"] = "9.00"  # goods 0.0045 -> 0.00 and 9.001 -> 9.00
+    answer = post(lead, "/api/v1/orders", body)
+    assert answer.status_code in (201, 202), answer.content
+    order = Order.objects.get(order_id="T-W")
+    lines = list(order.lines.order_by("line_no").values_list("unit_price", "line_amount"))
+    assert lines == [(Decimal("0.0015"), Decimal("0.00")), (Decimal("9.001"), Decimal("9.00"))]
+    assert order.goods_amount == Decimal("9.00")
+    shown = lead.get("/api/v1/orders/alpha/T-W").json()["lines"]
+    assert [x["unit_price"] for x in shown] == ["0.0015", "9.001"]
+    again = post(lead, "/api/v1/orders", body)  # a retry gets the same answer
+    assert again.status_code == answer.status_code and again.json() == answer.json()
