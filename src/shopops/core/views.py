@@ -3,7 +3,6 @@ import math
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from shopops.core.decorators import login_view, module_view
 from shopops.core.forms import StoreEditForm, StoreForm, TokenForm
 from shopops.core.middleware import SESSION_STORE_KEY
 from shopops.core.models import Store
+from shopops.core.pagination import paginate
 from shopops.core.queries import audit_dict, audit_entries, store_dict, stores_for
 
 
@@ -105,13 +105,13 @@ def switch_store(request):
 def audit_log(request):
     store_code = request.GET.get("store") or ""
     store = get_scoped_or_404(Store, request.user, code=store_code) if store_code else None
-    page = Paginator(audit_entries(request.user, store), 50).get_page(request.GET.get("page"))
+    paged = paginate(request, audit_entries(request.user, store))
     return render(
         request,
         "core/audit_log.html",
         {
-            "page": page,
-            "entries": [audit_dict(e, request.user) for e in page.object_list],
+            "paged": paged,
+            "entries": [audit_dict(e, request.user) for e in paged.rows],
             "stores": stores_for(request.user),
             "store_code": store_code,
         },

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from shopops.core.access import can, get_scoped_or_404
 from shopops.core.decorators import module_view
+from shopops.core.pagination import paginate
 from shopops.ingest.errors import ImportFailed
 from shopops.ingest.forms import KIND_LABELS, MappingUploadForm, UploadForm
 from shopops.ingest.kinds import KINDS
@@ -47,13 +48,14 @@ def import_page(request):
         else:
             messages.info(request, _("Import of %(file)s queued.") % {"file": run.file_name})
             return redirect("ingest:run", run_id=run.pk)
-    runs = [run_dict(r) for r in runs_for(request.user, store)[:30]] if store else []
+    paged = paginate(request, runs_for(request.user, store) if store else [], default=25)
     return render(
         request,
         "ingest/import_page.html",
         {
             "form": form,
-            "runs": runs,
+            "runs": [run_dict(r) for r in paged.rows],
+            "paged": paged,
             "kinds": [
                 {"key": k, "label": KIND_LABELS[k], "columns": KINDS[k].columns} for k in KINDS
             ],

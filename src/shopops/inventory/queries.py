@@ -5,33 +5,42 @@ from django.db.models import F, Q, Sum
 from shopops.inventory.models import ChannelBuffer, StockLevel
 
 
-def levels(store, *, sku=None, warehouse=None, alert: str = ""):
-    """Stock rows of a store; `alert` keeps those below `safety` or `warning` stock."""
+def _below_safety() -> Q:
+    return Q(safety_stock__gt=0, on_hand__lt=F("reserved") + F("safety_stock"))
+
+
+def _below_warning() -> Q:
+    return Q(warning_stock__gt=0, on_hand__lt=F("reserved") + F("warning_stock"))
+
+
+def level_rows(store, *, sku=None, warehouse=None, alert: str = ""):
+    """Stock rows of a store as an ordered queryset (a page of it is read, not all of it);
+    `alert` keeps those below `safety` or `warning` stock, by alert_state's rule."""
     rows = StockLevel.objects.filter(store=store).select_related("sku__product", "warehouse")
     if sku:
         rows = rows.filter(Q(sku__code__icontains=sku) | Q(sku__product__name__icontains=sku))
     if warehouse:
         rows = rows.filter(warehouse__code=warehouse)
-    rows = rows.order_by("sku__code", "warehouse__code")
-    out = []
-    for level in rows:
-        state = alert_state(level)
-        if alert == "safety" and state != "below_safety":
-            continue
-        if alert == "warning" and state is None:
-            continue
-        out.append((level, state))
-    return out
+    if alert == "safety":
+        rows = rows.filter(_below_safety())
+    elif alert == "warning":
+        rows = rows.filter(_below_safety() | _below_warning())
+    return rows.order_by("sku__code", "warehouse__code", "pk")
+
+
+def with_states(levels) -> list[tuple]:
+    return [(level, alert_state(level)) for level in levels]
+
+
+def levels(store, *, sku=None, warehouse=None, alert: str = ""):
+    """(stock row, alert state) of every row level_rows gives."""
+    return with_states(level_rows(store, sku=sku, warehouse=warehouse, alert=alert))
 
 
 def below_safety_count(store) -> int:
     """How many stock rows of a store are below their safety stock (alert_state's rule),
     counted by the database."""
-    return (
-        StockLevel.objects.filter(store=store, safety_stock__gt=0)
-        .filter(on_hand__lt=F("reserved") + F("safety_stock"))
-        .count()
-    )
+    return StockLevel.objects.filter(store=store).filter(_below_safety()).count()
 
 
 def alert_state(level) -> str | None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from shopops.core.access import can, can_see_costs
 from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
+from shopops.core.pagination import paginate
 from shopops.inventory import drafting, purchasing, replenishment, tasks
 from shopops.inventory.forms import ReadinessForm
 from shopops.inventory.models import PurchaseOrder, PurchaseStatus, Warehouse
@@ -34,12 +35,14 @@ def suggestions(request):
                 request, _("Not SKUs of this store: %(c)s") % {"c": ", ".join(sorted(unknown))}
             )
     rows = replenishment.suggestions(store, fc=fc)
+    paged = paginate(request, rows)
     return render(
         request,
         "inventory/replenishment.html",
         {
             "section": "replenishment",
-            "rows": rows,
+            "rows": paged.rows,
+            "paged": paged,
             "to_order": sum(1 for r in rows if r.suggested),
             "warehouses": warehouses,
             "form": form,
@@ -99,12 +102,13 @@ def purchase_orders(request):
         PurchaseOrder.objects.filter(store=store)
         .select_related("supplier", "warehouse")
         .prefetch_related("lines__sku")
-        .order_by("-created_at", "-pk")[:200]
+        .order_by("-created_at", "-pk")
     )
+    paged = paginate(request, orders)
     return render(
         request,
         "inventory/purchase_orders.html",
-        {"section": "purchase_orders", "orders": orders},
+        {"section": "purchase_orders", "orders": paged.rows, "paged": paged},
     )
 
 

@@ -7,6 +7,7 @@ from shopops.catalog.models import Sku
 from shopops.core.access import can
 from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
+from shopops.core.pagination import paginate
 from shopops.inventory import queries
 from shopops.inventory.forms import MovementForm
 from shopops.inventory.models import StockMovement, Warehouse
@@ -27,12 +28,13 @@ def levels(request):
         return redirect(request.get_full_path())
     alert = request.GET.get("alert", "")
     search = request.GET.get("q", "")
-    rows = queries.levels(store, sku=search, alert=alert)
+    paged = paginate(request, queries.level_rows(store, sku=search, alert=alert))
     return render(
         request,
         "inventory/levels.html",
         {
-            "rows": rows,
+            "paged": paged,
+            "rows": queries.with_states(paged.rows),
             "alert": alert,
             "q": search,
             "form": MovementForm(warehouses=warehouses) if can_change else None,

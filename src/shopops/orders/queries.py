@@ -56,7 +56,7 @@ def queue(store, tab: str, *, now=None, search: str = ""):
     return rows.order_by(*order_by).prefetch_related(
         Prefetch("holds", queryset=OrderHold.objects.filter(resolved_at=None), to_attr="open"),
         "lines",
-    )[:PAGE]
+    )
 
 
 def counts(store, *, now=None) -> dict[str, int]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from shopops.core.access import can, mask_name, personal
 from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
+from shopops.core.pagination import paginate
 from shopops.orders import exports, queries, services, tracking
 from shopops.orders.forms import CARRIERS, CaseForm, RangeForm, ResolveForm
 from shopops.orders.models import DelayCase, FulfilmentSettings, Order
@@ -73,7 +74,8 @@ def order_queue(request):
     now = timezone.now()
     rules = FulfilmentSettings.of(store)
     rows = []
-    for order in queries.queue(store, tab, now=now, search=request.GET.get("q", "")):
+    paged = paginate(request, queries.queue(store, tab, now=now, search=request.GET.get("q", "")))
+    for order in paged.rows:
         due = queries.ship_by(order, rules)
         rows.append(
             {
@@ -105,7 +107,7 @@ def order_queue(request):
             "carriers": CARRIERS,
             "promise": rules.shipping_promise_hours,
             "q": request.GET.get("q", ""),
-            "page_size": queries.PAGE,
+            "paged": paged,
         },
     )
 

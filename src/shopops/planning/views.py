@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from shopops.core.access import can, can_see_costs, get_scoped_or_404
 from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
+from shopops.core.pagination import paginate
 from shopops.core.queries import store_people
 from shopops.planning import goals
 from shopops.planning.forms import AdjustForm, GoalForm
@@ -35,10 +36,11 @@ def goal_list(request):
                 messages.success(request, _("Goal saved and spread over its days."))
                 return redirect("planning:goal", goal_id=goal.pk)
     today = datetime.now(store.zone).date()
+    paged = paginate(request, visible_goals(request.user, store), default=25)
     return render(
         request,
         "planning/goal_list.html",
-        {"cards": goal_cards(visible_goals(request.user, store), today), "form": form},
+        {"cards": goal_cards(paged.rows, today), "form": form, "paged": paged},
     )
 
 

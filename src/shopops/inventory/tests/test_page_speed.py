@@ -13,9 +13,10 @@ from shopops.inventory import replenishment, tasks
 from shopops.inventory import services as stock
 from shopops.inventory.models import StockLevel, Warehouse
 
-# Session, user, its permissions (2), the store (2), warehouses, the ledger, the stock rows
-# and the count of rows below safety stock, and what the base template reads.
-LEVELS_PAGE_QUERIES = 11
+# Session, user, its permissions (2), the store (2), warehouses, the ledger, the count and
+# the page of stock rows, the count of rows below safety stock, and what the base template
+# reads.
+LEVELS_PAGE_QUERIES = 12
 
 
 def _stock_rows(store, skus: int, warehouses: int = 3) -> None:
@@ -51,7 +52,8 @@ def test_stock_page_queries_do_not_grow_with_its_rows(store_a, as_role):
     _small, small_n = _levels_page(client)
     _stock_rows(store_a, 200)
     big, big_n = _levels_page(client)
-    assert big.content.count(b"<tr data-sku=") == 3 * 220
+    assert big.content.count(b"<tr data-sku=") == 50  # the first page
+    assert big.context["paged"].page.paginator.count == 3 * 220
     assert small_n == big_n == LEVELS_PAGE_QUERIES
     below = sum(
         1 for lv in StockLevel.objects.filter(store=store_a) if lv.on_hand - lv.reserved < 3
@@ -96,3 +98,33 @@ def test_the_worker_makes_each_new_days_forecast(store_a):
     tasks.forecast_new_day.call_local()
     made, fresh = replenishment.latest_forecast(store_a)
     assert fresh and set(made) == {f"S3-{n:03d}" for n in range(3)}
+
+
+@pytest.mark.django_db
+def test_stock_pages_keep_the_filters_and_match_the_alert_rule(store_a, as_role):
+    from shopops.inventory import queries
+
+    client = as_role("ops_lead")
+    _stock_rows(store_a, 120)
+    StockLevel.objects.filter(store=store_a, on_hand=5).update(warning_stock=6)
+    every = queries.with_states(queries.level_rows(store_a))
+    for alert, wanted in (
+        ("safety", {"below_safety"}),
+        ("warning", {"below_safety", "below_warning"}),
+    ):
+        expected = [lv.pk for lv, state in every if state in wanted]
+        shown = []
+        url = f"/inventory/?alert={alert}&q=S120&size=25"
+        while url:
+            response = client.get(url if url.startswith("/") else "/inventory/" + url)
+            assert response.status_code == 200
+            paged = response.context["paged"]
+            assert paged.size == 25 and len(paged.rows) <= 25
+            shown += [lv.pk for lv, _state in response.context["rows"]]
+            url = paged.next_url
+            if url:
+                assert f"alert={alert}" in url and "q=S120" in url and "size=25" in url
+        assert shown == expected and len(expected) > 25
+    last = client.get("/inventory/?page=999")  # past the end: the last page
+    assert last.context["paged"].page.number == last.context["paged"].page.paginator.num_pages
+    assert client.get("/inventory/?page=x&size=7").context["paged"].size == 50
