@@ -9,7 +9,7 @@ from django.http import Http404
 
 from shopops.core.models import Store
 from shopops.core.modules import MODULES, get_module
-from shopops.core.roles import VIEW_COSTS, VIEW_PERSONAL_DATA
+from shopops.core.roles import MANAGE_USERS, VIEW_COSTS, VIEW_PERSONAL_DATA
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -112,3 +112,27 @@ def mask_name(name: str) -> str:
 def personal(value: str, user, masker=mask_phone) -> str:
     """A buyer's personal datum as this user may see it."""
     return value if can_see_personal_data(user) else masker(value)
+
+
+def can_manage_users(user) -> bool:
+    """Administrators, and roles with the manage-users permission (the operations lead)."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.has_perm(f"core.{MANAGE_USERS}"))
+    )
+
+
+def managed_users(user) -> QuerySet:
+    """The users `user` may manage: an administrator every one; a manager the other users
+    who are not administrators and hold no store outside the manager's own (a new user
+    without a store too), so that nobody edits the people of a store they do not run."""
+    from shopops.core.models import StoreGrant, User
+
+    if not can_manage_users(user):
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    outside = StoreGrant.objects.exclude(store__in=granted_stores(user).values("pk"))
+    return User.objects.filter(is_superuser=False).exclude(pk__in=outside.values("user_id"))

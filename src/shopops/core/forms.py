@@ -1,9 +1,10 @@
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth.forms import BaseUserCreationForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
-from shopops.core.models import Store
+from shopops.core.models import Store, User
 from shopops.core.services import STORE_AUDITED_FIELDS
 
 
@@ -55,3 +56,52 @@ class StoreEditForm(OptionalCostsMixin, TablerFormMixin, forms.ModelForm):
 
 class TokenForm(TablerFormMixin, forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100, initial="default")
+
+
+def _role_choices():
+    from shopops.core.roles import ROLES
+
+    return [(r.key, r.label) for r in ROLES]
+
+
+class UserFieldsMixin:
+    """Role and stores, the stores limited to those the acting user may grant."""
+
+    def _add_role_and_stores(self, stores):
+        self.fields["role"] = forms.ChoiceField(label=_("Role"), choices=_role_choices())
+        self.fields["stores"] = forms.ModelMultipleChoiceField(
+            label=_("Stores"),
+            queryset=stores,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("The stores this user may see and work on."),
+        )
+
+
+class UserAddForm(UserFieldsMixin, TablerFormMixin, BaseUserCreationForm):
+    """Django's user creation form (username rules, two passwords, the password validators)
+    with the user's e-mail, role and stores; saved through services.add_user."""
+
+    class Meta(BaseUserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def __init__(self, *args, stores, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_role_and_stores(stores)
+        self.fields.pop("usable_password", None)  # a console user signs in with a password
+
+
+class UserEditForm(UserFieldsMixin, TablerFormMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    is_active = forms.BooleanField(
+        label=_("Active"), required=False, help_text=_("An inactive user cannot sign in.")
+    )
+
+    def __init__(self, *args, stores, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_role_and_stores(stores)
+
+
+class PasswordSetForm(TablerFormMixin, SetPasswordForm):
+    """Django's set-password form (two entries, the password validators)."""

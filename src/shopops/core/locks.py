@@ -10,3 +10,10 @@ from shopops.core.models import Store
 def store(pk: int) -> Store:
     """A store, while its settings change."""
     return Store.objects.select_for_update().get(pk=pk)
+
+
+def user(pk: int):
+    """A user, while their role, grants or state change."""
+    from shopops.core.models import User
+
+    return User.objects.select_for_update().get(pk=pk)

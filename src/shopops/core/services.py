@@ -115,3 +115,87 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- users, from the console (audited; the CLI's create_user above is the same write) -----
+
+USER_AUDITED = ("username", "email", "role", "stores", "is_active")
+
+
+def user_snapshot(user: User) -> dict:
+    from shopops.core.roles import role_of
+
+    role = role_of(user)
+    return {
+        "username": user.username,
+        "email": user.email,
+        "role": role.key if role else None,
+        "stores": sorted(user.grants.values_list("store__code", flat=True)),
+        "is_active": user.is_active,
+    }
+
+
+def _assignable(actor, stores) -> None:
+    from shopops.core.access import granted_stores
+
+    allowed = set(granted_stores(actor).values_list("pk", flat=True))
+    refused = sorted(s.code for s in stores if s.pk not in allowed)
+    if refused:
+        raise ValidationError({"stores": f"Not your stores to grant: {', '.join(refused)}."})
+
+
+@transaction.atomic
+def add_user(actor, *, username, password, role, stores, email="", via="web") -> User:
+    """A user added by an administrator or a manager: a role and stores the actor may give."""
+    _assignable(actor, stores)
+    user = create_user(username=username, password=password, role=role, stores=stores, email=email)
+    audit.record(actor, user, "create", None, user_snapshot(user), via=via)
+    return user
+
+
+@transaction.atomic
+def change_user(actor, user: User, *, role, stores, is_active: bool, email="", via="web") -> User:
+    """Role, active and the store grants the actor manages (grants of stores outside the
+    actor's own are kept as they are). Nobody deactivates themselves; deactivating revokes
+    the user's API tokens."""
+    from shopops.core.access import granted_stores
+
+    user = locks.user(user.pk)
+    if user.pk == getattr(actor, "pk", None) and not is_active:
+        raise ValidationError({"is_active": "You cannot deactivate yourself."})
+    _assignable(actor, stores)
+    before = user_snapshot(user)
+    if role not in ROLES_BY_KEY:
+        raise ValidationError({"role": f"Unknown role {role!r}; one of {sorted(ROLES_BY_KEY)}."})
+    set_role(user, role)
+    mine = granted_stores(actor)
+    user.grants.filter(store__in=mine).exclude(store__in=[s.pk for s in stores]).delete()
+    grant_stores(user, stores)
+    user.is_active, user.email = is_active, email
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["is_active", "email"])
+    if not is_active:
+        ApiToken.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+    audit.record(actor, user, "update", before, user_snapshot(user), via=via)
+    return user
+
+
+@transaction.atomic
+def reset_password(actor, user: User, password: str, *, via="web") -> None:
+    """Sets a new password (validated by the form before); the audit says when and by whom,
+    never the password."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(actor, user, "password", None, {"password": "changed"}, via=via)
+
+
+@transaction.atomic
+def revoke_user_token(actor, user: User, token_id: int, *, via="web") -> bool:
+    """Revokes one of `user`'s tokens; True if it was live. Refused at once in every process
+    (nothing about a token is cached)."""
+    token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at=None).first()
+    if token is None:
+        return False
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    audit.record(actor, user, "revoke_token", {"token": token.prefix}, None, via=via)
+    return True

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shopops.core import services
-from shopops.core.access import can, can_see_costs, get_scoped_or_404
+from shopops.core.access import can, can_manage_users, can_see_costs, get_scoped_or_404
 from shopops.core.decorators import login_view, module_view
 from shopops.core.forms import StoreEditForm, StoreForm, TokenForm
 from shopops.core.middleware import SESSION_STORE_KEY
@@ -28,6 +28,7 @@ def store_list(request):
             "stores": stores,
             "show_costs": can_see_costs(request.user),
             "can_change": can(request.user, "stores", "change"),
+            "can_manage_users": can_manage_users(request.user),
         },
     )
 
