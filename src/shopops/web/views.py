@@ -6,6 +6,7 @@ from shopops.core.decorators import module_view
 from shopops.core.modules import MODULES
 from shopops.core.queries import store_dict
 from shopops.web.health import database_status, worker_status
+from shopops.web.setup import first_run, store_has_data
 
 
 def health(request):
@@ -40,6 +41,8 @@ def home(request):
         "web/home.html",
         {
             "board": board,
+            "setup": None if store else first_run(request.user),
+            "first_data": store is not None and not store_has_data(store),
             "store": store_dict(store, request.user) if store else None,
             "store_count": granted_stores(request.user).count(),
             "modules": [m for m in visible_modules(request.user) if m.key != "dashboard"],

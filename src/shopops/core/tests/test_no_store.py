@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from shopops.core import services
 from shopops.core.models import Store
 from shopops.core.modules import MODULES
+from shopops.core.roles import ROLES
 
 pytestmark = pytest.mark.postgres
 
@@ -77,3 +78,65 @@ def test_no_page_without_arguments_fails_with_no_store(fresh_admin):
         if response.status_code >= 500:
             failed[name] = response.status_code
     assert failed == {}
+
+
+def _api_get_paths():
+    from shopops.api import api
+
+    schema = api.get_openapi_schema()
+    return sorted(p for p, ops in schema["paths"].items() if "get" in ops and "{" not in p)
+
+
+@pytest.mark.parametrize("role", [r.key for r in ROLES] + ["superuser"])
+def test_every_page_and_endpoint_answers_each_role_on_an_empty_database(db, role):
+    assert not Store.objects.exists()
+    if role == "superuser":
+        user = services.create_user(username="root", password=PASSWORD, superuser=True)
+    else:
+        user = services.create_user(username=role, password=PASSWORD, role=role)
+    client = Client()
+    client.force_login(user)
+    failed = {}
+    for name in sorted(set(_pages(get_resolver().url_patterns))):
+        if name in {"logout", "set_language"}:
+            continue
+        response = client.get(reverse(name))
+        if response.status_code >= 500:
+            failed[name] = response.status_code
+    paths = _api_get_paths()
+    assert "/api/v1/stores" in paths and len(paths) > 5
+    for path in paths:
+        response = client.get(path)
+        if response.status_code >= 500:
+            failed[path] = response.status_code
+    assert failed == {}
+
+
+def test_first_sign_in_shows_the_setup_steps(fresh_admin):
+    client, signed = fresh_admin
+    html = client.get(signed.url).content.decode()
+    assert 'id="first-run"' in html
+    for step in ("store", "team", "import"):
+        assert f'data-step="{step}"' in html
+    assert reverse("core:store_create") in html and reverse("core:user_list") in html
+    assert "./shopops demo" in html
+
+
+def test_someone_without_a_store_is_told_whom_to_ask(db):
+    services.create_user(username="lead-li", password=PASSWORD, role="ops_lead")
+    services.create_user(username="root", password=PASSWORD, superuser=True)
+    amy = services.create_user(username="amy", password=PASSWORD, role="analyst")
+    client = Client()
+    client.force_login(amy)
+    html = client.get("/").content.decode()
+    assert 'id="no-store"' in html and "lead-li, root" in html
+    assert 'id="first-run"' not in html
+
+
+def test_a_store_without_data_says_to_import(db):
+    store = services.create_store(None, code="new", name="新店", platform="tmall")
+    lead = services.create_user(username="li", password=PASSWORD, role="ops_lead", stores=[store])
+    client = Client()
+    client.force_login(lead)
+    html = client.get("/").content.decode()
+    assert 'id="first-data"' in html and reverse("ingest:page") in html
