@@ -68,12 +68,16 @@ class UserFieldsMixin:
     """Role and stores, the stores limited to those the acting user may grant."""
 
     def _add_role_and_stores(self, stores):
-        self.fields["role"] = forms.ChoiceField(label=_("Role"), choices=_role_choices())
+        self.fields["role"] = forms.ChoiceField(
+            label=_("Role"),
+            choices=_role_choices(),
+            widget=forms.Select(attrs={"class": "form-select"}),
+        )
         self.fields["stores"] = forms.ModelMultipleChoiceField(
             label=_("Stores"),
             queryset=stores,
             required=False,
-            widget=forms.CheckboxSelectMultiple,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input me-1"}),
             help_text=_("The stores this user may see and work on."),
         )
 
