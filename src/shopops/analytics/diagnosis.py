@@ -157,19 +157,47 @@ def drill_down(by_dimension: dict[str, tuple[dict, dict]]) -> list[tuple[str, fl
 # --- Anomaly baseline ---------------------------------------------------------------------
 
 ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
-MAD_FLOOR = 0.05  # a perfectly regular history still tolerates 5% of its median
+# The least spread the baseline assumes, as a share of its median, when neither the same
+# weekday's history nor the store's ordinary day-to-day variation says more: 0.5%.
+MIN_SPREAD = 0.005
 
 
-def robust_score(value, history: list) -> float | None:
+def robust_score(value, history: list, spread: float | None = None) -> float | None:
     """Modified z-score of `value` against the same weekday of recent weeks (median, MAD);
-    None with fewer than three past values."""
+    None with fewer than three past values. The MAD is at least `spread` (the store's usual
+    relative variation, `weekday_spread`) times the median: eight values of one weekday can
+    happen to agree closely, and a fixed floor (it was 5%) hid any move under about 26%."""
     past = [float(h) for h in history if h is not None]
     if len(past) < 3 or value is None:
         return None
     mid = median(past)
     mad = median(abs(h - mid) for h in past)
-    mad = max(mad, abs(mid) * MAD_FLOOR, 1e-9)
+    mad = max(mad, abs(mid) * max(spread or 0.0, MIN_SPREAD), 1e-9)
     return 0.6745 * (float(value) - mid) / mad
+
+
+def weekday_spread(series: dict, day, weeks: int) -> float | None:
+    """The metric's ordinary day-to-day variation before `day`: over the `weeks` weeks before
+    it, the median of |value / median of the other same-weekday values - 1|, all weekdays
+    pooled (7 x weeks values, so steadier than one weekday's eight). `series` is {date:
+    value}; None when too little is known."""
+    from datetime import timedelta
+
+    window = [day - timedelta(days=i) for i in range(1, 7 * weeks + 1)]
+    residuals = []
+    for x in window:
+        value = series.get(x)
+        same = [
+            float(series[y])
+            for y in window
+            if y != x and y.weekday() == x.weekday() and series.get(y) is not None
+        ]
+        if value is None or len(same) < 3:
+            continue
+        mid = median(same)
+        if mid:
+            residuals.append(abs(float(value) / mid - 1))
+    return median(residuals) if len(residuals) >= 7 else None
 
 
 # --- Explaining a change in words ---------------------------------------------------------

@@ -4,6 +4,7 @@ flag with a drafted note, and the team's adjustment measure."""
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from statistics import median
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +19,7 @@ from shopops.analytics.diagnosis import (
     by_dimension,
     explain_gmv,
     robust_score,
+    weekday_spread,
 )
 from shopops.analytics.queries import metrics
 from shopops.core import audit
@@ -44,11 +46,64 @@ def below_floor(achievement) -> bool:
     return achievement is not None and achievement < achievement_floor()
 
 
-def core_metrics(store) -> list[str]:
+def _settings(store):
     from shopops.monitoring.models import ReportSettings
 
-    found = ReportSettings.objects.filter(store=store).first()
+    return ReportSettings.objects.filter(store=store).first()
+
+
+def core_metrics(store, found=None) -> list[str]:
+    found = found or _settings(store)
     return list(found.core_metrics) if found and found.core_metrics else list(DEFAULT_CORE)
+
+
+def thresholds(store, found=None) -> dict[str, dict[str, Decimal]]:
+    """The team's thresholds of each metric ({"baseline": share, "target": share})."""
+    found = found or _settings(store)
+    saved = (found.thresholds if found else None) or {}
+    return {k: {rule: Decimal(v) for rule, v in rules.items()} for k, rules in saved.items()}
+
+
+def flag(metric, actual, achievement, history: list, rules: dict, floor: Decimal, spread=None):
+    """(reason, rule in Chinese, rule in English) of the first rule a row breaks, in this
+    order: its target (the metric's own share if the team set one, else the floor), the
+    team's threshold against the same weekday's usual value, the statistical test
+    (robust z-score); ("", "", "") when none does."""
+    higher = metric.higher_is_better
+    share = rules.get("target", floor)
+    if achievement is not None and (achievement < share if higher else achievement > 2 - share):
+        side_zh, side_en = ("低于", "under") if higher else ("高于", "over")
+        limit = share if higher else 2 - share
+        return (
+            "goal",
+            f"达成率 {display.percent(achievement)}，{side_zh}目标的 {display.percent(limit)}",
+            f"achievement {display.percent(achievement)}, {side_en} {display.percent(limit)}"
+            " of target",
+        )
+    past = sorted(float(h) for h in history if h is not None)
+    usual = Decimal(str(median(past))) if len(past) >= 3 else None
+    vs_usual = relative_change(actual, usual) if usual else None
+    limit = rules.get("baseline")
+    if (
+        limit is not None
+        and vs_usual is not None
+        and (vs_usual < -limit if higher else vs_usual > limit)
+    ):
+        return (
+            "threshold",
+            f"较近 {HISTORY_WEEKS} 周同日中位数 {display.change(vs_usual)}，"
+            f"超过设定阈值 {display.percent(limit)}",
+            f"{display.change(vs_usual)} vs the median of the same weekday over "
+            f"{HISTORY_WEEKS} weeks, beyond the threshold of {display.percent(limit)}",
+        )
+    score = robust_score(actual, history, spread)
+    if score is not None and abs(score) > ROBUST_Z:
+        return (
+            "statistical",
+            f"偏离近 {HISTORY_WEEKS} 周同日的常态（稳健 z 分数 {score:+.1f}）",
+            f"unusual for the weekday over {HISTORY_WEEKS} weeks (robust z-score {score:+.1f})",
+        )
+    return "", "", ""
 
 
 def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str, str, dict]:
@@ -89,7 +144,9 @@ def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str,
 @transaction.atomic
 def build(store, day: date) -> DailyReport:
     """Compute (or recompute) the report of a store and day."""
-    keys = core_metrics(store)
+    found = _settings(store)
+    keys = core_metrics(store, found)
+    rules_of = thresholds(store, found)
     first = day - timedelta(weeks=HISTORY_WEEKS)
     daily = [k for k in keys if k not in WINDOWED]
     rows = {r["period"]: r for r in metrics(daily or ["gmv"], store, first, day, "day")}
@@ -115,15 +172,13 @@ def build(store, day: date) -> DailyReport:
         ]
         target = targets.get(key)
         achievement = ratio(actual, target)
-        score = robust_score(actual, history)
+        series = {date.fromisoformat(p): r.get(key) for p, r in rows.items()}
+        spread = weekday_spread(series, day, HISTORY_WEEKS)
+        score = robust_score(actual, history, spread)
         metric = lookup(key)
-        reason = ""
-        if achievement is not None and (
-            achievement < floor if metric.higher_is_better else achievement > 2 - floor
-        ):
-            reason = "goal"
-        elif score is not None and abs(score) > ROBUST_Z:
-            reason = "statistical"
+        reason, rule_zh, rule_en = flag(
+            metric, actual, achievement, history, rules_of.get(key, {}), floor, spread
+        )
         row = {
             "metric": key,
             "target": target,
@@ -136,6 +191,8 @@ def build(store, day: date) -> DailyReport:
         diagnosis = None
         if reason:
             note_zh, note_en, diagnosis = _note(store, key, day, row, history)
+            # Which rule flagged the row comes first, then what explains the move.
+            note_zh, note_en = f"【{rule_zh}】{note_zh}", f"[{rule_en}] {note_en}"
         out.append(
             DailyReportRow(
                 report=report,

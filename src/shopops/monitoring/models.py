@@ -97,6 +97,10 @@ class ReportSettings(models.Model):
     )
     core_metrics = models.JSONField(_("core metrics"), default=list, blank=True)
     send_at = models.TimeField(_("made at (store time)"), default=time(8, 30))
+    # The team's own alert thresholds (the SOP's 预警阈值), per metric:
+    # {"gmv": {"baseline": "0.15", "target": "0.8"}} flags GMV more than 15% worse than the
+    # same weekday's usual value, or under 80% of its target (instead of the default floor).
+    thresholds = models.JSONField(_("anomaly thresholds"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("report settings")
@@ -117,3 +121,49 @@ class ReportSettings(models.Model):
                 lookup(str(key))
             except UnknownMetric as exc:
                 raise ValidationError({"core_metrics": str(exc)}) from None
+        self.thresholds = clean_thresholds(self.thresholds)
+
+
+THRESHOLD_RULES = ("baseline", "target")
+
+
+def clean_thresholds(value) -> dict:
+    """{metric: {rule: "fraction"}} with known metrics and rules, each share in (0, 1],
+    kept as exact decimal strings; raises ValidationError naming the metric and rule."""
+    from decimal import Decimal, InvalidOperation
+
+    from django.core.exceptions import ValidationError
+
+    from shopops.analytics.catalog import UnknownMetric, lookup
+
+    if not isinstance(value, dict):
+        raise ValidationError({"thresholds": _('A mapping, e.g. {"gmv": {"baseline": "0.15"}}.')})
+    out = {}
+    for key, rules in value.items():
+        try:
+            lookup(str(key))
+        except UnknownMetric as exc:
+            raise ValidationError({"thresholds": str(exc)}) from None
+        if not isinstance(rules, dict) or not set(rules) <= set(THRESHOLD_RULES):
+            raise ValidationError(
+                {"thresholds": _("%(m)s: rules are baseline and target.") % {"m": key}}
+            )
+        kept = {}
+        for rule, share in rules.items():
+            if share in (None, ""):
+                continue
+            try:
+                number = Decimal(str(share))
+            except InvalidOperation:
+                number = None
+            if number is None or not number.is_finite() or not 0 < number <= 1:
+                raise ValidationError(
+                    {
+                        "thresholds": _("%(m)s %(r)s: a share above 0 and at most 1, e.g. 0.15.")
+                        % {"m": key, "r": rule}
+                    }
+                )
+            kept[rule] = str(number)
+        if kept:
+            out[str(key)] = kept
+    return out
