@@ -263,3 +263,24 @@ def write_measure(actor, store, day: date, metric: str, text: str, owner=None, d
         via=via,
     )
     return measure
+
+
+@transaction.atomic
+def save_settings(actor, store, *, core_metrics: list[str], send_at, thresholds: dict, via="web"):
+    """The store's report settings as the team sets them (checked by the model), audited.
+    The next report made uses them; reports already made keep their rows."""
+    from shopops.monitoring import locks
+    from shopops.monitoring.models import ReportSettings
+
+    found = locks.report_settings(store)
+    fields = ("core_metrics", "send_at", "thresholds")
+    before = audit.snapshot(found, list(fields)) if found else None
+    found = found or ReportSettings(store=store)
+    found.core_metrics, found.send_at, found.thresholds = core_metrics, send_at, thresholds
+    found.full_clean()
+    found.save()
+    audit.record(
+        actor, found, "update" if before else "create", before,
+        audit.snapshot(found, list(fields)), store=store, via=via,
+    )  # fmt: skip
+    return found

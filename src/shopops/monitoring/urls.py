@@ -5,6 +5,7 @@ from shopops.monitoring import views
 app_name = "monitoring"
 urlpatterns = [
     path("reports/daily/", views.daily, name="daily"),
+    path("reports/daily/settings/", views.report_settings, name="settings"),
     re_path(
         r"^reports/daily/download\.(?P<fmt>xlsx|pdf)$",
         views.daily_download,

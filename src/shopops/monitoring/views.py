@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,7 +11,8 @@ from shopops.core.access import can
 from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
 from shopops.monitoring import daily_report, report_export
-from shopops.monitoring.forms import MeasureForm
+from shopops.monitoring.forms import MeasureForm, ReportSettingsForm
+from shopops.monitoring.models import ReportSettings
 
 
 def _day(request) -> date:
@@ -96,3 +98,45 @@ def daily_download(request, fmt: str):
         messages.error(request, str(exc))
         return redirect(f"/reports/daily/?date={day.isoformat()}")
     return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
+
+
+@module_view("daily_report", "change")
+def report_settings(request):
+    """The daily report's core metrics, time and the team's thresholds, for those who may
+    change the report (the operations lead)."""
+    from shopops.analytics.catalog import lookup
+
+    store = require_store(request)
+    found = daily_report._settings(store)
+    keys = daily_report.core_metrics(store, found)
+    rules = daily_report.thresholds(store, found)
+    initial = {
+        "core_metrics": ", ".join(keys),
+        "send_at": found.send_at if found else ReportSettings._meta.get_field("send_at").default,
+    }
+    for key, pair in rules.items():
+        for rule, share in pair.items():
+            initial[f"{rule}__{key}"] = (share * 100).quantize(Decimal("0.1"))
+    labelled = [(k, lookup(k).label) for k in keys]
+    form = ReportSettingsForm(request.POST or None, initial=initial, metrics=labelled)
+    if request.method == "POST" and form.is_valid():
+        try:
+            daily_report.save_settings(
+                request.user,
+                store,
+                core_metrics=form.cleaned_data["core_metrics"],
+                send_at=form.cleaned_data["send_at"],
+                thresholds=form.thresholds(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Report settings saved."))
+            return redirect("monitoring:settings")
+    from shopops.analytics.catalog import CATALOG
+
+    return render(
+        request,
+        "monitoring/settings.html",
+        {"form": form, "catalog": [(m.key, m.label) for m in CATALOG.values()]},
+    )
