@@ -54,3 +54,11 @@ class ReadinessForm(TablerFormMixin, forms.Form):
             raise forms.ValidationError(_("The campaign ends before it starts."))
         data["codes"] = [c for c in data.get("skus", "").replace(",", " ").split() if c]
         return data
+
+
+class BufferForm(TablerFormMixin, forms.Form):
+    channel = forms.CharField(label=_("Channel"), max_length=64)
+    sku = forms.CharField(
+        label=_("SKU"), max_length=64, required=False, help_text=_("Empty: every SKU.")
+    )
+    units = forms.IntegerField(label=_("Units held back"), min_value=0, max_value=10**9)

@@ -6,6 +6,7 @@ app_name = "inventory"
 urlpatterns = [
     path("inventory/", views.levels, name="levels"),
     path("inventory/replenishment/", replenishment_views.suggestions, name="replenishment"),
+    path("inventory/buffers/", views.channel_buffers, name="buffers"),
     path("inventory/purchase-orders/", replenishment_views.purchase_orders, name="purchase_orders"),
     path(
         "inventory/purchase-orders/<str:number>/",

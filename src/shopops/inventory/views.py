@@ -8,9 +8,9 @@ from shopops.core.access import can
 from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
 from shopops.core.pagination import paginate
-from shopops.inventory import queries
-from shopops.inventory.forms import MovementForm
-from shopops.inventory.models import StockMovement, Warehouse
+from shopops.inventory import buffers, queries
+from shopops.inventory.forms import BufferForm, MovementForm
+from shopops.inventory.models import ChannelBuffer, StockMovement, Warehouse
 from shopops.inventory.movements import apply_movement
 
 
@@ -82,3 +82,49 @@ def _move(request, store, data) -> None:
             _("%(sku)s in %(wh)s: on hand now %(n)d.")
             % {"sku": sku.code, "wh": move.warehouse.code, "n": move.on_hand_after},
         )
+
+
+@module_view("inventory")
+def channel_buffers(request):
+    """Units held back per sales channel, so that channels selling the same stock do not
+    oversell between two syncs."""
+    store = require_store(request)
+    form = BufferForm(request.POST or None) if request.POST.get("action") != "remove" else None
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            raw = request.POST.get("buffer", "")
+            if raw.isdigit() and buffers.remove_buffer(request.user, store, int(raw)):
+                messages.success(request, _("Buffer removed."))
+            return redirect("inventory:buffers")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                buffers.set_buffer(
+                    request.user,
+                    store,
+                    channel=data["channel"],
+                    sku_code=data["sku"],
+                    units=data["units"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Buffer saved."))
+                return redirect("inventory:buffers")
+    rows = (
+        ChannelBuffer.objects.filter(store=store)
+        .select_related("sku")
+        .order_by("channel", "sku__code")
+    )
+    return render(
+        request,
+        "inventory/buffers.html",
+        {
+            "section": "buffers",
+            "paged": (paged := paginate(request, rows)),
+            "rows": paged.rows,
+            "form": form or BufferForm(),
+            "can_change": can(request.user, "inventory", "change"),
+        },
+    )

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shopops.core.forms import TablerFormMixin
-from shopops.orders.models import Compensation, HoldReason
+from shopops.orders.models import Compensation, FulfilmentSettings, HoldReason
 
 CARRIERS = ["顺丰", "中通", "圆通", "韵达", "申通", "京东物流", "EMS", "极兔"]
 
@@ -48,3 +48,9 @@ class RangeForm(TablerFormMixin, forms.Form):
         ):
             return form, form.cleaned_data["start"], form.cleaned_data["end"]
         return cls(initial={"start": default[0], "end": default[1]}), *default
+
+
+class FulfilmentSettingsForm(TablerFormMixin, forms.ModelForm):
+    class Meta:
+        model = FulfilmentSettings
+        fields = FulfilmentSettings.EDITABLE

@@ -14,3 +14,10 @@ def order(pk: int) -> Order:
 def delay_case(pk: int) -> DelayCase:
     """A logistics exception case, while it is handled."""
     return DelayCase.objects.select_for_update().get(pk=pk)
+
+
+def fulfilment_settings(store):
+    """A store's fulfilment rules (None when it has none yet), while the team changes them."""
+    from shopops.orders.models import FulfilmentSettings
+
+    return FulfilmentSettings.objects.select_for_update().filter(store=store).first()

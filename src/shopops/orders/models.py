@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -243,12 +244,23 @@ class FulfilmentSettings(models.Model):
     high_amount = MoneyField(
         _("high amount"),
         default=Decimal("5000"),
+        validators=[MinValueValidator(0)],
         help_text=_("Orders paying more than this are held for review; 0 turns the rule off."),
     )
     stalled_tracking_hours = models.PositiveIntegerField(
         _("stalled tracking (hours)"),
         default=48,
         help_text=_("A shipment with no tracking event for this long is a logistics exception."),
+    )
+
+    # What the team edits on the settings page (and the audit records).
+    EDITABLE = (
+        "shipping_promise_hours",
+        "delivery_promise_hours",
+        "unpaid_timeout_minutes",
+        "duplicate_window_hours",
+        "high_amount",
+        "stalled_tracking_hours",
     )
 
     class Meta:

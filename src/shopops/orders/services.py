@@ -593,3 +593,29 @@ def build_lines(order: Order, lines: list[dict], skus: dict | None = None) -> li
             )
         )
     return made
+
+
+FULFILMENT_FIELDS = FulfilmentSettings.EDITABLE
+
+
+@transaction.atomic
+def save_fulfilment_settings(actor, store, *, via="web", **values) -> FulfilmentSettings:
+    """The store's fulfilment rules as the team sets them, audited; intake and the worker read
+    them from the next order on."""
+    from shopops.core import audit
+
+    unknown = set(values) - set(FULFILMENT_FIELDS)
+    if unknown:
+        raise ValidationError({k: "This field cannot be changed." for k in unknown})
+    found = locks.fulfilment_settings(store)
+    before = audit.snapshot(found, list(FULFILMENT_FIELDS)) if found else None
+    found = found or FulfilmentSettings(store=store)
+    for name, value in values.items():
+        setattr(found, name, value)
+    found.full_clean()
+    found.save()
+    after = audit.snapshot(found, list(FULFILMENT_FIELDS))
+    audit.record(
+        actor, found, "update" if before else "create", before, after, store=store, via=via
+    )
+    return found

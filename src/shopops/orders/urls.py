@@ -7,4 +7,5 @@ urlpatterns = [
     path("orders/", views.order_queue, name="queue"),
     path("orders/logistics/", views.logistics, name="logistics"),
     path("orders/logistics/exceptions/", views.logistics_cases, name="cases"),
+    path("orders/settings/", views.fulfilment_settings, name="settings"),
 ]

@@ -12,7 +12,13 @@ from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
 from shopops.core.pagination import paginate
 from shopops.orders import exports, queries, services, tracking
-from shopops.orders.forms import CARRIERS, CaseForm, RangeForm, ResolveForm
+from shopops.orders.forms import (
+    CARRIERS,
+    CaseForm,
+    FulfilmentSettingsForm,
+    RangeForm,
+    ResolveForm,
+)
 from shopops.orders.models import DelayCase, FulfilmentSettings, Order
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -207,3 +213,21 @@ def _xlsx(content: bytes, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+@module_view("orders", "change")
+def fulfilment_settings(request):
+    """The store's fulfilment rules: promises, the unpaid timeout and the review rules."""
+    store = require_store(request)
+    current = FulfilmentSettings.of(store)
+    form = FulfilmentSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in services.FULFILMENT_FIELDS}
+        try:
+            services.save_fulfilment_settings(request.user, store, **values)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Fulfilment settings saved."))
+            return redirect("orders:settings")
+    return render(request, "orders/settings.html", {"form": form, "section": "settings"})
