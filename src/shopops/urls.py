@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("shopops.core.urls")),
+    path("", include("shopops.analytics.urls")),
     path("", include("shopops.ingest.urls")),
     path("", include("shopops.monitoring.urls")),
     path("", include("shopops.orders.urls")),

@@ -324,6 +324,8 @@ def explain_gmv(store, day, base_day) -> dict:
         "day": _label(day),
         "base_day": _label(base_day),
         "change": relative_change(now["gmv"], then["gmv"]),
+        "before": then["gmv"],
+        "after": now["gmv"],
         "contributions": None,
         "drill_down": [],
     }

@@ -64,7 +64,8 @@ MODULES: tuple[Module, ...] = (
         "ti-chart-histogram",
         "loop",
         _("Every number computed one way: GMV, buyers, CVR, AOV, repurchase and more."),
-        issue=4,
+        built=True,
+        page="analytics:explore",
     ),
     Module(
         "goals",

@@ -1,0 +1,258 @@
+"""数据指标 (the metrics explorer): a question asked by hand of the same engine the CLI, the
+API and every page ask, and its answer as a table, a chart and a download. The question is
+the page's GET parameters, so a URL shares it."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shopops.analytics import display
+from shopops.analytics.catalog import CATALOG, lookup
+from shopops.analytics.queries import metrics
+from shopops.analytics.request import parse_filters
+from shopops.core.access import can_see_costs
+from shopops.core.forms import TablerFormMixin
+
+GROUPS = (
+    ("orders", _("Sales and orders")),
+    ("lines", _("Products")),
+    ("traffic", _("Traffic")),
+    ("ads", _("Ads")),
+    (None, _("Derived")),
+)
+DIM_LABELS = {
+    "store": _("Store"),
+    "channel": _("Channel"),
+    "province": _("Province"),
+    "category": _("Category"),
+    "sku": _("SKU"),
+    "source": _("Traffic source"),
+    "ad_channel": _("Ad channel"),
+    "plan": _("Ad plan"),
+}
+GRAIN_LABELS = {
+    "day": _("Day"),
+    "week": _("Week"),
+    "month": _("Month"),
+    "quarter": _("Quarter"),
+    "none": _("Whole period"),
+}
+COMPARE_LABELS = {
+    "prev": _("Previous period"),
+    "wow": _("Week before"),
+    "yoy": _("Year before"),
+}
+
+
+def metric_choices(user) -> list:
+    """The catalog grouped by its facts, each with its definition; cost metrics only for
+    roles that may see costs."""
+    costs = can_see_costs(user)
+    groups = []
+    for source, label in GROUPS:
+        items = [
+            (m.key, f"{m.label} · {m.formula}")
+            for m in CATALOG.values()
+            if (m.source == source if source else m.derive is not None) and (costs or not m.cost)
+        ]
+        if items:
+            groups.append((label, items))
+    return groups
+
+
+class ExplorerForm(TablerFormMixin, forms.Form):
+    metric = forms.MultipleChoiceField(label=_("Metrics"), choices=())
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    by = forms.ChoiceField(
+        label=_("Grain"), choices=list(GRAIN_LABELS.items()), initial="day", required=False
+    )
+    dim = forms.MultipleChoiceField(
+        label=_("Break down by (up to two)"),
+        choices=list(DIM_LABELS.items()),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    filter = forms.CharField(
+        label=_("Filters"),
+        required=False,
+        help_text=_("dimension:value, separated by commas, e.g. source:paid, province:浙江"),
+    )
+    compare = forms.ChoiceField(
+        label=_("Compare with"),
+        choices=[("", "—"), *COMPARE_LABELS.items()],
+        required=False,
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = metric_choices(user)
+        self.fields["metric"].widget.attrs.update({"size": 10, "class": "form-select"})
+        self.fields["dim"].widget.attrs["class"] = "form-select"
+
+    def clean_by(self):
+        return self.cleaned_data["by"] or "day"
+
+    def clean_dim(self):
+        dims = self.cleaned_data["dim"]
+        if len(dims) > 2:
+            raise forms.ValidationError(_("At most two dimensions."))
+        return dims
+
+    def clean_filter(self):
+        items = [x.strip() for x in self.cleaned_data["filter"].split(",") if x.strip()]
+        try:
+            return parse_filters(items)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            from django.core.exceptions import ValidationError
+
+            from shopops.analytics.limits import check_metrics_query
+            from shopops.core.bounds import OutOfBounds
+
+            try:
+                check_metrics_query(start, end, data.get("by") or "day", data.get("compare"))
+            except OutOfBounds as exc:
+                field = {"from": "start", "to": "end"}.get(exc.field)
+                self.add_error(field if field in self.fields else None, exc.message)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from None
+        return data
+
+
+def default_query(store) -> dict:
+    """The question the page opens with: GMV, orders, buyers and AOV of the last 30 days."""
+    from datetime import datetime
+
+    end = datetime.now(store.zone).date() - timedelta(days=1)
+    return {
+        "metric": ["gmv", "orders", "buyers", "aov"],
+        "start": end - timedelta(days=29),
+        "end": end,
+        "by": "day",
+    }
+
+
+@dataclass
+class Answer:
+    columns: list[dict]  # {key, label, kind: period|dim|metric|compare, unit}
+    rows: list[dict]  # raw values by column key
+    shown: list[list[str]]  # the same, as the page shows them
+    chart: dict = field(default_factory=dict)
+
+
+def ask(store, user, data: dict) -> Answer:
+    """The cleaned question asked of the engine (cache on) for `user`."""
+    keys, dims, compare = list(data["metric"]), list(data.get("dim") or []), data.get("compare")
+    rows = metrics(
+        keys,
+        store,
+        data["start"],
+        data["end"],
+        data.get("by") or "day",
+        dims=dims,
+        filters=data.get("filter") or {},
+        compare=compare or None,
+        viewer=user,
+    )
+    grain = data.get("by") or "day"
+    columns = []
+    if grain != "none":
+        columns.append({"key": "period", "label": str(GRAIN_LABELS[grain]), "kind": "period"})
+    columns += [{"key": d, "label": str(DIM_LABELS[d]), "kind": "dim"} for d in dims]
+    for key in keys:
+        metric = lookup(key)
+        columns.append({"key": key, "label": metric.label, "kind": "metric", "unit": key})
+        if compare:
+            columns.append(
+                {
+                    "key": f"{key}_{compare}",
+                    "label": f"{metric.label} · {COMPARE_LABELS[compare]}",
+                    "kind": "metric",
+                    "unit": key,
+                }
+            )
+            columns.append(
+                {"key": f"{key}_{compare}_change", "label": "±", "kind": "change", "unit": key}
+            )
+    shown = [[_cell(row.get(c["key"]), c) for c in columns] for row in rows]
+    return Answer(columns, rows, shown, _chart(rows, keys, dims, grain))
+
+
+def _cell(value, column) -> str:
+    if column["kind"] in ("period", "dim"):
+        return "—" if value in (None, "") else str(value)
+    if column["kind"] == "change":
+        return display.change(value)
+    return display.metric_shown(value, column["unit"])
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _chart(rows, keys, dims, grain) -> dict:
+    """Series for ECharts: each metric over the periods; with a dimension, the first metric
+    per value of the first dimension (its ten largest)."""
+    if grain == "none" and not dims:
+        series = [{"name": "", "data": [_number(rows[0][k]) for k in keys]}]
+        return {"kind": "bar", "x": [lookup(k).label for k in keys], "series": series}
+    if not dims:
+        return {
+            "kind": "line",
+            "x": [r["period"] for r in rows],
+            "series": [
+                {
+                    "name": lookup(k).label,
+                    "data": [_number(r[k]) for r in rows],
+                    "right": lookup(k).unit != "money" and len(keys) > 1,
+                }
+                for k in keys
+            ],
+        }
+    first, key = dims[0], keys[0]
+    totals: dict = {}
+    for r in rows:
+        totals[r[first]] = totals.get(r[first], 0) + (_number(r[key]) or 0)
+    top = sorted(totals, key=lambda v: -totals[v])[:10]
+    if grain == "none":
+        series = [{"name": lookup(key).label, "data": [totals[v] for v in top]}]
+        return {"kind": "bar", "x": [str(v) for v in top], "series": series}
+    periods = sorted({r["period"] for r in rows})
+    cells = {(r["period"], r[first]): _number(r[key]) for r in rows}
+    return {
+        "kind": "line",
+        "x": periods,
+        "series": [
+            {"name": str(v), "data": [cells.get((p, v)) for p in periods], "right": False}
+            for v in top
+        ],
+    }
+
+
+def as_query(data: dict) -> str:
+    """The cleaned question as the page's URL parameters (for export and explain links)."""
+    from urllib.parse import urlencode
+
+    params = [("metric", k) for k in data["metric"]]
+    params += [("start", data["start"].isoformat()), ("end", data["end"].isoformat())]
+    params.append(("by", data.get("by") or "day"))
+    params += [("dim", d) for d in data.get("dim") or []]
+    filters = data.get("filter") or {}
+    if filters:
+        params.append(("filter", ", ".join(f"{d}:{v}" for d, vs in filters.items() for v in vs)))
+    if data.get("compare"):
+        params.append(("compare", data["compare"]))
+    return urlencode(params)
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    length = end - start + timedelta(days=1)
+    return start - length, end - length
