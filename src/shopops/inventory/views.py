@@ -128,3 +128,35 @@ def channel_buffers(request):
             "can_change": can(request.user, "inventory", "change"),
         },
     )
+
+
+@module_view("inventory", "view")
+def ledger(request):
+    """Every stock movement of the store (库存流水), newest first, paged; by SKU, warehouse
+    and kind of movement."""
+    from shopops.inventory.models import MovementKind
+
+    store = require_store(request)
+    sku, warehouse, kind = (request.GET.get(k, "").strip() for k in ("sku", "warehouse", "kind"))
+    rows = StockMovement.objects.filter(store=store).select_related("sku", "warehouse", "user")
+    if sku:
+        rows = rows.filter(sku__code__icontains=sku)
+    if warehouse:
+        rows = rows.filter(warehouse__code=warehouse)
+    if kind in MovementKind.values:
+        rows = rows.filter(kind=kind)
+    paged = paginate(request, rows.order_by("-at", "-pk"))
+    return render(
+        request,
+        "inventory/ledger.html",
+        {
+            "section": "ledger",
+            "paged": paged,
+            "movements": paged.rows,
+            "warehouses": Warehouse.objects.filter(store=store).order_by("code"),
+            "kinds": MovementKind.choices,
+            "sku": sku,
+            "warehouse": warehouse,
+            "kind": kind,
+        },
+    )

@@ -128,3 +128,21 @@ def test_stock_pages_keep_the_filters_and_match_the_alert_rule(store_a, as_role)
     last = client.get("/inventory/?page=999")  # past the end: the last page
     assert last.context["paged"].page.number == last.context["paged"].page.paginator.num_pages
     assert client.get("/inventory/?page=x&size=7").context["paged"].size == 50
+
+
+@pytest.mark.django_db
+def test_the_ledger_is_paged_and_filtered(store_a, as_role):
+    client = as_role("ops_lead")
+    _stock_rows(store_a, 30, warehouses=1)  # 5 receipts
+    hz = Warehouse.objects.get(store=store_a, code="W0")
+    sku = Sku.objects.filter(store=store_a).order_by("code").first()
+    for n in range(60):
+        stock.adjust(None, store_a, sku, hz, 1, reason=f"盘点 {n}")
+    page = client.get("/inventory/ledger/?size=25")
+    assert page.status_code == 200
+    paged = page.context["paged"]
+    assert paged.page.paginator.count == 65 and len(paged.rows) == 25
+    assert "size=25" in paged.next_url
+    only = client.get(f"/inventory/ledger/?sku={sku.code}&kind=adjustment")
+    assert only.context["paged"].page.paginator.count == 60
+    assert client.get("/inventory/ledger/?kind=nonsense").context["paged"].page.paginator.count == 65
