@@ -25,7 +25,16 @@ from shopops.core.numbers import percentile
 
 GOAL_P95 = 0.300
 # The URL confs of the console's pages (shopops.urls includes them all).
-APP_URLCONFS = ("core", "ingest", "monitoring", "orders", "inventory", "planning", "web")
+APP_URLCONFS = (
+    "core",
+    "analytics",
+    "ingest",
+    "monitoring",
+    "orders",
+    "inventory",
+    "planning",
+    "web",
+)
 # Views that answer only POST (a GET is refused or redirected).
 POST_ONLY = {"core:switch_store", "ingest:mapping_finish"}
 COLUMNS = ("page", "path", "status", "cold_ms", "p50_ms", "p95_ms", "ratio_p95", "goal_met")

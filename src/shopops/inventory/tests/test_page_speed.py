@@ -145,4 +145,6 @@ def test_the_ledger_is_paged_and_filtered(store_a, as_role):
     assert "size=25" in paged.next_url
     only = client.get(f"/inventory/ledger/?sku={sku.code}&kind=adjustment")
     assert only.context["paged"].page.paginator.count == 60
-    assert client.get("/inventory/ledger/?kind=nonsense").context["paged"].page.paginator.count == 65
+    assert (
+        client.get("/inventory/ledger/?kind=nonsense").context["paged"].page.paginator.count == 65
+    )
