@@ -144,7 +144,7 @@ def default_query(store) -> dict:
 class Answer:
     columns: list[dict]  # {key, label, kind: period|dim|metric|compare, unit}
     rows: list[dict]  # raw values by column key
-    shown: list[list[str]]  # the same, as the page shows them
+    shown: list[list[dict]]  # the same, as the page shows them: {text, url of 为什么变化}
     chart: dict = field(default_factory=dict)
 
 
@@ -182,8 +182,41 @@ def ask(store, user, data: dict) -> Answer:
             columns.append(
                 {"key": f"{key}_{compare}_change", "label": "±", "kind": "change", "unit": key}
             )
-    shown = [[_cell(row.get(c["key"]), c) for c in columns] for row in rows]
+    spans = _spans(data["start"], data["end"], grain) if not dims and grain != "none" else []
+    shown = []
+    for i, row in enumerate(rows):
+        span = spans[i] if i < len(spans) else None
+        shown.append(
+            [
+                {
+                    "text": _cell(row.get(c["key"]), c),
+                    # 为什么变化 from a cell: that period against the one just before it.
+                    "url": _explain_url(c["key"], span)
+                    if span and c["kind"] == "metric" and c["key"] in keys
+                    else "",
+                }
+                for c in columns
+            ]
+        )
     return Answer(columns, rows, shown, _chart(rows, keys, dims, grain))
+
+
+def _spans(start: date, end: date, grain: str) -> list[tuple[date, date]]:
+    """(first day, last day) of each period of the answer, in its order, cut to the question's
+    own start and end."""
+    from shopops.analytics.queries import periods
+
+    starts = periods(start, end, grain)
+    ends = [s - timedelta(days=1) for s in starts[1:]] + [end]
+    return [(max(a, start), min(b, end)) for a, b in zip(starts, ends, strict=True)]
+
+
+def _explain_url(key: str, span) -> str:
+    from urllib.parse import urlencode
+
+    return "?" + urlencode(
+        {"metric": key, "start": span[0].isoformat(), "end": span[1].isoformat()}
+    )
 
 
 def _cell(value, column) -> str:

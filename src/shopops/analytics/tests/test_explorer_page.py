@@ -54,6 +54,11 @@ def test_the_table_and_downloads_are_the_engines_numbers(shop, as_role):
     assert page.context["chart"]["series"][0]["data"] == [float(r["gmv"]) for r in expected]
     html = page.content.decode()
     assert f"{expected[0]['gmv']:,.2f}" in html
+    # 为什么变化 from a cell: that period's value is the diagnosis' "after".
+    cell = answer.shown[1][1]
+    assert cell["text"] == f"{expected[1]['gmv']:,.2f}" and cell["url"]
+    diagnosis = lead.get(f"/metrics/explain/{cell['url']}").context["result"]
+    assert Decimal(diagnosis["after"]) == expected[1]["gmv"]
     # The shared URL is the question: asked again, the same table.
     query = page.context["query"]
     again = lead.get(f"/metrics/?{query}")
