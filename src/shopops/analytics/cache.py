@@ -59,6 +59,7 @@ def key(engine: str, request, base: set[str]) -> str:
         request.grain,
         request.dims,
         request.filters,
+        request.until,
         sorted(base),
     )
     return PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -56,7 +56,8 @@ def duckdb_base(request: Request, base: set[str]) -> dict:
 
     for attempt in (1, 2):
         state, dirty = None, {}
-        if os.environ.get("SHOPOPS_DUCKDB_LAKE", "auto") != "off":
+        # The lake keeps local days, not times of day: a request `until` a time reads live.
+        if os.environ.get("SHOPOPS_DUCKDB_LAKE", "auto") != "off" and request.until is None:
             state, dirty, _ = lake.usable(lake.default_dir(), request.stores)
         if state is not None:
             src = DuckDBLakeSources(request, base, lake.default_dir(), state, dirty)
@@ -76,6 +77,10 @@ def duckdb_base(request: Request, base: set[str]) -> dict:
 def spark_base(request: Request, base: set[str]) -> dict:
     from shopops.analytics.lake_read import SparkSources
 
+    if request.until is not None:
+        from shopops.analytics.errors import EngineUnavailable
+
+        raise EngineUnavailable("spark: the lake keeps days, not times of day (until)")
     src = SparkSources(request, base)  # a stale lake or no PySpark: EngineUnavailable
     return run_expressions(src, request, base)
 

@@ -1,6 +1,6 @@
 """The one function pages, reports, alerts, the API and the CLI call for numbers."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from shopops.analytics import cache
@@ -136,6 +136,7 @@ def metrics(
     compare: str | None = None,
     use_cache: bool = True,
     viewer=None,
+    until: time | None = None,
 ) -> list[dict]:
     """Rows of the store-local calendar, each {"period": …, dimension: value, metric: value}.
 
@@ -145,7 +146,10 @@ def metrics(
     {dimension: [values]}. `compare` adds `<metric>_<mode>` (the value in the compared
     period) and `<metric>_<mode>_change` (relative change, 6 places) to every row.
     `viewer`: the user the rows are for; a cost metric they may not see raises CostsHidden
-    before anything is computed (None: no person, see `hidden_costs`).
+    before anything is computed (None: no person, see `hidden_costs`). `until`: count only
+    the orders of each day paid before this local time (order metrics only: traffic and ads
+    are daily facts); the duckdb engine reads it live, the reference engine too, Spark
+    cannot (its lake keeps days, not times).
     """
     refuse_hidden_costs(keys, viewer)
     stores = tuple(store) if isinstance(store, list | tuple) else (store,)
@@ -170,7 +174,13 @@ def metrics(
         grain=grain,
         dims=dims,
         filters=tuple(sorted((d, tuple(sorted(map(str, v)))) for d, v in filters.items())),
+        until=until,
     )
+    if until is not None:
+        _, base = resolve(keys)
+        daily = sorted(k for k in base if family_of(k) not in ("orders", "lines"))
+        if daily:
+            raise ValueError(f"until: order metrics only; {', '.join(daily)} are daily facts")
     rows = _rows(keys, request, engine, use_cache)
     if compare:
         length = (end - start).days + 1
@@ -181,6 +191,7 @@ def metrics(
             grain=grain,
             dims=dims,
             filters=request.filters,
+            until=until,
         )
         earlier = {
             (r["_start"], tuple(r[d] for d in dims)): r

@@ -49,10 +49,12 @@ def _facts(request: Request, base: set[str]) -> dict:
     zones = {s.pk: s.zone for s in request.stores}
     orders, first = {}, {}
     for o in Order.objects.filter(store_id__in=request.store_ids, paid_at__isnull=False):
-        day = o.paid_at.astimezone(zones[o.store_id]).date()
+        local = o.paid_at.astimezone(zones[o.store_id])
+        day = local.date()
         buyer = o.customer_id or -o.pk
         first[buyer] = min(day, first.get(buyer, day))
-        if request.start <= day <= request.end:
+        in_time = request.until is None or local.time().replace(tzinfo=None) < request.until
+        if request.start <= day <= request.end and in_time:
             _, _, commission, fee, shipping, packaging = params[o.store_id]
             paid, refunded = o.paid_amount, o.refunded_amount or Decimal(0)
             orders[o.pk] = {

@@ -46,6 +46,9 @@ class Request:
     grain: str = "day"
     dims: tuple[str, ...] = ()
     filters: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    # Order facts of each day paid before this local time only (today so far against
+    # yesterday up to the same time); None: whole days.
+    until: time | None = None
 
     @property
     def store_ids(self) -> tuple[int, ...]:

@@ -74,6 +74,13 @@ class DuckDBSources:
             f"AND paid_at >= '{low:%Y-%m-%d %H:%M:%S}' AND paid_at < '{high:%Y-%m-%d %H:%M:%S}'"
         )
 
+    def _until(self) -> str:
+        """The request's time-of-day cutoff on each order's local payment time, or ""."""
+        until = self.request.until
+        if until is None:
+            return ""
+        return f" AND CAST(timezone({self.zone}, o.ts) AS TIME) < TIME '{until:%H:%M:%S}'"
+
     def _order_columns(self) -> str:
         """The OLTP columns of orders this request reads: each one is read and converted."""
         columns = ["id", "store_id", "customer_id", "paid_at", "paid_amount"]
@@ -95,7 +102,7 @@ class DuckDBSources:
                    CAST(timezone({self.zone}, o.ts) AS DATE) AS day,
                    CAST(o.paid_amount AS DECIMAL(18,2)) AS paid_amount{columns}
             FROM (SELECT *, paid_at::TIMESTAMPTZ AS ts FROM {raw}) o
-            WHERE o.ts >= ? AND o.ts < ?
+            WHERE o.ts >= ? AND o.ts < ?{self._until()}
             """,  # noqa: S608 - ids are ints, the rest literals of validated values
             (low, high),
         )

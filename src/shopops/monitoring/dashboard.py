@@ -16,6 +16,7 @@ from shopops.planning.goals import targets as goal_targets
 from shopops.planning.queries import goal_cards, visible_goals
 
 CARDS = ["gmv", "visitors", "cvr", "aov", "orders", "roi"]
+SAME_TIME = {"gmv", "aov", "orders"}  # cards of order facts, comparable up to a time of day
 RANGES = (30, 90)
 
 
@@ -45,13 +46,21 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
     # blanks, not a -100% fall.
     no_data_yet = end == today and not any(rows[1][k] for k in ("gmv", "visitors", "orders"))
     cards = []
-    # Today so far against the whole of yesterday would read as a fall every evening: the
-    # change is shown for whole days only (issue 14 point 8 asks for yesterday up to the
-    # same time, which needs the time of day in the engine and the lake; not yet).
+    # Today so far is compared with yesterday up to the same local time (order metrics; the
+    # daily facts of traffic and ads have no time of day, so theirs show no change today).
     partial_day = end == today
+    # To the minute: the comparison reads "until HH:MM", and a minute's views share a cache.
+    at = datetime.now(store.zone).time().replace(second=0, microsecond=0, tzinfo=None)
+    same_time = {}
+    if partial_day:
+        order_cards = [k for k in keys if k in SAME_TIME]
+        (same_time,) = metrics(order_cards, store, yesterday, yesterday, "none", viewer=user,
+                               until=at)  # fmt: skip
     for key in keys:
         metric = lookup(key)
         now, before = (None if no_data_yet else rows[1][key]), rows[0][key]
+        compared = same_time.get(key) if partial_day else before
+        comparable = not partial_day or key in SAME_TIME
         achieved_today = ratio(now, targets.get((key, end)), places=None)
         achieved_yesterday = ratio(before, targets.get((key, yesterday)), places=None)
         cards.append(
@@ -60,11 +69,12 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
                 "label": metric.label,
                 "today": metric_shown(now, key),
                 "yesterday": metric_shown(before, key),
-                "change": "" if partial_day else change(relative_change(now, before)),
-                "falling": not partial_day
-                and before is not None
+                "change": change(relative_change(now, compared)) if comparable else "",
+                "falling": comparable
+                and compared is not None
                 and now is not None
-                and now < before,
+                and now < compared,
+                "same_time": metric_shown(compared, key) if partial_day and comparable else "",
                 "target_today": metric_shown(targets.get((key, end)), key),
                 "target_yesterday": metric_shown(targets.get((key, yesterday)), key),
                 "bar_today": bar(achieved_today),
@@ -159,6 +169,7 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
         "ranges": RANGES,
         "cards": cards,
         "is_today": end == today,
+        "same_time_at": at.strftime("%H:%M") if partial_day else "",
         "no_data_yet": no_data_yet,
         "chart": {"trend": trend, "mix": mix, "funnel": funnel},
         "top_skus": top_skus,

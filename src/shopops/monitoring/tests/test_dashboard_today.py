@@ -1,4 +1,4 @@
-"""Today's cards do not compare a part of today with the whole of yesterday."""
+"""Today's cards compare today so far with yesterday up to the same local time."""
 
 from datetime import datetime, timedelta
 
@@ -24,7 +24,17 @@ def test_no_change_for_a_day_not_over_yet(store_a, tmp_path):
     board = dashboard.data(store_a, None, None, 30, "zh-hans")
     gmv = next(c for c in board["cards"] if c["key"] == "gmv")
     assert board["is_today"] and gmv["today"] == "100.00" and gmv["yesterday"] == "500.00"
-    assert gmv["change"] == "" and not gmv["falling"]
+    # Yesterday's orders were paid from 10:00: before that time of day, yesterday had none
+    # when the test runs early; later, all five.
+    until = now.time()
+    made_by_then = sum(
+        100 for i in range(5) if until > datetime.strptime(f"10:0{i}", "%H:%M").time()
+    )
+    assert gmv["same_time"] == f"{made_by_then:,.2f}"
+    expected = "—" if not made_by_then else f"{(100 - made_by_then) / made_by_then * 100:+.1f}%"
+    assert gmv["change"] == expected
+    visitors = next(c for c in board["cards"] if c["key"] == "visitors")
+    assert visitors["change"] == "" and visitors["same_time"] == ""  # a daily fact
     past = dashboard.data(store_a, None, yesterday, 30, "zh-hans")
     gmv = next(c for c in past["cards"] if c["key"] == "gmv")
     assert gmv["change"].startswith("+") or gmv["change"] == "—"
