@@ -712,6 +712,12 @@ def store_list(fmt):
     ]
     names = ["code", "name", "platform", "currency", "timezone", "commission_rate", "active"]
     click.echo(format_rows(rows, names, fmt), nl=False)
+    if not rows:  # on stderr: the table, JSON or CSV on stdout stays what a script reads
+        click.echo(
+            "No store yet: add one with ./shopops store add CODE --name NAME --platform tmall,"
+            " or try ./shopops demo.",
+            err=True,
+        )
 
 
 @main.group()
