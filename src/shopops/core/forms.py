@@ -109,3 +109,13 @@ class UserEditForm(UserFieldsMixin, TablerFormMixin, forms.Form):
 
 class PasswordSetForm(TablerFormMixin, SetPasswordForm):
     """Django's set-password form (two entries, the password validators)."""
+
+
+def show_refusal(form, exc) -> None:
+    """A service's ValidationError on its form: each field's messages under that field when
+    the form has it, on the form itself otherwise (or when the error names no field)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for name, errors in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from shopops.core import services
 from shopops.core.access import can_manage_users, granted_stores, managed_users
 from shopops.core.decorators import module_view
-from shopops.core.forms import PasswordSetForm, UserAddForm, UserEditForm
+from shopops.core.forms import PasswordSetForm, UserAddForm, UserEditForm, show_refusal
 from shopops.core.models import ApiToken
 from shopops.core.pagination import paginate
 from shopops.core.roles import role_of
@@ -56,8 +56,7 @@ def _save(form, save):
     try:
         return save()
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        show_refusal(form, exc)
     return None
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from shopops.catalog.models import Sku
 from shopops.core.access import can
 from shopops.core.decorators import module_view
+from shopops.core.forms import show_refusal
 from shopops.core.middleware import require_store
 from shopops.core.pagination import paginate
 from shopops.inventory import buffers, queries
@@ -107,8 +108,7 @@ def channel_buffers(request):
                     units=data["units"],
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                show_refusal(form, exc)
             else:
                 messages.success(request, _("Buffer saved."))
                 return redirect("inventory:buffers")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from shopops.core.access import can, can_see_costs, get_scoped_or_404
 from shopops.core.decorators import module_view
+from shopops.core.forms import show_refusal
 from shopops.core.middleware import require_store
 from shopops.core.pagination import paginate
 from shopops.core.queries import store_people
@@ -30,8 +31,7 @@ def goal_list(request):
                     request.user, store, scope=form.cleaned_data["scope_text"], **data
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                show_refusal(form, exc)
             else:
                 messages.success(request, _("Goal saved and spread over its days."))
                 return redirect("planning:goal", goal_id=goal.pk)

@@ -10,9 +10,9 @@ import pytest
 from shopops.analytics.diagnosis import explain_gmv
 from shopops.analytics.queries import metrics
 from shopops.core import services
-from shopops.ingest.pipeline import run_import
 from shopops.monitoring import daily_report
 from shopops.monitoring.models import AdjustmentMeasure
+from shopops.monitoring.tests.scene import import_rows
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -47,18 +47,7 @@ def store(tmp_path):
                 f"O{n},100.00,{day} 10:00,{day} 10:{k % 60:02d},c{n},{['浙江', '广东'][k % 2]}"
             )
             lines.append(f"O{n},S{k % 3},1,100.00,{['杯具', '家纺', '收纳'][k % 3]}")
-    files = {
-        "traffic": "date,source,visitors\n" + "\n".join(traffic),
-        "ads": "date,channel,plan,impressions,clicks,cost,orders,gmv\n" + "\n".join(ads),
-        "orders": "order_id,paid_amount,created_at,paid_at,customer_id,province\n"
-        + "\n".join(orders),
-        "order_lines": "order_id,sku,quantity,unit_price,category\n" + "\n".join(lines),
-    }
-    for kind, text in files.items():
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(text + "\n")
-        result = run_import(store=store, kind=kind, path=path)
-        assert result.rejected == 0, result.rejects[:3]
+    import_rows(store, tmp_path, traffic=traffic, ads=ads, orders=orders, order_lines=lines)
     return store
 
 
