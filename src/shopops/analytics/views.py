@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from shopops.analytics import display, explorer
 from shopops.analytics.catalog import CATALOG, UnknownMetric, lookup
 from shopops.analytics.errors import CostsHidden
+from shopops.analytics.forms import ExplorerForm
 from shopops.core.decorators import module_view
 from shopops.core.middleware import require_store
 
@@ -19,7 +20,7 @@ from shopops.core.middleware import require_store
 def explore(request):
     store = require_store(request)
     params = request.GET if "metric" in request.GET else None
-    form = explorer.ExplorerForm(params or explorer.default_query(store), user=request.user)
+    form = ExplorerForm(params or explorer.default_query(store), user=request.user)
     answer = query = None
     if form.is_valid():
         try:
