@@ -1,7 +1,6 @@
 """The daily report as JSON, XLSX (template 3's columns, number formats and colours), HTML
-and PDF (WeasyPrint, with the system's CJK fonts)."""
+and PDF (core.pdf: the product's own CJK font, whatever the machine has)."""
 
-import ctypes.util
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from shopops.analytics.catalog import lookup
 from shopops.analytics.display import bar, change, is_percent, metric_shown, percent
 from shopops.analytics.queries import hidden_costs
+from shopops.core import pdf
 from shopops.core.spreadsheets import append_row
 from shopops.monitoring.daily_report import achievement_floor, below_floor, latest_measures
 
@@ -193,22 +193,31 @@ def to_html(report, standalone: bool = True, viewer=None) -> str:
     )
 
 
-class PdfUnavailable(RuntimeError):
-    pass
+PdfUnavailable = pdf.PdfUnavailable
+
+
+def pdf_parts(report, viewer=None) -> tuple[str, "pdf.Page"]:
+    """The report's HTML and its page (A4 landscape, the store and day in the header)."""
+    page = pdf.Page(
+        title=_("Daily monitoring report"),
+        store=report.store.name,
+        day=report.day.isoformat(),
+        landscape=True,
+    )
+    return to_html(report, viewer=viewer), page
 
 
 def to_pdf(report, path: Path, viewer=None) -> Path:
-    if not ctypes.util.find_library("pangoft2-1.0"):
-        raise PdfUnavailable(
-            _(
-                "PDF export needs Pango and a CJK font: "
-                "apt-get install libpangoft2-1.0-0 fonts-noto-cjk"
-            )
-        )
-    from weasyprint import HTML
+    """The report as a PDF through core.pdf; raises PdfUnavailable with what to do when it
+    cannot be made here."""
+    return pdf.render(*pdf_parts(report, viewer), path)
 
-    HTML(string=to_html(report, viewer=viewer)).write_pdf(path)
-    return path
+
+def example_pdf(store) -> tuple[str, "pdf.Page"]:
+    """Yesterday's daily report of `store`, ready to render (core.pdf.DOCUMENTS)."""
+    from shopops.monitoring.daily_report import build, default_day
+
+    return pdf_parts(build(store, default_day(store)))
 
 
 def write(report, fmt: str, path: Path, viewer=None) -> Path:
