@@ -21,7 +21,7 @@ DOCUMENTS = {
 }
 
 FONT_DIR = Path(settings.NODE_MODULES) / "@fontsource/noto-sans-sc/files"
-FAMILY = "ShopOps Noto Sans SC"
+FAMILY = "ShopOps Noto Sans SC"  # our own name: no system font of the same name stands in
 # The subsets the PDF loads (WOFF: zlib, no brotli needed); WeasyPrint embeds only the
 # glyphs a document uses. "chinese-simplified" holds 7,946 characters (GB2312's and the
 # common ones); the numbered slices of the package carry the rare rest.
@@ -64,12 +64,26 @@ def _check() -> list[tuple[Path, int]]:
     return files
 
 
+def _family(path: Path) -> str:
+    # One family per subset, listed in order in font-family: several faces of one family
+    # and weight are not merged (a weight's CJK glyphs went missing), families fall back
+    # character by character.
+    subset = next(s for s, _w in FACES if f"-{s}-" in path.name)
+    return f"{FAMILY} {subset}"
+
+
+def families(files) -> str:
+    names = list(dict.fromkeys(_family(path) for path, _w in files))
+    return ", ".join(f"'{n}'" for n in names)
+
+
 def stylesheet(page: Page, files) -> str:
     faces = "\n".join(
-        f"@font-face {{ font-family: '{FAMILY}'; font-weight: {weight};"
+        f"@font-face {{ font-family: '{_family(path)}'; font-weight: {weight};"
         f" src: url('{path.as_uri()}') format('woff'); }}"
         for path, weight in files
     )
+    stack = families(files)
     size = "A4 landscape" if page.landscape else "A4"
     header = _css_text(" · ".join(p for p in (page.store, page.day) if p))
     return f"""
@@ -77,12 +91,13 @@ def stylesheet(page: Page, files) -> str:
 @page {{
   size: {size};
   margin: 18mm 14mm 16mm;
-  @top-left {{ content: "{_css_text(page.title)}"; font: 8pt '{FAMILY}'; color: #667382; }}
-  @top-right {{ content: "{header}"; font: 8pt '{FAMILY}'; color: #667382; }}
-  @bottom-right {{ content: counter(page) " / " counter(pages); font: 8pt '{FAMILY}';
-                   color: #667382; }}
+  @top-left {{ content: "{_css_text(page.title)}"; font-size: 8pt; font-family: {stack};
+               color: #667382; }}
+  @top-right {{ content: "{header}"; font-size: 8pt; font-family: {stack}; color: #667382; }}
+  @bottom-right {{ content: counter(page) " / " counter(pages); font-size: 8pt;
+                   font-family: {stack}; color: #667382; }}
 }}
-html, body {{ font-family: '{FAMILY}', sans-serif; }}
+html, body, table, th, td {{ font-family: {stack}, sans-serif; }}
 tr, img {{ break-inside: avoid; }}
 thead {{ display: table-header-group; }}
 """

@@ -34,7 +34,17 @@ from shopops.core import pdf
 html = Path(sys.argv[1]).read_text(encoding="utf-8")
 pdf.render(html, pdf.Page(**json.loads(Path(sys.argv[2]).read_text())), Path(sys.argv[3]))
 """
-TITLES = {"daily_report": ["核心数据监控日报", "核心指标", "达成率", "异常说明", "调整措施"]}
+TITLES = {
+    "daily_report": [
+        "核心数据监控日报",
+        "核心指标",
+        "达成率",
+        "异常说明",
+        "调整措施",
+        "销售额",
+        "生成于",
+    ]
+}
 
 
 @pytest.fixture
@@ -91,6 +101,18 @@ def test_every_pdf_carries_its_cjk_font(shop, tmp_path, name):
             fonts.add(str(font.get_object()["/BaseFont"]))
     assert any("NotoSansSC" in f.replace("-", "") for f in fonts), fonts
     assert all("+" in f for f in fonts if "Noto" in f), fonts  # subsets only
+    # Every CJK character is drawn with the CJK subset (a face without the glyph draws an
+    # empty one, which text extraction would still read back).
+    wrong = []
+
+    def visit(text, _cm, _tm, font, _size):
+        cjk = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+        if font and cjk and "chinese-simplified" not in str(font["/BaseFont"]):
+            wrong.append((text, str(font["/BaseFont"])))
+
+    for pdf_page in reader.pages:
+        pdf_page.extract_text(visitor_text=visit)
+    assert wrong == [], wrong[:5]
     text = "".join(p.extract_text() for p in reader.pages)
     flat = "".join(text.split())  # a header may wrap inside its cell
     for title in [*TITLES[name], shop.name]:
