@@ -1,6 +1,11 @@
 from django.core.exceptions import PermissionDenied
 
 
+class MixedCurrencies(ValueError):
+    """Money of stores in different currencies would be added up (issue 21: until rates
+    exist, a mixed total is refused; per-store rows are always allowed)."""
+
+
 class EngineUnavailable(RuntimeError):
     """An engine cannot answer here and now (no PySpark, no current lake); the message says
     what to do. Pages, API (503) and CLI show it as it is."""

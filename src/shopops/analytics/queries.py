@@ -31,6 +31,29 @@ def hidden_costs(keys, viewer) -> list[str]:
     return [key for key in keys if is_cost(key)]
 
 
+def refuse_mixed_currencies(keys, stores, dims) -> None:
+    """A money metric (or one computed from money: AOV, ROI, shares) over stores of more than
+    one currency, not split by store, would add pounds to yuan: refused, naming them."""
+    currencies = {}
+    for s in stores:
+        currencies.setdefault(s.currency, []).append(s.code)
+    if len(currencies) < 2 or "store" in dims:
+        return
+    _, base = resolve(keys)
+    if not any(lookup(k).unit == "money" for k in base):
+        return
+    from shopops.analytics.errors import MixedCurrencies
+
+    named = "、".join(
+        f"{', '.join(codes)} ({currency})" for currency, codes in sorted(currencies.items())
+    )
+    raise MixedCurrencies(
+        f"店铺 {named} 币种不同：请加 --dim store（API: dim=store）分店铺查看，"
+        f"金额不会跨币种相加 / stores {named} have different currencies: add --dim store "
+        "(dim=store) to see them per store; amounts are never added across currencies"
+    )
+
+
 def refuse_hidden_costs(keys, viewer) -> None:
     """CostsHidden when `viewer` may not receive one of `keys` (UnknownMetric for a key
     that is no metric): the check `metrics` makes, for callers that read a cost metric
@@ -176,6 +199,7 @@ def metrics(
         filters=tuple(sorted((d, tuple(sorted(map(str, v)))) for d, v in filters.items())),
         until=until,
     )
+    refuse_mixed_currencies(keys, stores, dims)
     if until is not None:
         _, base = resolve(keys)
         daily = sorted(k for k in base if family_of(k) not in ("orders", "lines"))
