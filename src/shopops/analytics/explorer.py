@@ -106,7 +106,7 @@ def ask(store, user, data: dict) -> Answer:
                 {
                     "text": _cell(row.get(c["key"]), c),
                     # 为什么变化 from a cell: that period against the one just before it.
-                    "url": _explain_url(c["key"], span)
+                    "url": explain_query(c["key"], span)
                     if span and c["kind"] == "metric" and c["key"] in keys
                     else "",
                 }
@@ -126,12 +126,15 @@ def _spans(start: date, end: date, grain: str) -> list[tuple[date, date]]:
     return [(max(a, start), min(b, end)) for a, b in zip(starts, ends, strict=True)]
 
 
-def _explain_url(key: str, span) -> str:
+def explain_query(key: str, span, base=None) -> str:
+    """The diagnosis page's query string: `key` over `span` (first, last day) against `base`
+    (by default the period just before, of the same length)."""
     from urllib.parse import urlencode
 
-    return "?" + urlencode(
-        {"metric": key, "start": span[0].isoformat(), "end": span[1].isoformat()}
-    )
+    params = {"metric": key, "start": span[0].isoformat(), "end": span[1].isoformat()}
+    if base is not None:
+        params.update(base_from=base[0].isoformat(), base_to=base[1].isoformat())
+    return "?" + urlencode(params)
 
 
 def _cell(value, column) -> str:

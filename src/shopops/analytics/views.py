@@ -13,6 +13,7 @@ from shopops.analytics.catalog import CATALOG, UnknownMetric, lookup
 from shopops.analytics.errors import CostsHidden
 from shopops.analytics.forms import ExplorerForm
 from shopops.core.decorators import module_view
+from shopops.core.downloads import CSV, XLSX, attachment
 from shopops.core.middleware import require_store
 
 
@@ -65,22 +66,8 @@ def _explain_links(data: dict) -> list[dict]:
             base = explain_periods(start, end, None, None)
         except ValidationError:
             return []
-    from urllib.parse import urlencode
-
     return [
-        {
-            "label": lookup(key).label,
-            "url": "?"
-            + urlencode(
-                {
-                    "metric": key,
-                    "start": start.isoformat(),
-                    "end": end.isoformat(),
-                    "base_from": base[0].isoformat(),
-                    "base_to": base[1].isoformat(),
-                }
-            ),
-        }
+        {"label": lookup(key).label, "url": explorer.explain_query(key, (start, end), base)}
         for key in data["metric"]
     ]
 
@@ -91,8 +78,7 @@ def _download(answer, fmt: str, store, data: dict) -> HttpResponse:
     name = f"指标-{store.code}-{data['start']}-{data['end']}"
     titles = [c["label"] for c in answer.columns]
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = _attachment(f"{name}.csv")
+        response = attachment(b"", f"{name}.csv", CSV)
         response.write("\ufeff")  # Excel opens UTF-8 CSV as UTF-8 with the BOM
         out = csv.writer(response)
         out.writerow(inert_row(titles))
@@ -120,18 +106,7 @@ def _download(answer, fmt: str, store, data: dict) -> HttpResponse:
         sheet.column_dimensions[sheet.cell(1, col).column_letter].width = max(12, len(title) * 2)
     buffer = BytesIO()
     book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = _attachment(f"{name}.xlsx")
-    return response
-
-
-def _attachment(filename: str) -> str:
-    from urllib.parse import quote
-
-    return f"attachment; filename*=UTF-8''{quote(filename)}"
+    return attachment(buffer.getvalue(), f"{name}.xlsx", XLSX)
 
 
 def _raw(value) -> str:

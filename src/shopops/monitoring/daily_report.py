@@ -64,7 +64,7 @@ def thresholds(store, found=None) -> dict[str, dict[str, Decimal]]:
     return {k: {rule: Decimal(v) for rule, v in rules.items()} for k, rules in saved.items()}
 
 
-def flag(metric, actual, achievement, history: list, rules: dict, floor: Decimal, spread=None):
+def flag(metric, actual, achievement, history: list, rules: dict, floor: Decimal, score):
     """(reason, rule in Chinese, rule in English) of the first rule a row breaks, in this
     order: its target (the metric's own share if the team set one, else the floor), the
     team's threshold against the same weekday's usual value, the statistical test
@@ -96,7 +96,6 @@ def flag(metric, actual, achievement, history: list, rules: dict, floor: Decimal
             f"{display.change(vs_usual)} vs the median of the same weekday over "
             f"{HISTORY_WEEKS} weeks, beyond the threshold of {display.percent(limit)}",
         )
-    score = robust_score(actual, history, spread)
     if score is not None and abs(score) > ROBUST_Z:
         return (
             "statistical",
@@ -177,7 +176,7 @@ def build(store, day: date) -> DailyReport:
         score = robust_score(actual, history, spread)
         metric = lookup(key)
         reason, rule_zh, rule_en = flag(
-            metric, actual, achievement, history, rules_of.get(key, {}), floor, spread
+            metric, actual, achievement, history, rules_of.get(key, {}), floor, score
         )
         row = {
             "metric": key,

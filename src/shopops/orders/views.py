@@ -1,5 +1,3 @@
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -9,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from shopops.core.access import can, mask_name, personal
 from shopops.core.decorators import module_view
+from shopops.core.downloads import XLSX, attachment
 from shopops.core.middleware import require_store
 from shopops.core.pagination import paginate
 from shopops.orders import exports, queries, services, tracking
@@ -20,8 +19,6 @@ from shopops.orders.forms import (
     ResolveForm,
 )
 from shopops.orders.models import DelayCase, FulfilmentSettings, Order
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _selected(request, store) -> list[Order]:
@@ -210,9 +207,7 @@ def logistics_cases(request):
 
 
 def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return attachment(content, name, XLSX)
 
 
 @module_view("orders", "change")
