@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from shopops.analytics.api import install_costs_handler
 from shopops.analytics.api import router as metrics_router
-from shopops.core.api import audit_router, me_router, stores_router
+from shopops.core.api import audit_router, me_router, rates_router, stores_router
 from shopops.core.api_auth import docs_access, install_throttled_handler
 from shopops.core.busy import install_busy_handler
 from shopops.core.validation import install_validation_handler
@@ -34,6 +34,7 @@ install_validation_handler(api)  # 422 with `errors` by field path, one shape fo
 api.add_router("/me", me_router)
 api.add_router("/stores", stores_router)
 api.add_router("/audit", audit_router)
+api.add_router("/rates", rates_router)
 api.add_router("/imports", imports_router)
 api.add_router("/metrics", metrics_router)
 api.add_router("/goals", goals_router)

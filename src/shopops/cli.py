@@ -313,6 +313,7 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
     --from 2026-06-01 --to 2026-06-30 --by week --compare prev`."""
     setup_django(migrate=True)
     from shopops.analytics.catalog import UnknownMetric
+    from shopops.analytics.display import with_unit
     from shopops.analytics.errors import EngineUnavailable
     from shopops.analytics.limits import check_metrics_query
     from shopops.analytics.queries import columns, labels, metrics
@@ -344,10 +345,24 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
         )
     except (UnknownMetric, ValueError, EngineUnavailable) as exc:
         fail(str(exc))
+    conversion = rows.conversion
     # Exact decimals (ratios carry 6 places), null where undefined: core.output's rules.
+    # Money carries its currency: in the table's titles when the rows share one, else (and
+    # in JSON and CSV always) in a currency column.
     names = columns(list(keys), dims, compare)
     titles = labels(list(keys)) if out_fmt == "table" else None
+    if out_fmt == "table" and rows.currency:
+        titles = {k: with_unit(k, t, rows.currency) for k, t in titles.items()}
+    if out_fmt != "table" or not rows.currency:
+        names.insert(1 + len(dims), "currency")
+        rows = [{**r, "currency": rows.currency_of(r)} for r in rows]
     click.echo(format_rows(rows, names, out_fmt, titles=titles), nl=False)
+    if conversion is not None:
+        click.echo(
+            _("money converted to %(currency)s at the daily rates %(summary)s")
+            % {"currency": conversion.currency, "summary": conversion.summary()},
+            err=True,
+        )
 
 
 @main.group()
@@ -718,6 +733,135 @@ def store_list(fmt):
             " or try ./shopops demo.",
             err=True,
         )
+
+
+@main.group()
+def rates():
+    """Exchange rates and the reporting currency (money of stores in different currencies)."""
+
+
+@rates.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file, write nothing.")
+@click.option(
+    "--output", "out_fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rates_import(path, dry_run, out_fmt):
+    """Import daily rates from CSV or XLSX with the columns date, currency, rate: how many
+    units of the reporting currency one unit of the currency was worth that day."""
+    setup_django(migrate=True)
+    from shopops.ingest.errors import ImportFailed
+    from shopops.ingest.rates import import_rates
+
+    try:
+        done = import_rates(None, Path(path), dry_run=dry_run, via="cli")
+    except ImportFailed as exc:
+        fail(exc.message)
+    if out_fmt == "json":
+        click.echo(json.dumps(done, ensure_ascii=False))
+        return
+    click.echo(
+        _(
+            "%(rates)d rates of %(currencies)s in %(currency)s, %(first)s to %(last)s: "
+            "%(inserted)d new, %(updated)d changed, %(unchanged)d unchanged"
+        )
+        % {
+            **done,
+            "currencies": ", ".join(done["currencies"]),
+            "first": done["from"],
+            "last": done["to"],
+        }
+        + (_(" (dry run: nothing written)") if dry_run else "")
+    )
+
+
+@rates.command("set")
+@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+@click.argument("currency")
+@click.argument("rate")
+def rates_set(day, currency, rate):
+    """Set one day's rate: ./shopops rates set 2024-06-18 GBP 9.2015"""
+    from decimal import Decimal, InvalidOperation
+
+    setup_django(migrate=True)
+    from django.core.exceptions import ValidationError
+
+    from shopops.core import rates as rate_service
+
+    try:
+        value = Decimal(rate)
+    except InvalidOperation:
+        fail(_("rate: %(value)r is not a number") % {"value": rate})
+    try:
+        done = rate_service.set_rates(
+            None, [rate_service.RateRow(day.date(), currency, value)], via="cli"
+        )
+    except ValidationError as exc:
+        fail(validation_message(exc))
+    click.echo(
+        _("%(currency)s %(day)s: %(rate)s %(quote)s (%(what)s)")
+        % {
+            "currency": currency.upper(),
+            "day": day.date(),
+            "rate": value,
+            "quote": rate_service.reporting_currency(),
+            "what": _("new")
+            if done["inserted"]
+            else _("changed")
+            if done["updated"]
+            else _("unchanged"),
+        }
+    )
+
+
+@rates.command("list")
+@click.option("--currency", default=None)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+    show_default=True,
+)  # fmt: skip
+def rates_list(currency, fmt):
+    """The rates in the reporting currency, newest first."""
+    setup_django(migrate=True)
+    from shopops.core import rates as rate_service
+
+    rows = [
+        {"date": r.day.isoformat(), "currency": r.currency, "rate": str(r.rate), "in": r.quote}
+        for r in rate_service.rates(currency)
+    ]
+    click.echo(format_rows(rows, ["date", "currency", "rate", "in"], fmt), nl=False)
+    if not rows:
+        click.echo(
+            _("No rates yet: ./shopops rates import FILE (columns date, currency, rate)."),
+            err=True,
+        )
+
+
+@rates.command("settings")
+@click.option("--reporting", default=None, help="Reporting currency, e.g. CNY.")
+@click.option("--window", type=int, default=None, help="Days a rate stays valid (default 7).")
+def rates_settings(reporting, window):
+    """Show or change the reporting currency and how long a rate stays valid."""
+    setup_django(migrate=True)
+    from django.core.exceptions import ValidationError
+
+    from shopops.core import rates as rate_service
+
+    found = rate_service.currency_settings()
+    if reporting is not None or window is not None:
+        try:
+            found = rate_service.save_currency_settings(
+                None,
+                reporting_currency=reporting or found.reporting_currency,
+                rate_window_days=found.rate_window_days if window is None else window,
+                via="cli",
+            )
+        except ValidationError as exc:
+            fail(validation_message(exc))
+    click.echo(
+        _("reporting currency %(currency)s; a day without a rate uses one up to %(days)d days old")
+        % {"currency": found.reporting_currency, "days": found.rate_window_days}
+    )
 
 
 @main.group()

@@ -105,7 +105,11 @@ def get_metrics(
     engine: str = "duckdb",
 ):
     """One row per period (and dimension values): the period, and each metric as an exact
-    decimal string (ratios to 6 places), null where undefined."""
+    decimal string (ratios to 6 places), null where undefined. `currency`: the currency of
+    the row's money. Money of stores in different currencies is added up in the reporting
+    currency at each day's rate; such rows also carry `rates`, the rates used (currency,
+    count and dates; the rates themselves at GET /rates). Without the rates it is refused
+    (422) unless split by store (dim=store)."""
     targets = [get_scoped_or_404(Store, request.auth, code=code) for code in store]
     if by not in GRAINS:
         raise ValidationError({"by": f"one of {', '.join(GRAINS)}"})
@@ -127,7 +131,15 @@ def get_metrics(
         raise ValidationError(str(exc)) from None
     except EngineUnavailable as exc:
         raise HttpError(503, str(exc)) from None
-    return [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]
+    rates = rows.conversion.summary() if rows.conversion else None
+    return [
+        {
+            **{k: None if v is None else str(v) for k, v in row.items()},
+            "currency": rows.currency_of(row),
+            **({"rates": rates} if rates else {}),
+        }
+        for row in rows
+    ]
 
 
 @router.get(

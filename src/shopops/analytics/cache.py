@@ -60,6 +60,7 @@ def key(engine: str, request, base: set[str]) -> str:
         request.dims,
         request.filters,
         request.until,
+        request.conversion,
         sorted(base),
     )
     return PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()

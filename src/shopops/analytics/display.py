@@ -25,6 +25,13 @@ def shown(value, unit: str, percent: bool) -> str:
     return f"{value * 100:.2f}%" if percent else f"{value:.2f}"
 
 
+def with_unit(key: str, label: str, currency: str | None) -> str:
+    """A metric's label with its currency when it is money: 销售额 (GBP)."""
+    if currency and lookup(key).unit == "money":
+        return f"{label} ({currency})"
+    return label
+
+
 def metric_shown(value, key: str) -> str:
     return shown(value, lookup(key).unit, is_percent(key))
 

@@ -14,6 +14,15 @@ from ibis import _
 from shopops.analytics.request import FAMILY_DIMENSIONS, Request
 
 EXACT = "decimal(24, 6)"
+# Converted money (analytics.conversion): an amount of 2 places x a rate of 6 is exact in 8
+# places; a unit cost of 4 in 10. The precisions keep every product below 38 digits, where
+# Spark would start dropping places (DuckDB keeps them anyway).
+CONVERTED = {"unit_cost": "decimal(24, 10)"}
+AMOUNT = "decimal(27, 8)"
+# Both factors of amount x rate as one type (Ibis wants one), small enough that Spark keeps
+# all 12 places of the product: stored amounts have 12 whole digits at most (MoneyField).
+TIMES = "decimal(18, 6)"
+RATE = "decimal(10, 6)"  # a store's commission or fee rate: 0…1 in 4 places
 
 
 def period_of(day, grain: str, start: date):
@@ -42,6 +51,22 @@ def _order_lines(src, request: Request):
     return lines.join(orders, lines.order_id == orders.id)
 
 
+def converted(src, rel, request: Request, columns):
+    """`rel` (with store_id and day) with its money `columns` in the reporting currency,
+    each row at its store's rate of its day (`src.rates()`), when the request converts."""
+    if request.conversion is None:
+        return rel
+    rates = src.rates()
+    joined = rel.join(rates, ["store_id", "day"])
+    present = [c for c in columns if c in joined.columns]
+    return joined.mutate(
+        **{
+            c: (joined[c].cast(TIMES) * joined.factor.cast(TIMES)).cast(CONVERTED.get(c, AMOUNT))
+            for c in present
+        }
+    ).drop("factor")
+
+
 def _filtered(table, request: Request, family: str):
     columns = FAMILY_DIMENSIONS[family]
     for dim, values in request.filters:
@@ -59,18 +84,20 @@ def order_metrics(src, request: Request, base: set[str]):
     buyer first so that a buyer counts once per period and slice."""
     family = request.family_for_orders()
     if family == "order_lines":
-        rel = _order_lines(src, request)
+        rel = converted(src, _order_lines(src, request), request, ("line_gmv",))
         measures = {"n": _.order_id.nunique(), "gmv": _.line_gmv.sum()}
     else:
-        rel = _in_range(src.orders(), request)
-        # Rates are DECIMAL(24,6) in every source: amount x rate is exact in 6 places.
+        money = ("paid_amount", "refunded_amount", "shipping_cost", "packaging_cost")
+        rel = converted(src, _in_range(src.orders(), request), request, money)
+        # amount x rate, exact: 2 (or 8, converted) places x 4.
+        amount = EXACT if request.conversion is None else AMOUNT
         every = {
             "gmv": _.paid_amount.sum(),
             "refunds": _.refunded_amount.sum(),
             "commission": (
-                (_.paid_amount - _.refunded_amount).cast(EXACT) * _.commission_rate
+                (_.paid_amount - _.refunded_amount).cast(amount) * _.commission_rate.cast(RATE)
             ).sum(),
-            "payment_fees": (_.paid_amount.cast(EXACT) * _.payment_fee_rate).sum(),
+            "payment_fees": (_.paid_amount.cast(amount) * _.payment_fee_rate.cast(RATE)).sum(),
             "shipping_cost": _.shipping_cost.sum(),
             "packaging_cost": _.packaging_cost.sum(),
         }
@@ -102,12 +129,15 @@ def order_metrics(src, request: Request, base: set[str]):
 
 def line_metrics(src, request: Request, base: set[str]):
     """units, line GMV, cogs and the top-N SKU GMV of each period and slice."""
-    rel = _filtered(_order_lines(src, request), request, "lines")
+    lines = converted(src, _order_lines(src, request), request, ("line_gmv", "unit_cost"))
+    rel = _filtered(lines, request, "lines")
     rel = rel.mutate(period=period_of(rel.day, request.grain, request.start))
     keys = _keys(request, "lines")
     measures = {"units": rel.quantity.sum(), "line_gmv": rel.line_gmv.sum()}
-    if "cogs" in base:
+    if "cogs" in base and request.conversion is None:
         measures["cogs"] = (rel.quantity.cast(EXACT) * rel.unit_cost.cast(EXACT)).sum()
+    elif "cogs" in base:
+        measures["cogs"] = (rel.quantity.cast("decimal(12, 0)") * rel.unit_cost).sum()
     totals = rel.group_by(keys).aggregate(**measures)
     tops = sorted({int(k.split(":")[1]) for k in base if k.startswith("topn_gmv:")})
     if not tops:
@@ -143,7 +173,8 @@ def traffic_metrics(src, request: Request, base: set[str]):
 
 
 def ad_metrics(src, request: Request, base: set[str]):
-    ads = _filtered(_in_range(src.ads(), request), request, "ads")
+    ads = converted(src, _in_range(src.ads(), request), request, ("cost", "gmv"))
+    ads = _filtered(ads, request, "ads")
     rel = ads.mutate(period=period_of(ads.day, request.grain, request.start))
     return rel.group_by(_keys(request, "ads")).aggregate(
         ad_impressions=rel.impressions.sum(),

@@ -212,6 +212,17 @@ class SparkSources:
     def rows(self, expr) -> list[dict]:
         return expr.to_pyarrow().to_pylist()
 
+    def rates(self):
+        factors = self.request.conversion.factors
+        return ibis.memtable(
+            {
+                "store_id": [i for i, _, _ in factors],
+                "day": [d for _, d, _ in factors],
+                "factor": [r for _, _, r in factors],
+            },
+            schema={"store_id": "int64", "day": "date", "factor": "decimal(16, 6)"},
+        )
+
     def orders(self):
         return self._rates(self._read("orders"))
 

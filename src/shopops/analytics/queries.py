@@ -1,17 +1,19 @@
 """The one function pages, reports, alerts, the API and the CLI call for numbers."""
 
+from dataclasses import replace
 from datetime import date, time, timedelta
 from decimal import Decimal
 
 from shopops.analytics import cache
 from shopops.analytics.catalog import finish, is_cost, lookup, resolve
+from shopops.analytics.conversion import plan as plan_conversion
 from shopops.analytics.engines import ALIASES, ENGINES
 from shopops.analytics.errors import CostsHidden
 from shopops.analytics.families import family_of, unsupported
 from shopops.analytics.reference import period_start
 from shopops.analytics.request import Request, validate
 from shopops.core.access import can_see_costs
-from shopops.core.numbers import add_months, relative_change
+from shopops.core.numbers import CENT, add_months, quantize, relative_change
 
 COMPARES = ("prev", "wow", "yoy")
 
@@ -31,27 +33,25 @@ def hidden_costs(keys, viewer) -> list[str]:
     return [key for key in keys if is_cost(key)]
 
 
-def refuse_mixed_currencies(keys, stores, dims) -> None:
-    """A money metric (or one computed from money: AOV, ROI, shares) over stores of more than
-    one currency, not split by store, would add pounds to yuan: refused, naming them."""
-    currencies = {}
-    for s in stores:
-        currencies.setdefault(s.currency, []).append(s.code)
-    if len(currencies) < 2 or "store" in dims:
-        return
-    _, base = resolve(keys)
-    if not any(lookup(k).unit == "money" for k in base):
-        return
-    from shopops.analytics.errors import MixedCurrencies
+class Rows(list):
+    """The rows `metrics` answers, and the currency their money is in: `currency` when every
+    row's money is in one (the stores' own, or the reporting currency a conversion added
+    them up in), else per store (`by_store`, for rows split by store). `conversion` names
+    the rates a converted answer used."""
 
-    named = "、".join(
-        f"{', '.join(codes)} ({currency})" for currency, codes in sorted(currencies.items())
-    )
-    raise MixedCurrencies(
-        f"店铺 {named} 币种不同：请加 --dim store（API: dim=store）分店铺查看，"
-        f"金额不会跨币种相加 / stores {named} have different currencies: add --dim store "
-        "(dim=store) to see them per store; amounts are never added across currencies"
-    )
+    currency: str | None = None
+    by_store: dict[str, str]
+    conversion = None
+
+    def currency_of(self, row: dict) -> str | None:
+        return self.by_store.get(row.get("store"), self.currency)
+
+
+def _currency_of(stores, conversion) -> str | None:
+    if conversion is not None:
+        return conversion.currency
+    found = {s.currency for s in stores}
+    return found.pop() if len(found) == 1 else None
 
 
 def refuse_hidden_costs(keys, viewer) -> None:
@@ -147,6 +147,16 @@ def _rows(keys, request: Request, engine: str, use_cache: bool) -> list[dict]:
     return rows
 
 
+def _to_cents(row: dict, keys, compare) -> None:
+    """Converted money to the cent (half-up), as money is shown and stored: the exact sum of
+    amount x rate has 8 places."""
+    for key in keys:
+        if lookup(key).unit == "money":
+            for column in (key, f"{key}_{compare}") if compare else (key,):
+                if row.get(column) is not None:
+                    row[column] = quantize(row[column], CENT)
+
+
 def metrics(
     keys: list[str],
     store,
@@ -160,7 +170,7 @@ def metrics(
     use_cache: bool = True,
     viewer=None,
     until: time | None = None,
-) -> list[dict]:
+) -> Rows:
     """Rows of the store-local calendar, each {"period": …, dimension: value, metric: value}.
 
     Without dimensions every period is present (an empty day has 0 orders and no AOV); with
@@ -173,6 +183,9 @@ def metrics(
     the orders of each day paid before this local time (order metrics only: traffic and ads
     are daily facts); the duckdb engine reads it live, the reference engine too, Spark
     cannot (its lake keeps days, not times).
+    Money of stores in different currencies, not split by store, is converted to the
+    reporting currency day by day (`analytics.conversion`; MixedCurrencies without the
+    rates); the answer's `currency` says which currency its money is in.
     """
     refuse_hidden_costs(keys, viewer)
     stores = tuple(store) if isinstance(store, list | tuple) else (store,)
@@ -199,7 +212,8 @@ def metrics(
         filters=tuple(sorted((d, tuple(sorted(map(str, v)))) for d, v in filters.items())),
         until=until,
     )
-    refuse_mixed_currencies(keys, stores, dims)
+    conversion = plan_conversion(keys, stores, start, end, dims)
+    request = replace(request, conversion=conversion)
     if until is not None:
         _, base = resolve(keys)
         daily = sorted(k for k in base if family_of(k) not in ("orders", "lines"))
@@ -217,6 +231,7 @@ def metrics(
             filters=request.filters,
             until=until,
         )
+        back = replace(back, conversion=plan_conversion(keys, stores, back.start, back.end, dims))
         earlier = {
             (r["_start"], tuple(r[d] for d in dims)): r
             for r in _rows(keys, back, engine, use_cache)
@@ -233,7 +248,13 @@ def metrics(
                 row[f"{key}_{compare}_change"] = relative_change(row[key], other.get(key))
     for row in rows:
         del row["_start"]
-    return rows
+        if conversion is not None:
+            _to_cents(row, keys, compare)
+    out = Rows(rows)
+    out.currency = _currency_of(stores, conversion)
+    out.by_store = {s.code: s.currency for s in stores} if "store" in dims else {}
+    out.conversion = conversion
+    return out
 
 
 def columns(keys: list[str], dims=(), compare: str | None = None) -> list[str]:

@@ -47,6 +47,12 @@ def _facts(request: Request, base: set[str]) -> dict:
 
     params = {p[0]: p for p in store_parameters(request.stores)}
     zones = {s.pk: s.zone for s in request.stores}
+    # Converting (analytics.conversion): every amount times its store's rate of its day.
+    factors = request.conversion.factor_map() if request.conversion else None
+
+    def rate(store_id, day) -> Decimal:
+        return Decimal(1) if factors is None else factors[(store_id, day)]
+
     orders, first = {}, {}
     for o in Order.objects.filter(store_id__in=request.store_ids, paid_at__isnull=False):
         local = o.paid_at.astimezone(zones[o.store_id])
@@ -56,7 +62,9 @@ def _facts(request: Request, base: set[str]) -> dict:
         in_time = request.until is None or local.time().replace(tzinfo=None) < request.until
         if request.start <= day <= request.end and in_time:
             _, _, commission, fee, shipping, packaging = params[o.store_id]
-            paid, refunded = o.paid_amount, o.refunded_amount or Decimal(0)
+            f = rate(o.store_id, day)
+            paid, refunded = o.paid_amount * f, (o.refunded_amount or Decimal(0)) * f
+            shipping, packaging = shipping * f, packaging * f
             orders[o.pk] = {
                 "store_id": o.store_id,
                 "id": o.pk,
@@ -76,14 +84,15 @@ def _facts(request: Request, base: set[str]) -> dict:
         for line in OrderLine.objects.filter(store_id__in=request.store_ids):
             order = orders.get(line.order_id)
             if order is not None:
+                f = rate(order["store_id"], order["day"])
                 lines.append(
                     {
                         **order,
                         "sku_code": line.sku_code,
                         "category": line.category,
                         "units": line.quantity,
-                        "line_gmv": line.allocated_amount,
-                        "cogs": line.quantity * (line.unit_cost or Decimal(0)),
+                        "line_gmv": line.allocated_amount * f,
+                        "cogs": line.quantity * (line.unit_cost or Decimal(0)) * f,
                     }
                 )
     categories = {
@@ -114,8 +123,8 @@ def _facts(request: Request, base: set[str]) -> dict:
             "plan": a.plan,
             "ad_impressions": a.impressions,
             "ad_clicks": a.clicks,
-            "ad_cost": a.cost,
-            "ad_gmv": a.gmv,
+            "ad_cost": a.cost * rate(a.store_id, a.date),
+            "ad_gmv": a.gmv * rate(a.store_id, a.date),
         }
         for a in AdFact.objects.filter(
             store_id__in=request.store_ids, date__range=(request.start, request.end)

@@ -49,6 +49,9 @@ class Request:
     # Order facts of each day paid before this local time only (today so far against
     # yesterday up to the same time); None: whole days.
     until: time | None = None
+    # analytics.conversion.Conversion: money of stores in different currencies converted
+    # to the reporting currency, day by day; None: one currency, nothing converted.
+    conversion: object = None
 
     @property
     def store_ids(self) -> tuple[int, ...]:

@@ -12,6 +12,8 @@ Every engine supplies the same columns:
   traffic:    store_id, day, source, sku_code, category, visitors, page_views, impressions,
               clicks
   ads:        store_id, day, channel, plan, impressions, clicks, cost, gmv
+  rates:      store_id, day, factor (only when the request converts currencies:
+              analytics.conversion)
 
 DuckDB copies the paid orders of the period into a temporary table once per call (every
 family joins to the orders); order lines, read once per aggregate, stay a view.
@@ -22,6 +24,8 @@ import ibis
 from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal
 from shopops.analytics.order_costs import ORDER_COST_COLUMNS, store_parameters
 from shopops.analytics.request import utc_window
+
+FACTOR = "DECIMAL(16,6)"  # an exchange rate (core.models.ExchangeRate.rate)
 
 
 def _by_store(stores, value, sql_type: str) -> str:
@@ -205,6 +209,24 @@ class DuckDBSources:
             FROM {facts}
             """,  # noqa: S608 - ids are ints
         )
+
+    def rates(self):
+        """The request's conversion factors (store_id, day, factor): a few rows per store
+        and day, written as literals (ints, ISO dates and decimals only)."""
+        if "src_rates" not in self.made:
+            factors = self.request.conversion.factors
+            values = ", ".join(f"({i}, DATE '{d.isoformat()}', {r:f})" for i, d, r in factors)
+            body = (
+                f"SELECT * FROM (VALUES {values}) v(store_id, day, factor)"  # noqa: S608
+                if factors
+                else "SELECT 0 AS store_id, DATE '2000-01-01' AS day, 1 AS factor WHERE false"
+            )
+            columns = "CAST(store_id AS BIGINT) AS store_id, CAST(day AS DATE) AS day"
+            self._table(
+                "src_rates",
+                f"SELECT {columns}, CAST(factor AS {FACTOR}) AS factor FROM ({body})",  # noqa: S608
+            )
+        return self._table("src_rates", "")
 
     def rows(self, expr) -> list[dict]:
         """The expression's rows as dicts, run on this connection. Compiled by Ibis and

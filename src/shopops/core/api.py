@@ -1,6 +1,9 @@
-from ninja import Query, Router, Status
+from datetime import date
+from decimal import Decimal
 
-from shopops.core import services
+from ninja import Query, Router, Schema, Status
+
+from shopops.core import rates, services
 from shopops.core.access import can, can_see_costs, can_see_personal_data, get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
@@ -67,3 +70,53 @@ def list_audit(request, store: str | None = None, limit: int = Query(100, ge=1, 
     scope = get_scoped_or_404(Store, request.auth, code=store) if store else None
     entries = audit_entries(request.auth, scope)[:limit]
     return [audit_dict(e, request.auth) for e in entries]
+
+
+rates_router = Router(tags=["rates"], auth=ModuleAuth("stores"))
+
+
+class RateOut(Schema):
+    date: date
+    currency: str
+    rate: str
+    quote: str
+
+
+class RateIn(Schema):
+    date: date
+    currency: str
+    rate: Decimal
+
+
+class RatesOut(Schema):
+    reporting_currency: str
+    rate_window_days: int
+    rates: list[RateOut]
+
+
+@rates_router.get("", response=responses({200: RatesOut}), summary="Exchange rates")
+def list_rates(request, currency: str | None = None, limit: int = Query(366, ge=1, le=5000)):
+    """The reporting currency, how many days a rate stays valid, and the daily rates in the
+    reporting currency, newest first (`limit` of them)."""
+    config = rates.currency_settings()
+    return {
+        "reporting_currency": config.reporting_currency,
+        "rate_window_days": config.rate_window_days,
+        "rates": [
+            {"date": r.day, "currency": r.currency, "rate": str(r.rate), "quote": r.quote}
+            for r in rates.rates(currency)[:limit]
+        ],
+    }
+
+
+@rates_router.put(
+    "", response=responses({200: dict[str, int]}), summary="Set exchange rates (all or none)"
+)
+def put_rates(request, body: list[RateIn]):
+    """Insert or replace daily rates in the reporting currency; every new or changed rate is
+    audited. All or none: one bad rate (422, naming it) writes nothing."""
+    return rates.set_rates(
+        request.auth,
+        [rates.RateRow(r.date, r.currency, r.rate) for r in body],
+        via="api",
+    )

@@ -17,3 +17,28 @@ def user(pk: int):
     from shopops.core.models import User
 
     return User.objects.select_for_update().get(pk=pk)
+
+
+def currency_settings():
+    """The installation's currency settings, while they change (made when first saved)."""
+    from shopops.core.models import CurrencySettings
+
+    CurrencySettings.objects.get_or_create(pk=1)
+    return CurrencySettings.objects.select_for_update().get(pk=1)
+
+
+def exchange_rates(currency: str, quote: str, days):
+    """The rates of `currency` in `quote` on `days`, while an import or an edit replaces
+    them (rows not there yet are guarded by the unique constraint)."""
+    from shopops.core.models import ExchangeRate
+
+    return ExchangeRate.objects.select_for_update().filter(
+        currency=currency, quote=quote, day__in=list(days)
+    )
+
+
+def exchange_rate(pk: int):
+    """One rate, while it is removed."""
+    from shopops.core.models import ExchangeRate
+
+    return ExchangeRate.objects.select_for_update().get(pk=pk)

@@ -246,3 +246,65 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code such as CNY."))
+
+
+class CurrencySettings(models.Model):
+    """The installation's reporting currency and how far back a missing day's rate may be
+    taken from: one row (pk 1), read through `core.rates.currency_settings`."""
+
+    reporting_currency = models.CharField(
+        _("reporting currency"),
+        max_length=3,
+        default="CNY",
+        validators=[CURRENCY_CODE],
+        help_text=_("Money of stores in different currencies is added up in this currency."),
+    )
+    rate_window_days = models.PositiveSmallIntegerField(
+        _("days a rate stays valid"),
+        default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(366)],
+        help_text=_(
+            "A day without its own rate uses the latest earlier rate at most this many days old."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("currency settings")
+        verbose_name_plural = _("currency settings")
+
+    def __str__(self) -> str:
+        return self.reporting_currency
+
+
+class ExchangeRate(models.Model):
+    """How many units of `quote` (the reporting currency when the rate was entered) one
+    unit of `currency` was worth on `day`: 2011-03-01 GBP→CNY 10.5721. Only rates quoted in
+    the current reporting currency are used, so changing it never misreads old rates."""
+
+    day = models.DateField(_("date"))
+    currency = models.CharField(_("currency"), max_length=3, validators=[CURRENCY_CODE])
+    quote = models.CharField(_("in"), max_length=3, validators=[CURRENCY_CODE])
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=16,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("0.000001"))],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "quote", "day"], name="unique_rate_per_day"
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="rate_positive"),
+        ]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency}→{self.quote} {self.rate}"

@@ -35,6 +35,7 @@ def test_metrics_command_json(tmp_path, cli):
             "buyers": "1",
             "aov": "30.300000",
             "repurchase_rate": "1.000000",
+            "currency": "CNY",
         }
     ]
     bad = cli("metrics", "gvm", "--store", "s", "--from", "2024-03-01", "--to", "2024-03-02")
@@ -43,11 +44,11 @@ def test_metrics_command_json(tmp_path, cli):
     compared = cli("metrics", "gmv", *span, "--compare", "prev", "--format", "csv")
     assert compared.returncode == 0, compared.stderr
     assert compared.stdout.splitlines() == [
-        "period,gmv,period_prev,gmv_prev,gmv_prev_change",
-        "2024-03-02,20.20,2024-03-01,10.10,1.000000",
+        "period,currency,gmv,period_prev,gmv_prev,gmv_prev_change",
+        "2024-03-02,CNY,20.20,2024-03-01,10.10,1.000000",
     ]
     table = cli("--lang", "zh-hans", "metrics", "gmv", *span, "--dim", "province")
-    assert table.returncode == 0 and "销售额" in table.stdout.splitlines()[0]
+    assert table.returncode == 0 and "销售额 (CNY)" in table.stdout.splitlines()[0]
     assert "dimension 'colour'" in cli("metrics", "gmv", *span, "--dim", "colour").stderr
     assert "filter 'paid'" in cli("metrics", "gmv", *span, "--filter", "paid").stderr
 
@@ -89,7 +90,7 @@ def test_metrics_api_same_numbers_and_same_scoping(
     response = client.get(f"/api/v1/metrics?store=alpha&{query}")
     assert response.status_code == 200, response.content
     assert response.json() == [
-        {"period": "2024-03", "gmv": "30.30", "aov": "30.300000", "buyers": "1"}
+        {"period": "2024-03", "gmv": "30.30", "aov": "30.300000", "buyers": "1", "currency": "CNY"}
     ]
     assert client.get(f"/api/v1/metrics?store=beta&{query}").status_code == 404
     assert as_role("content_editor").get(f"/api/v1/metrics?store=alpha&{query}").status_code == 403
@@ -121,6 +122,7 @@ def test_metrics_command_on_the_real_tmall_report(cli, shared_file):
             "period": "all",
             "orders": str(len(paid)),
             "gmv": str(sum(Decimal(r["总金额"]) for r in paid)),
+            "currency": "CNY",
         }
     ]
 
