@@ -47,7 +47,7 @@ def test_ask_chart_export_share_and_explain(live_server, page, browser, screensh
     rows = _table(page)
     expected = metrics(["gmv", "visitors", "cvr"], demo_store, start, end, "week")
     assert len(rows) == len(expected) >= 4
-    assert [r[1] for r in rows] == [f"{r['gmv']:,.2f}" for r in expected]
+    assert [r[1] for r in rows] == [f"¥{r['gmv']:,.2f}" for r in expected]
     page.screenshot(path=str(screenshot_dir / "metrics-explorer.png"), full_page=True)
 
     with page.expect_download() as info:

@@ -4,6 +4,7 @@ reads the same on the dashboard, the goal list, the daily report and its XLSX/PD
 from decimal import Decimal
 
 from shopops.analytics.catalog import lookup
+from shopops.core.money import money_text
 
 MULTIPLES = {"roi"}  # ratios shown as a multiple (4.00), not as a percentage
 
@@ -13,13 +14,14 @@ def is_percent(key: str) -> bool:
     return lookup(key).unit == "ratio" and key not in MULTIPLES
 
 
-def shown(value, unit: str, percent: bool) -> str:
-    """A value as pages and the PDF show it: money to cents, counts whole, ratios as %."""
+def shown(value, unit: str, percent: bool, currency: str | None = None) -> str:
+    """A value as pages and the PDF show it: money to cents (with its currency's symbol when
+    given: ¥1,234.50, £1,234.50), counts whole, ratios as %."""
     if value is None:
         return "—"
     value = Decimal(value)
     if unit == "money":
-        return f"{value:,.2f}"
+        return money_text(value, currency)
     if unit == "count":
         return f"{value:,.0f}"
     return f"{value * 100:.2f}%" if percent else f"{value:.2f}"
@@ -32,8 +34,8 @@ def with_unit(key: str, label: str, currency: str | None) -> str:
     return label
 
 
-def metric_shown(value, key: str) -> str:
-    return shown(value, lookup(key).unit, is_percent(key))
+def metric_shown(value, key: str, currency: str | None = None) -> str:
+    return shown(value, lookup(key).unit, is_percent(key), currency)
 
 
 def percent(value) -> str:

@@ -61,6 +61,7 @@ class Answer:
     rows: list[dict]  # raw values by column key
     shown: list[list[dict]]  # the same, as the page shows them: {text, url of 为什么变化}
     chart: dict = field(default_factory=dict)
+    currency: str | None = None  # of the money columns (the store's)
 
 
 def ask(store, user, data: dict) -> Answer:
@@ -84,12 +85,13 @@ def ask(store, user, data: dict) -> Answer:
     columns += [{"key": d, "label": str(DIM_LABELS[d]), "kind": "dim"} for d in dims]
     for key in keys:
         metric = lookup(key)
-        columns.append({"key": key, "label": metric.label, "kind": "metric", "unit": key})
+        label = display.with_unit(key, metric.label, rows.currency)
+        columns.append({"key": key, "label": label, "kind": "metric", "unit": key})
         if compare:
             columns.append(
                 {
                     "key": f"{key}_{compare}",
-                    "label": f"{metric.label} · {COMPARE_LABELS[compare]}",
+                    "label": f"{label} · {COMPARE_LABELS[compare]}",
                     "kind": "metric",
                     "unit": key,
                 }
@@ -104,7 +106,7 @@ def ask(store, user, data: dict) -> Answer:
         shown.append(
             [
                 {
-                    "text": _cell(row.get(c["key"]), c),
+                    "text": _cell(row.get(c["key"]), c, rows.currency),
                     # 为什么变化 from a cell: that period against the one just before it.
                     "url": explain_query(c["key"], span)
                     if span and c["kind"] == "metric" and c["key"] in keys
@@ -113,7 +115,7 @@ def ask(store, user, data: dict) -> Answer:
                 for c in columns
             ]
         )
-    return Answer(columns, rows, shown, _chart(rows, keys, dims, grain))
+    return Answer(columns, rows, shown, _chart(rows, keys, dims, grain), rows.currency)
 
 
 def _spans(start: date, end: date, grain: str) -> list[tuple[date, date]]:
@@ -137,12 +139,12 @@ def explain_query(key: str, span, base=None) -> str:
     return "?" + urlencode(params)
 
 
-def _cell(value, column) -> str:
+def _cell(value, column, currency=None) -> str:
     if column["kind"] in ("period", "dim"):
         return "—" if value in (None, "") else str(value)
     if column["kind"] == "change":
         return display.change(value)
-    return display.metric_shown(value, column["unit"])
+    return display.metric_shown(value, column["unit"], currency)
 
 
 def _number(value):

@@ -15,6 +15,7 @@ from shopops.analytics.forms import ExplorerForm
 from shopops.core.decorators import module_view
 from shopops.core.downloads import CSV, XLSX, attachment
 from shopops.core.middleware import require_store
+from shopops.core.money import excel_format
 
 
 @module_view("metrics", "view")
@@ -96,7 +97,7 @@ def _download(answer, fmt: str, store, data: dict) -> HttpResponse:
     sheet.title = "指标"
     append_row(sheet, titles)
     sheet.freeze_panes = "A2"
-    formats = [_number_format(c) for c in answer.columns]
+    formats = [_number_format(c, answer.currency) for c in answer.columns]
     for row in answer.rows:
         append_row(sheet, [_cell(row.get(c["key"]), c) for c in answer.columns])
         for col, number_format in enumerate(formats, start=1):
@@ -124,14 +125,14 @@ def _cell(value, column):
     return str(value)
 
 
-def _number_format(column) -> str | None:
+def _number_format(column, currency=None) -> str | None:
     if column["kind"] == "change":
         return "+0.0%;-0.0%"
     if column["kind"] != "metric":
         return None
     metric = lookup(column["unit"])
     if metric.unit == "money":
-        return "#,##0.00"
+        return excel_format(currency)
     if metric.unit == "count":
         return "#,##0"
     return "0.00%" if display.is_percent(column["unit"]) else "0.0000"
@@ -173,7 +174,9 @@ def explain(request):
         error = "; ".join(exc.messages)
     except CostsHidden as exc:
         error = str(exc)
-    waterfall = _waterfall(result) if result and result.get("contributions") else None
+    waterfall = (
+        _waterfall(result, store.currency) if result and result.get("contributions") else None
+    )
     return render(
         request,
         "analytics/explain.html",
@@ -182,7 +185,7 @@ def explain(request):
             "error": error,
             "waterfall": waterfall,
             "metric": lookup(result["metric"]) if result else None,
-            "drills": _drills(result, SOURCE_LABELS) if result else [],
+            "drills": _drills(result, SOURCE_LABELS, store.currency) if result else [],
             "metrics": [(m.key, m.label) for m in CATALOG.values()],
             "chart": waterfall,
             "sentence": _sentence(result),
@@ -206,7 +209,7 @@ FACTOR_LABELS = {"visitors": ("访客数", "Visitors"), "cvr": ("转化率", "Co
                  "aov": ("客单价", "AOV")}  # fmt: skip
 
 
-def _waterfall(result) -> dict:
+def _waterfall(result, currency=None) -> dict:
     """Before, each factor's contribution, after: the parts add up to the change."""
     from decimal import Decimal
 
@@ -215,7 +218,7 @@ def _waterfall(result) -> dict:
     zh = (get_language() or "zh-hans").startswith("zh")
     before, after = Decimal(result["before"]), Decimal(result["after"])
     parts = [(k, Decimal(v)) for k, v in result["contributions"].items()]
-    money = lambda v: display.shown(v, "money", False)  # noqa: E731
+    money = lambda v: display.shown(v, "money", False, currency)  # noqa: E731
     steps = [{"name": _("Before"), "value": str(before), "shown": money(before), "kind": "total"}]
     steps += [
         {
@@ -235,7 +238,7 @@ def _waterfall(result) -> dict:
     }
 
 
-def _drills(result, source_labels) -> list[dict]:
+def _drills(result, source_labels, currency=None) -> list[dict]:
     out = []
     for d in result.get("drill_down") or []:
         metric_key, _sep, dim = d["dimension"].partition(":")
@@ -246,8 +249,8 @@ def _drills(result, source_labels) -> list[dict]:
             elements.append(
                 {
                     "name": name,
-                    "before": display.metric_shown(e["before"], metric_key),
-                    "after": display.metric_shown(e["after"], metric_key),
+                    "before": display.metric_shown(e["before"], metric_key, currency),
+                    "after": display.metric_shown(e["after"], metric_key, currency),
                     "change": display.change(e["change"]),
                     "power": display.percent(e["explanatory_power"]),
                 }

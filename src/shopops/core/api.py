@@ -110,7 +110,7 @@ def list_rates(request, currency: str | None = None, limit: int = Query(366, ge=
 
 
 @rates_router.put(
-    "", response=responses({200: dict[str, int]}), summary="Set exchange rates (all or none)"
+    "", response=responses({200: dict[str, int]}, 400), summary="Set exchange rates (all or none)"
 )
 def put_rates(request, body: list[RateIn]):
     """Insert or replace daily rates in the reporting currency; every new or changed rate is

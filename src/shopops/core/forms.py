@@ -119,3 +119,33 @@ def show_refusal(form, exc) -> None:
         return
     for name, errors in exc.message_dict.items():
         form.add_error(name if name in form.fields else None, errors)
+
+
+class CurrencySettingsForm(TablerFormMixin, forms.ModelForm):
+    class Meta:
+        from shopops.core.models import CurrencySettings
+
+        model = CurrencySettings
+        fields = ["reporting_currency", "rate_window_days"]
+
+    def clean_reporting_currency(self):
+        return self.cleaned_data["reporting_currency"].strip().upper()
+
+
+class RateForm(TablerFormMixin, forms.Form):
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    currency = forms.CharField(label=_("Currency"), max_length=3, min_length=3)
+    rate = forms.DecimalField(
+        label=_("Rate"),
+        max_digits=16,
+        decimal_places=6,
+        min_value=Decimal("0.000001"),
+        help_text=_("Units of the reporting currency one unit of this currency was worth."),
+    )
+
+
+class RatesFileForm(TablerFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("File (CSV or XLSX)"),
+        help_text=_("Columns: date, currency, rate (日期, 币种, 汇率)."),
+    )

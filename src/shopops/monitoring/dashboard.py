@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from shopops.analytics.catalog import lookup
 from shopops.analytics.diagnosis import SOURCE_LABELS
-from shopops.analytics.display import bar, change, metric_shown, percent, shown
+from shopops.analytics.display import bar, change, metric_shown, percent, shown, with_unit
 from shopops.analytics.queries import hidden_costs, metrics
 from shopops.core.numbers import ratio, relative_change
 from shopops.monitoring.daily_report import below_floor
@@ -67,16 +67,22 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
             {
                 "key": key,
                 "label": metric.label,
-                "today": metric_shown(now, key),
-                "yesterday": metric_shown(before, key),
+                "today": metric_shown(now, key, store.currency),
+                "yesterday": metric_shown(before, key, store.currency),
                 "change": change(relative_change(now, compared)) if comparable else "",
                 "falling": comparable
                 and compared is not None
                 and now is not None
                 and now < compared,
-                "same_time": metric_shown(compared, key) if partial_day and comparable else "",
-                "target_today": metric_shown(targets.get((key, end)), key),
-                "target_yesterday": metric_shown(targets.get((key, yesterday)), key),
+                "same_time": (
+                    metric_shown(compared, key, store.currency)
+                    if partial_day and comparable
+                    else ""
+                ),
+                "target_today": metric_shown(targets.get((key, end)), key, store.currency),
+                "target_yesterday": metric_shown(
+                    targets.get((key, yesterday)), key, store.currency
+                ),
                 "bar_today": bar(achieved_today),
                 "bar_yesterday": bar(achieved_yesterday),
                 "low_yesterday": below_floor(achieved_yesterday),  # the report's floor
@@ -97,7 +103,7 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
             for r in trend_rows
         ],
         "labels": {
-            "gmv": lookup("gmv").label,
+            "gmv": with_unit("gmv", lookup("gmv").label, store.currency),
             "visitors": lookup("visitors").label,
             "target": "目标" if zh else "Target",
         },
@@ -136,7 +142,7 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
         {
             "sku": r["sku"],
             "name": names.get(r["sku"], ""),
-            "gmv": shown(r["line_gmv"], "money", False),
+            "gmv": shown(r["line_gmv"], "money", False, store.currency),
             "units": shown(r["units"], "count", False),
             "share": percent(ratio(r["line_gmv"], total, places=None)),
             "bar": bar(ratio(r["line_gmv"], top[0]["line_gmv"] if top else 0, places=None)),

@@ -12,6 +12,7 @@ from shopops.analytics.catalog import lookup
 from shopops.analytics.display import bar, change, is_percent, metric_shown, percent
 from shopops.analytics.queries import hidden_costs
 from shopops.core import pdf
+from shopops.core.money import excel_format
 from shopops.core.spreadsheets import append_row
 from shopops.monitoring.daily_report import achievement_floor, below_floor, latest_measures
 
@@ -62,8 +63,8 @@ def rows(report, viewer=None) -> list[dict]:
                 "measure": current[0] if current else None,
                 "history": current[1:],
                 "diagnosis": r.diagnosis,
-                "target_text": metric_shown(r.target, r.metric),
-                "actual_text": metric_shown(r.actual, r.metric),
+                "target_text": metric_shown(r.target, r.metric, report.store.currency),
+                "actual_text": metric_shown(r.actual, r.metric, report.store.currency),
                 "achievement_text": percent(r.achievement),
                 "achievement_low": below_floor(r.achievement),
                 "achievement_bar": bar(r.achievement),
@@ -86,6 +87,7 @@ def _text(value, unit: str = "") -> str | None:
 def to_json(report, viewer=None) -> dict:
     return {
         "store": report.store.code,
+        "currency": report.store.currency,  # of every money row
         "date": report.day.isoformat(),
         "generated_at": report.generated_at.isoformat(),
         "rows": [
@@ -153,7 +155,7 @@ def to_xlsx(report, path: Path, viewer=None) -> Path:
         )
         line = sheet.max_row
         if r["unit"] == "money":
-            value_format = "#,##0.00"
+            value_format = excel_format(report.store.currency)
         elif r["unit"] == "count":
             value_format = "#,##0"
         else:

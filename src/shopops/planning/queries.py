@@ -37,9 +37,9 @@ def goal_cards(goal_list, today) -> list[dict]:
             {
                 "goal": goal,
                 "label": metric.label,
-                "target_text": metric_shown(goal.target, goal.metric),
-                "actual_text": metric_shown(p["actual"], goal.metric),
-                "projection_text": metric_shown(p["projection"], goal.metric),
+                "target_text": metric_shown(goal.target, goal.metric, goal.store.currency),
+                "actual_text": metric_shown(p["actual"], goal.metric, goal.store.currency),
+                "projection_text": metric_shown(p["projection"], goal.metric, goal.store.currency),
                 "achievement_text": percent(p["achievement"]),
                 "projected_text": percent(achievement),
                 "achievement_bar": bar(p["achievement"]),

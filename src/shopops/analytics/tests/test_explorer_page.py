@@ -53,10 +53,10 @@ def test_the_table_and_downloads_are_the_engines_numbers(shop, as_role):
     ]
     assert page.context["chart"]["series"][0]["data"] == [float(r["gmv"]) for r in expected]
     html = page.content.decode()
-    assert f"{expected[0]['gmv']:,.2f}" in html
+    assert f"¥{expected[0]['gmv']:,.2f}" in html
     # 为什么变化 from a cell: that period's value is the diagnosis' "after".
     cell = answer.shown[1][1]
-    assert cell["text"] == f"{expected[1]['gmv']:,.2f}" and cell["url"]
+    assert cell["text"] == f"¥{expected[1]['gmv']:,.2f}" and cell["url"]
     diagnosis = lead.get(f"/metrics/explain/{cell['url']}").context["result"]
     assert Decimal(diagnosis["after"]) == expected[1]["gmv"]
     # The shared URL is the question: asked again, the same table.
@@ -66,14 +66,14 @@ def test_the_table_and_downloads_are_the_engines_numbers(shop, as_role):
     # CSV: the exact values, UTF-8 with BOM.
     text = lead.get(f"/metrics/?{query}&format=csv").content.decode("utf-8-sig")
     read = list(csv.reader(io.StringIO(text)))
-    assert read[0][:2] == ["周", "销售额"]
+    assert read[0][:2] == ["周", "销售额 (CNY)"]
     assert [Decimal(r[1]) for r in read[1:]] == [r["gmv"] for r in expected]
     # XLSX: numbers with their formats, frozen header.
     data = lead.get(f"/metrics/?{query}&format=xlsx").content
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet.freeze_panes == "A2"
     assert [Decimal(str(c.value)) for c in sheet["B"][1:]] == [r["gmv"] for r in expected]
-    assert sheet["B2"].number_format == "#,##0.00" and sheet["D2"].number_format == "0.00%"
+    assert sheet["B2"].number_format == '#,##0.00 "CNY"' and sheet["D2"].number_format == "0.00%"
 
 
 def test_breakdowns_compare_and_bad_questions(shop, as_role):

@@ -144,7 +144,7 @@ def test_the_page_keeps_a_measure_and_the_xlsx_mirrors_template_3(
     (actual,) = metrics(["gmv"], store, DAY, DAY, "none")
     assert Decimal(str(gmv[3])) == actual["gmv"] and "春季上新" in gmv[6]
     assert gmv[7].startswith("恢复「春季上新」预算")
-    assert sheet["D2"].number_format == "#,##0.00" and sheet["E2"].number_format == "0.0%"
+    assert sheet["D2"].number_format == '#,##0.00 "CNY"' and sheet["E2"].number_format == "0.0%"
     # Roles without the module get nothing.
     client.force_login(role_users["content_editor"])
     assert client.get(f"/reports/daily/?date={DAY}").status_code == 403

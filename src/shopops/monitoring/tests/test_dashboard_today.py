@@ -23,14 +23,14 @@ def test_no_change_for_a_day_not_over_yet(store_a, tmp_path):
     assert run_import(store=store_a, kind="orders", path=path).rejected == 0
     board = dashboard.data(store_a, None, None, 30, "zh-hans")
     gmv = next(c for c in board["cards"] if c["key"] == "gmv")
-    assert board["is_today"] and gmv["today"] == "100.00" and gmv["yesterday"] == "500.00"
+    assert board["is_today"] and gmv["today"] == "¥100.00" and gmv["yesterday"] == "¥500.00"
     # Yesterday's orders were paid from 10:00: before that time of day, yesterday had none
     # when the test runs early; later, all five.
     until = now.time()
     made_by_then = sum(
         100 for i in range(5) if until > datetime.strptime(f"10:0{i}", "%H:%M").time()
     )
-    assert gmv["same_time"] == f"{made_by_then:,.2f}"
+    assert gmv["same_time"] == f"¥{made_by_then:,.2f}"
     expected = "—" if not made_by_then else f"{(100 - made_by_then) / made_by_then * 100:+.1f}%"
     assert gmv["change"] == expected
     visitors = next(c for c in board["cards"] if c["key"] == "visitors")
