@@ -78,6 +78,7 @@ class PurchaseLineOut(Schema):
 
 class PurchaseOrderOut(Schema):
     number: str
+    currency: str  # of the lines' unit costs (the store's)
     status: str
     supplier: str | None
     warehouse: str
@@ -220,6 +221,7 @@ class PurchaseOrderIn(Schema):
 def po_dict(po, user) -> dict:
     return {
         "number": po.number,
+        "currency": po.store.currency,
         "status": po.status,
         "supplier": po.supplier.code if po.supplier else None,
         "warehouse": po.warehouse.code,

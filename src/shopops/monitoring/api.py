@@ -49,6 +49,7 @@ class ReportRowOut(Schema):
 
 class DailyReportOut(Schema):
     store: str
+    currency: str  # of every money row (the store's)
     date: str
     generated_at: str
     rows: list[ReportRowOut]

@@ -188,7 +188,11 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
 def _goals(user, store):
     from shopops.planning.models import Goal
 
-    return visible_goals(user, store) if user is not None else Goal.objects.filter(store=store)
+    return (
+        visible_goals(user, store)
+        if user is not None
+        else Goal.objects.filter(store=store).select_related("store")
+    )
 
 
 def warm(store) -> None:

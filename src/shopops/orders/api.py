@@ -288,6 +288,7 @@ class OrderEventOut(Schema):
 class OrderOut(IntakeOut):
     """Times in ISO 8601 with their zone; the receiver masked without the permission."""
 
+    currency: str  # of every amount of the order (the store's)
     channel: str
     created_at: str
     paid_at: str | None
@@ -428,6 +429,7 @@ def order_dict(order: Order, user) -> dict:
     _code, body = intake.describe(order)
     return {
         **body,
+        "currency": order.store.currency,
         "channel": order.channel,
         "created_at": order.created_at.isoformat(),
         "paid_at": order.paid_at.isoformat() if order.paid_at else None,

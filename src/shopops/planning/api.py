@@ -34,6 +34,7 @@ class GoalOut(Schema):
     metric: str
     label: str
     target: str
+    currency: str  # of target and actual when the metric is money (the store's)
     period: str
     start: str
     end: str
@@ -58,6 +59,7 @@ def goal_dict(goal, today) -> dict:
     p = goals.progress(goal, today)
     return {
         "id": goal.pk,
+        "currency": goal.store.currency,
         "name": goal.name,
         "metric": goal.metric,
         "label": str(p["label"]),

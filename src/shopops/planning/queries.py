@@ -11,7 +11,7 @@ from shopops.planning.models import Goal
 
 
 def visible_goals(user, store):
-    qs = scoped(Goal.objects.filter(store=store), user).select_related("owner")
+    qs = scoped(Goal.objects.filter(store=store), user).select_related("owner", "store")
     if can_see_costs(user):
         return qs
     return qs.exclude(pk__in=[g.pk for g in qs if is_cost(g.metric)])

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from shopops.analytics.display import metric_shown
 from shopops.core.access import can, can_see_costs, get_scoped_or_404
 from shopops.core.decorators import module_view
 from shopops.core.forms import show_refusal
@@ -67,9 +68,21 @@ def goal_detail(request, goal_id: int):
         {
             "card": card,
             "goal": goal,
-            "months": goals.parts(goal, "month"),
-            "weeks": goals.parts(goal, "week"),
-            "days": list(goal.days.all()),
+            "months": _shown(goals.parts(goal, "month"), goal),
+            "weeks": _shown(goals.parts(goal, "week"), goal),
+            "days": [
+                {"day": d.day, "target": _value(d.target, goal), "adjusted": d.adjusted}
+                for d in goal.days.all()
+            ],
             "form": form,
         },
     )
+
+
+def _value(value, goal) -> str:
+    """A target as the goal's metric is shown: money with the store's currency."""
+    return metric_shown(value, goal.metric, goal.store.currency)
+
+
+def _shown(parts, goal) -> list[tuple[str, str]]:
+    return [(label, _value(value, goal)) for label, value in parts]
