@@ -186,6 +186,16 @@ except InvalidOperation:  # not a number, or NaN
 if not _floor_ok:
     raise ImproperlyConfigured("SHOPOPS_ACHIEVEMENT_FLOOR: a share above 0 and at most 1, e.g. 0.8")
 
+# One order or one buyer above this share of a day's GMV (or of its rise) is flagged in the
+# daily report and named (analytics.concentration); a share between 0 and 1.
+try:
+    SHOPOPS_CONCENTRATION_SHARE = Decimal(os.environ.get("SHOPOPS_CONCENTRATION_SHARE", "0.3"))
+    _share_ok = Decimal(0) < SHOPOPS_CONCENTRATION_SHARE <= Decimal(1)
+except InvalidOperation:
+    _share_ok = False
+if not _share_ok:
+    raise ImproperlyConfigured("SHOPOPS_CONCENTRATION_SHARE: a share above 0 and at most 1")
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]

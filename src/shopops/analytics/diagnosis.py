@@ -22,7 +22,7 @@ from math import factorial
 from statistics import median
 
 from shopops.analytics import display
-from shopops.core.numbers import relative_change, round_parts
+from shopops.core.numbers import ratio, relative_change, round_parts
 
 
 def _fraction(value) -> Fraction:
@@ -309,16 +309,152 @@ def _drill_json(ranked) -> list[dict]:
     ]
 
 
+# The identities GMV is split by, by what the data has: with traffic, visitors x conversion
+# x AOV; with buyer ids but no traffic, buyers x orders per buyer x order value; with neither,
+# orders x AOV (each order is its own buyer, so AOV is the order value).
+IDENTITIES = {
+    "traffic": ("visitors", "cvr", "aov"),
+    "buyers": ("buyers", "orders_per_buyer", "order_value"),
+    "orders": ("orders", "aov"),
+}
+FACTOR_LABELS = {
+    "visitors": ("访客数", "visitors"),
+    "cvr": ("转化率", "conversion"),
+    "aov": ("客单价", "AOV"),
+    "buyers": ("支付买家数", "buyers"),
+    "orders_per_buyer": ("人均订单数", "orders per buyer"),
+    "order_value": ("笔单价", "order value"),
+    "orders": ("支付订单数", "orders"),
+}
+# Dimensions GMV is split along, additively (each element's change; they add up to GMV's
+# change). Category and SKU come from the order lines, kept only where the lines' GMV is
+# the orders' GMV (every order's lines imported).
+DRIVER_DIMENSIONS = ("province", "channel", "category", "sku")
+LINE_DIMENSIONS = frozenset({"category", "sku"})
+DRIVERS_SHOWN = 5
+
+
+def factor_values(row: dict, identity: str) -> dict[str, Fraction]:
+    """The factors of one period's GMV under `identity`, exact; a factor over nothing is 0
+    (a period without buyers has no AOV, and contributes its whole GMV through the count)."""
+    gmv = _fraction(row["gmv"] or 0)
+    visitors, buyers, orders = (
+        Fraction(int(row.get(k) or 0)) for k in ("visitors", "buyers", "orders")
+    )
+
+    def per(a, b) -> Fraction:
+        return a / b if b else Fraction(0)
+
+    values = {
+        "visitors": visitors,
+        "cvr": per(buyers, visitors),
+        "aov": per(gmv, buyers if identity != "orders" else orders),
+        "buyers": buyers,
+        "orders_per_buyer": per(orders, buyers),
+        "order_value": per(gmv, orders),
+        "orders": orders,
+    }
+    return {k: values[k] for k in IDENTITIES[identity]}
+
+
+def identity_for(now: dict, then: dict, buyer_ids: bool) -> str:
+    if now.get("visitors") and then.get("visitors"):
+        return "traffic"
+    return "buyers" if buyer_ids else "orders"
+
+
+def holds(row: dict, identity: str) -> bool:
+    """Whether the identity's factors multiply to the period's GMV (not when, say, a period
+    has GMV but no buyer counted)."""
+    product = Fraction(1)
+    for value in factor_values(row, identity).values():
+        product *= value
+    return product == _fraction(row["gmv"] or 0)
+
+
+def split_gmv(now: dict, then: dict, identity: str) -> tuple[dict, dict]:
+    """(contributions of each factor to GMV's change, in exact fractions adding up to it;
+    each factor's relative change)."""
+    a, b = factor_values(then, identity), factor_values(now, identity)
+    parts = shapley(a, b)
+    return parts, {k: relative_change(b[k], a[k]) for k in a}
+
+
+def drivers(before: dict, after: dict, change: Decimal) -> list[dict]:
+    """The elements with the largest contributions (after - before) to `change`, largest
+    first, and the rest as one "其他" element: they add up to the change exactly."""
+    keys = set(before) | set(after)
+    deltas = {k: Decimal(after.get(k) or 0) - Decimal(before.get(k) or 0) for k in keys}
+    ranked = sorted(deltas, key=lambda k: (-abs(deltas[k]), str(k)))
+    shown = [k for k in ranked if deltas[k]][:DRIVERS_SHOWN]
+    out = [
+        {
+            "element": k,
+            "before": Decimal(before.get(k) or 0),
+            "after": Decimal(after.get(k) or 0),
+            "contribution": deltas[k],
+            "share": ratio(deltas[k], change) if change else None,
+            "change": relative_change(after.get(k) or 0, before.get(k) or 0),
+        }
+        for k in shown
+    ]
+    rest = sum((deltas[k] for k in ranked if k not in shown), Decimal(0))
+    if rest:
+        out.append(
+            {
+                "element": "",
+                "other": True,
+                "before": sum(
+                    (Decimal(before.get(k) or 0) for k in keys if k not in shown), Decimal(0)
+                ),
+                "after": sum(
+                    (Decimal(after.get(k) or 0) for k in keys if k not in shown), Decimal(0)
+                ),
+                "contribution": rest,
+                "share": ratio(rest, change) if change else None,
+                "change": None,
+            }
+        )
+    return out
+
+
+def gmv_drivers(store, day, base_day, then_gmv, now_gmv) -> dict[str, list[dict]]:
+    """{dimension: drivers} along each dimension the data carries (more than one element,
+    or one that is named), whose elements add up to both periods' GMV."""
+    change = Decimal(now_gmv or 0) - Decimal(then_gmv or 0)
+    out = {}
+    for dimension in DRIVER_DIMENSIONS:
+        metric = "line_gmv" if dimension in LINE_DIMENSIONS else "gmv"
+        before = by_dimension(store, metric, dimension, base_day)
+        after = by_dimension(store, metric, dimension, day)
+        named = {k for k in set(before) | set(after) if k not in ("", None)}
+        if not named:
+            continue  # the data does not carry this dimension
+        sums = (sum(before.values(), Decimal(0)), sum(after.values(), Decimal(0)))
+        if sums != (Decimal(then_gmv or 0), Decimal(now_gmv or 0)):
+            continue  # lines missing for some orders: it would not add up
+        out[dimension] = drivers(before, after, change)
+    return out
+
+
 def explain_gmv(store, day, base_day) -> dict:
-    """GMV's change from base_day to day (each a day or a (start, end) pair): Shapley
-    contributions of visitors, conversion and AOV, the sources behind the visitors, the ad
-    plans behind paid traffic, the categories and provinces behind the sales; and the
-    sentence in 中文 and English."""
+    """GMV's change from base_day to day (each a day or a (start, end) pair), explained by
+    what the store's data has: the Shapley contributions of the identity's factors
+    (`IDENTITIES`), the additive drivers along each dimension the data carries, the largest
+    order and buyer (flagged past the share limit), the sources behind the visitors and the
+    ad plans behind paid traffic; and the sentence in 中文 and English. The report, the
+    explain page and API, and the downloads all use this one function."""
+    from shopops.analytics.concentration import concentrated, has_buyer_ids, top_order_and_buyer
     from shopops.analytics.queries import metrics
 
-    keys = ["gmv", "visitors", "buyers", "cvr", "aov"]
+    keys = ["gmv", "visitors", "buyers", "orders", "cvr", "aov"]
     (now,) = metrics(keys, store, *span(day), "none")
     (then,) = metrics(keys, store, *span(base_day), "none")
+    change = Decimal(now["gmv"] or 0) - Decimal(then["gmv"] or 0)
+    buyer_ids = has_buyer_ids(store, span(day)) or has_buyer_ids(store, span(base_day))
+    identity = identity_for(now, then, buyer_ids)
+    if not (holds(now, identity) and holds(then, identity)):
+        identity = "orders"  # counts that do not multiply out (no buyers, yet GMV)
     out = {
         "metric": "gmv",
         "day": _label(day),
@@ -326,23 +462,18 @@ def explain_gmv(store, day, base_day) -> dict:
         "change": relative_change(now["gmv"], then["gmv"]),
         "before": then["gmv"],
         "after": now["gmv"],
+        "identity": identity,
         "contributions": None,
         "drill_down": [],
     }
-    a = Factors.of(then["gmv"], then["visitors"], then["buyers"])
-    b = Factors.of(now["gmv"], now["visitors"], now["buyers"])
-    factor_changes = {}
-    if a and b:
-        parts = decompose_gmv(a, b)
-        out["contributions"] = to_cents(parts, b.gmv - a.gmv)
-        factor_changes = {
-            "visitors": relative_change(b.visitors, a.visitors),
-            "cvr": relative_change(b.cvr, a.cvr),
-            "aov": relative_change(b.aov, a.aov),
-        }
+    parts, factor_changes = split_gmv(now, then, identity)
+    out["contributions"] = to_cents(parts, _fraction(change))
     out["factor_changes"] = factor_changes
+    out["drivers"] = gmv_drivers(store, day, base_day, then["gmv"], now["gmv"])
+    found = top_order_and_buyer(store, span(day), now["gmv"], change)
+    out["top_order"], out["top_buyer"] = found["order"], found["buyer"]
+    out["concentrated"] = [kind for kind, _item in concentrated(found)]
     drills = {}
-    # Visitors split by source, additively: the sources' changes add up to the visitors'.
     before_sources = by_dimension(store, "visitors", "source", base_day)
     after_sources = by_dimension(store, "visitors", "source", day)
     out["visitor_sources"] = {
@@ -360,40 +491,91 @@ def explain_gmv(store, day, base_day) -> dict:
     return out
 
 
+def _element(dimension: str, element) -> tuple[str, str]:
+    if dimension == "source":
+        return SOURCE_LABELS.get(element, (element, element))
+    return str(element) or "（空）", str(element) or "(blank)"
+
+
 def _sentence(result: dict) -> tuple[str, str]:
-    """e.g. 销售额环比 -12.3%：访客数 -15.1%（付费流量 -38.0%，计划「春季上新」花费 -100.0%），
-    转化率 +2.0%，客单价 +1.1%"""
+    """e.g. 销售额环比 +59.6%：支付订单数 +72.3%，客单价 -7.4%；贡献最大：广东省 +18,020.00
+    （占变化 16.1%）、江苏省 …；最大单笔订单 …"""
     changes = result["factor_changes"]
     drills = {d["dimension"]: d["elements"] for d in result["drill_down"]}
-    causes_zh, causes_en = [], []
-    for e in drills.get("visitors:source", [])[:2]:
-        zh, en = SOURCE_LABELS.get(e["element"], (e["element"], e["element"]))
-        causes_zh.append(f"{zh} {display.change(e['change'])}")
-        causes_en.append(f"{en} {display.change(e['change'])}")
-    for e in drills.get("ad_cost:plan", [])[:1]:
-        if e["after"] == 0:
-            causes_zh.append(f"计划「{e['element']}」花费降至 0")
-            causes_en.append(f"plan “{e['element']}” spend fell to 0")
-        else:
-            causes_zh.append(f"计划「{e['element']}」花费 {display.change(e['change'])}")
-            causes_en.append(f"plan “{e['element']}” spend {display.change(e['change'])}")
     head_zh = f"销售额环比 {display.change(result['change'])}"
     head_en = f"GMV {display.change(result['change'])} vs {result['base_day']}"
-    if not changes:
-        return head_zh + "（无访客数据，无法分解）", head_en + " (no traffic data to decompose)"
-    visitors_zh = f"访客数 {display.change(changes['visitors'])}"
-    visitors_en = f"visitors {display.change(changes['visitors'])}"
-    if causes_zh:
-        visitors_zh += "（" + "，".join(causes_zh) + "）"
-        visitors_en += " (" + ", ".join(causes_en) + ")"
-    cvr, aov = display.change(changes["cvr"]), display.change(changes["aov"])
-    zh = f"{head_zh}：{visitors_zh}，转化率 {cvr}，客单价 {aov}"
-    en = f"{head_en}: {visitors_en}, conversion {cvr}, AOV {aov}"
-    for key in ("gmv:category", "gmv:province"):
-        for e in drills.get(key, [])[:1]:
-            zh += f"；{e['element']} {display.change(e['change'])}"
-            en += f"; {e['element']} {display.change(e['change'])}"
+    factors_zh, factors_en = [], []
+    for key in IDENTITIES[result["identity"]]:
+        zh, en = FACTOR_LABELS[key]
+        factors_zh.append(f"{zh} {display.change(changes[key])}")
+        factors_en.append(f"{en} {display.change(changes[key])}")
+    if result["identity"] == "traffic":
+        causes_zh, causes_en = [], []
+        for e in drills.get("visitors:source", [])[:2]:
+            zh, en = SOURCE_LABELS.get(e["element"], (e["element"], e["element"]))
+            causes_zh.append(f"{zh} {display.change(e['change'])}")
+            causes_en.append(f"{en} {display.change(e['change'])}")
+        for e in drills.get("ad_cost:plan", [])[:1]:
+            if e["after"] == 0:
+                causes_zh.append(f"计划「{e['element']}」花费降至 0")
+                causes_en.append(f"plan “{e['element']}” spend fell to 0")
+            else:
+                causes_zh.append(f"计划「{e['element']}」花费 {display.change(e['change'])}")
+                causes_en.append(f"plan “{e['element']}” spend {display.change(e['change'])}")
+        if causes_zh:
+            factors_zh[0] += "（" + "，".join(causes_zh) + "）"
+            factors_en[0] += " (" + ", ".join(causes_en) + ")"
+    zh = f"{head_zh}：" + "，".join(factors_zh)
+    en = f"{head_en}: " + ", ".join(factors_en)
+    named = _largest_drivers(result.get("drivers") or {})
+    if named:
+        zh += "；贡献最大：" + "、".join(
+            f"{_element(d, e['element'])[0]} {_signed(e['contribution'])}"
+            f"（占变化 {display.percent(e['share'])}）"
+            for d, e in named
+        )
+        en += "; largest contributions: " + ", ".join(
+            f"{_element(d, e['element'])[1]} {_signed(e['contribution'])}"
+            f" ({display.percent(e['share'])} of the change)"
+            for d, e in named
+        )
+    for kind in result.get("concentrated") or []:
+        item = result["top_order"] if kind == "order" else result["top_buyer"]
+        of_change = item["share_of_change"]
+        if kind == "order":
+            zh += f"；单笔订单 {item['order_id']} 占销售额 {display.percent(item['share'])}"
+            en += f"; one order, {item['order_id']}, is {display.percent(item['share'])} of GMV"
+        else:
+            zh += (
+                f"；买家 {item['buyer']}（{item['orders']} 单）占销售额 "
+                f"{display.percent(item['share'])}"
+            )
+            en += (
+                f"; one buyer, {item['buyer']} ({item['orders']} orders), is "
+                f"{display.percent(item['share'])} of GMV"
+            )
+        if of_change is not None:
+            zh += f"、增长的 {display.percent(of_change)}"
+            en += f" and {display.percent(of_change)} of the rise"
     return zh, en
+
+
+def _signed(value) -> str:
+    value = Decimal(value)
+    return ("+" if value >= 0 else "-") + display.shown(abs(value), "money", False)
+
+
+def _largest_drivers(by_dimension: dict) -> list[tuple[str, dict]]:
+    """The two largest named contributions of the dimension whose two largest explain the
+    most of the change."""
+    best, best_share = [], Decimal(-1)
+    for dimension, elements in by_dimension.items():
+        # Drivers of the move, not the elements that went against it.
+        named = [e for e in elements if not e.get("other") and (e["share"] or 0) > 0][:2]
+        share = sum((abs(Decimal(e["share"])) for e in named), Decimal(0))
+        if named and share > best_share:
+            best, best_share = [(dimension, e) for e in named], share
+    return best
 
 
 def as_json(value):

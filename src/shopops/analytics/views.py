@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from shopops.analytics import display, explorer
 from shopops.analytics.catalog import CATALOG, UnknownMetric, lookup
+from shopops.analytics.diagnosis import FACTOR_LABELS
 from shopops.analytics.errors import CostsHidden
 from shopops.analytics.forms import ExplorerForm
 from shopops.core.decorators import module_view
@@ -205,10 +206,6 @@ def _day(value):
     return date.fromisoformat(value) if value else None
 
 
-FACTOR_LABELS = {"visitors": ("访客数", "Visitors"), "cvr": ("转化率", "Conversion"),
-                 "aov": ("客单价", "AOV")}  # fmt: skip
-
-
 def _waterfall(result, currency=None) -> dict:
     """Before, each factor's contribution, after: the parts add up to the change."""
     from decimal import Decimal
@@ -222,7 +219,7 @@ def _waterfall(result, currency=None) -> dict:
     steps = [{"name": _("Before"), "value": str(before), "shown": money(before), "kind": "total"}]
     steps += [
         {
-            "name": FACTOR_LABELS[k][0 if zh else 1],
+            "name": FACTOR_LABELS[k][0] if zh else FACTOR_LABELS[k][1].capitalize(),
             "value": str(v),
             "kind": "part",
             "shown": ("+" if v >= 0 else "") + money(v),

@@ -24,6 +24,7 @@ from shopops.analytics.diagnosis import (
 from shopops.analytics.queries import metrics
 from shopops.core import audit
 from shopops.core.numbers import ratio, relative_change
+from shopops.monitoring import coverage
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport, DailyReportRow
 from shopops.planning import goals
 
@@ -147,8 +148,15 @@ def build(store, day: date) -> DailyReport:
     keys = core_metrics(store, found)
     rules_of = thresholds(store, found)
     first = day - timedelta(weeks=HISTORY_WEEKS)
-    daily = [k for k in keys if k not in WINDOWED]
-    rows = {r["period"]: r for r in metrics(daily or ["gmv"], store, first, day, "day")}
+    daily = sorted({k for k in keys if k not in WINDOWED} | {"orders"})
+    rows = {r["period"]: r for r in metrics(daily, store, first, day, "day")}
+    orders = {date.fromisoformat(p): r["orders"] for p, r in rows.items()}
+    gaps = coverage.left_out(store, orders, day, first)
+    skip = gaps["days"]
+    # What the day's data has; buyer ids over the repurchase window.
+    available = coverage.has(store, day, day)
+    window = max(WINDOWED.values())
+    available["buyer_ids"] = coverage.has(store, day - timedelta(days=window - 1), day)["buyer_ids"]
     for key in (k for k in keys if k in WINDOWED):
         span = timedelta(days=WINDOWED[key] - 1)
         ends = {day, day - timedelta(days=1)}
@@ -161,23 +169,38 @@ def build(store, day: date) -> DailyReport:
     report, _ = DailyReport.objects.get_or_create(store=store, day=day)
     report.save()  # generated_at
     report.rows.all().delete()
-    out = []
+    out, missing = [], {}
+
+    def value(key, when):
+        """A past value the report compares with, None on a day left out."""
+        return None if when in skip else rows[when.isoformat()][key]
+
     for position, key in enumerate(keys):
-        actual = rows[day.isoformat()][key]
-        yesterday = rows[(day - timedelta(days=1)).isoformat()][key]
-        last_week = rows[(day - timedelta(weeks=1)).isoformat()][key]
-        history = [
-            rows[(day - timedelta(weeks=k)).isoformat()][key] for k in range(1, HISTORY_WEEKS + 1)
-        ]
+        lacking = sorted(s for s in coverage.needs(key) if not available[s])
+        if lacking:
+            missing[key] = lacking
+        actual = None if lacking else rows[day.isoformat()][key]
+        yesterday = value(key, day - timedelta(days=1))
+        last_week = value(key, day - timedelta(weeks=1))
+        history = [value(key, day - timedelta(weeks=k)) for k in range(1, HISTORY_WEEKS + 1)]
+        if lacking:
+            history = []
         target = targets.get(key)
         achievement = ratio(actual, target)
         series = {date.fromisoformat(p): r.get(key) for p, r in rows.items()}
+        series = {d: v for d, v in series.items() if d not in skip}
         spread = weekday_spread(series, day, HISTORY_WEEKS)
         score = robust_score(actual, history, spread)
         metric = lookup(key)
         reason, rule_zh, rule_en = flag(
             metric, actual, achievement, history, rules_of.get(key, {}), floor, score
         )
+        # A day made by one order or buyer says so, before the statistical test (which such
+        # a day also breaks, for that reason).
+        if reason in ("", "statistical") and key == "gmv" and actual:
+            found = _concentration(store, day, actual, yesterday)
+            if found[0]:
+                reason, rule_zh, rule_en = found
         row = {
             "metric": key,
             "target": target,
@@ -188,8 +211,11 @@ def build(store, day: date) -> DailyReport:
         }
         note_zh = note_en = ""
         diagnosis = None
-        if reason:
+        # GMV is always explained (what the data has allows: the report's first question
+        # is why sales moved); the other rows when a rule flags them.
+        if reason or (key == "gmv" and actual is not None and yesterday is not None):
             note_zh, note_en, diagnosis = _note(store, key, day, row, history)
+        if reason:
             # Which rule flagged the row comes first, then what explains the move.
             note_zh, note_en = f"【{rule_zh}】{note_zh}", f"[{rule_en}] {note_en}"
         out.append(
@@ -206,7 +232,40 @@ def build(store, day: date) -> DailyReport:
             )
         )
     DailyReportRow.objects.bulk_create(out)
+    begins = gaps["begins"]
+    report.context = {
+        "has": available,
+        "missing": missing,
+        "left_out": [[a.isoformat(), b.isoformat()] for a, b in gaps["closures"]],
+        "begins": begins.isoformat() if begins else None,
+        "history_days": (day - begins).days if begins else 0,
+        "short_history": begins is None or (day - begins).days < coverage.SHORT_HISTORY_DAYS,
+    }
+    report.save(update_fields=["context"])
     return report
+
+
+def _concentration(store, day, gmv, yesterday):
+    """The rule of a day made by one order or one buyer (analytics.concentration)."""
+    from shopops.analytics.concentration import concentrated, top_order_and_buyer
+
+    change = gmv - yesterday if yesterday is not None else None
+    found = concentrated(top_order_and_buyer(store, (day, day), gmv, change))
+    if not found:
+        return "", "", ""
+    kind, item = found[0]
+    share = display.percent(max(s for s in (item["share"], item["share_of_change"]) if s))
+    if kind == "order":
+        return (
+            "concentration",
+            f"单笔订单 {item['order_id']} 占销售额或其增长的 {share}",
+            f"one order, {item['order_id']}, is {share} of GMV or of its rise",
+        )
+    return (
+        "concentration",
+        f"一位买家（{item['orders']} 单）占销售额或其增长的 {share}",
+        f"one buyer ({item['orders']} orders) is {share} of GMV or of its rise",
+    )
 
 
 def default_day(store) -> date:

@@ -10,6 +10,7 @@ from shopops.analytics.diagnosis import SOURCE_LABELS
 from shopops.analytics.display import bar, change, metric_shown, percent, shown, with_unit
 from shopops.analytics.queries import hidden_costs, metrics
 from shopops.core.numbers import ratio, relative_change
+from shopops.monitoring import coverage
 from shopops.monitoring.daily_report import below_floor
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport
 from shopops.planning.goals import targets as goal_targets
@@ -46,6 +47,9 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
     # blanks, not a -100% fall.
     no_data_yet = end == today and not any(rows[1][k] for k in ("gmv", "visitors", "orders"))
     cards = []
+    # A metric whose source has no data in the range is unknown, not 0 (monitoring.coverage).
+    available = coverage.has(store, start, end)
+    unknown = "无数据" if zh else "no data"
     # Today so far is compared with yesterday up to the same local time (order metrics; the
     # daily facts of traffic and ads have no time of day, so theirs show no change today).
     partial_day = end == today
@@ -57,6 +61,21 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
         (same_time,) = metrics(order_cards, store, yesterday, yesterday, "none", viewer=user,
                                until=at)  # fmt: skip
     for key in keys:
+        lacking = sorted(s for s in coverage.needs(key) if not available[s])
+        if lacking:
+            cards.append(
+                {
+                    "key": key,
+                    "label": lookup(key).label,
+                    "today": unknown,
+                    "yesterday": unknown,
+                    "change": "",
+                    "same_time": "",
+                    "missing": [str(coverage.SOURCES[s][0]) for s in lacking],
+                    "import": coverage.SOURCES[lacking[0]][1],
+                }
+            )
+            continue
         metric = lookup(key)
         now, before = (None if no_data_yet else rows[1][key]), rows[0][key]
         compared = same_time.get(key) if partial_day else before
@@ -95,7 +114,8 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
     trend = {
         "days": [r["period"] for r in trend_rows],
         "gmv": [float(r["gmv"]) for r in trend_rows],
-        "visitors": [r["visitors"] for r in trend_rows],
+        # Without traffic facts the visitors line is absent, not a line at 0.
+        "visitors": [r["visitors"] if available["traffic"] else None for r in trend_rows],
         "target": [
             float(targets[("gmv", date.fromisoformat(r["period"]))])
             if ("gmv", date.fromisoformat(r["period"])) in targets
@@ -177,6 +197,7 @@ def data(store, user, end: date | None, days: int, lang: str) -> dict:
         "is_today": end == today,
         "same_time_at": at.strftime("%H:%M") if partial_day else "",
         "no_data_yet": no_data_yet,
+        "has": available,
         "chart": {"trend": trend, "mix": mix, "funnel": funnel},
         "top_skus": top_skus,
         "goals": goal_cards(_goals(user, store)[:8], end),

@@ -13,6 +13,10 @@ class DailyReport(StoreOwned):
 
     day = models.DateField(_("day"))
     generated_at = models.DateTimeField(_("generated at"), auto_now=True)
+    # What the day's data has and what its baselines leave out (monitoring.coverage):
+    # {"has": {source: bool}, "missing": {metric: [source]}, "left_out": [[first, last]],
+    #  "begins": first day with orders, "history_days": n, "short_history": bool}.
+    context = models.JSONField(_("context"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-day"]

@@ -38,6 +38,7 @@ def rows(report, viewer=None) -> list[dict]:
     for a `viewer` whose role may not see costs, without the rows of cost metrics (the
     metrics query layer's rule, `hidden_costs`). None: no person (the worker, the CLI)."""
     measures = latest_measures(report.store, report.day)
+    missing = (report.context or {}).get("missing", {})
     stored = list(report.rows.all())
     hidden = set(hidden_costs([r.metric for r in stored], viewer))
     out = []
@@ -64,7 +65,12 @@ def rows(report, viewer=None) -> list[dict]:
                 "history": current[1:],
                 "diagnosis": r.diagnosis,
                 "target_text": metric_shown(r.target, r.metric, report.store.currency),
-                "actual_text": metric_shown(r.actual, r.metric, report.store.currency),
+                "actual_text": (
+                    no_data_text()
+                    if r.metric in missing
+                    else metric_shown(r.actual, r.metric, report.store.currency)
+                ),
+                "missing": [source_text(k) for k in missing.get(r.metric, [])],
                 "achievement_text": percent(r.achievement),
                 "achievement_low": below_floor(r.achievement),
                 "achievement_bar": bar(r.achievement),
@@ -89,6 +95,9 @@ def to_json(report, viewer=None) -> dict:
         "store": report.store.code,
         "currency": report.store.currency,  # of every money row
         "date": report.day.isoformat(),
+        # What the day's data has, what the baselines left out (monitoring.coverage).
+        "context": report.context or {},
+        "context_text": context_lines(report),
         "generated_at": report.generated_at.isoformat(),
         "rows": [
             {
@@ -102,6 +111,7 @@ def to_json(report, viewer=None) -> dict:
                 "anomaly": r["anomaly"],
                 "anomaly_reason": r["anomaly_reason"] or None,
                 "note": r["note"] or None,
+                "missing": (report.context or {}).get("missing", {}).get(r["metric"]),
                 "measure": (
                     {
                         "text": r["measure"].text,
@@ -191,7 +201,12 @@ def to_xlsx(report, path: Path, viewer=None) -> Path:
 def to_html(report, standalone: bool = True, viewer=None) -> str:
     return render_to_string(
         "monitoring/daily_report_print.html",
-        {"report": report, "rows": rows(report, viewer), "standalone": standalone},
+        {
+            "report": report,
+            "rows": rows(report, viewer),
+            "standalone": standalone,
+            "context_lines": context_lines(report),
+        },
     )
 
 
@@ -225,3 +240,48 @@ def example_pdf(store) -> tuple[str, "pdf.Page"]:
 def write(report, fmt: str, path: Path, viewer=None) -> Path:
     """The report as an xlsx or pdf file at `path`, as `viewer` may see it (`rows`)."""
     return to_xlsx(report, path, viewer) if fmt == "xlsx" else to_pdf(report, path, viewer)
+
+
+def no_data_text() -> str:
+    return "无数据" if _zh() else "no data"
+
+
+def source_text(source: str) -> str:
+    """A source of data and the import that supplies it: 流量 (./shopops import traffic)."""
+    from shopops.monitoring.coverage import SOURCES
+
+    label, command = SOURCES[source]
+    return f"{label} ({command})"
+
+
+def context_lines(report) -> list[str]:
+    """The report header's lines: which data the day has, the days its baselines leave out,
+    a short history."""
+    from shopops.monitoring.coverage import SOURCES
+
+    context = report.context or {}
+    if not context:
+        return []
+    zh = _zh()
+    has = context.get("has", {})
+    marks = [
+        f"{SOURCES[k][0]} {'✓' if has.get(k) else ('无' if zh else 'none')}"
+        for k in SOURCES
+        if k in has
+    ]
+    lines = [("本日数据：" if zh else "The day's data: ") + ("；" if zh else "; ").join(marks)]
+    for first, last in context.get("left_out", []):
+        lines.append(
+            f"基线不含 {first}…{last}：订单几乎为零（停业或停运），不与之比较"
+            if zh
+            else f"Baselines leave out {first}…{last}: almost no orders (closed), not compared"
+        )
+    if context.get("short_history"):
+        begins, days = context.get("begins"), context.get("history_days", 0)
+        lines.append(
+            f"历史不足 4 周：数据自 {begins} 起共 {days} 天，基线只用已有的数据"
+            if zh
+            else f"History under 4 weeks: data since {begins}, {days} days; baselines use "
+            "what exists"
+        )
+    return lines

@@ -77,6 +77,7 @@ def daily(request):
             "next": day + timedelta(days=1),
             "can_write": can_write,
             "anomalies": sum(1 for r in rows if r["anomaly"]),
+            "context_lines": report_export.context_lines(report),
         },
     )
 

@@ -35,6 +35,8 @@ def test_no_change_for_a_day_not_over_yet(store_a, tmp_path):
     assert gmv["change"] == expected
     visitors = next(c for c in board["cards"] if c["key"] == "visitors")
     assert visitors["change"] == "" and visitors["same_time"] == ""  # a daily fact
+    # The store has no traffic import: unknown, not 0, and which import supplies it.
+    assert visitors["today"] == "无数据" and visitors["import"] == "./shopops import traffic"
     past = dashboard.data(store_a, None, yesterday, 30, "zh-hans")
     gmv = next(c for c in past["cards"] if c["key"] == "gmv")
     assert gmv["change"].startswith("+") or gmv["change"] == "—"

@@ -1,0 +1,103 @@
+"""How much of a period's GMV one order or one buyer made: the day a wholesale buyer, a group
+purchase or a cluster of 刷单 orders makes is not the store's ordinary day, and the report
+names the order instead of explaining the move away.
+
+Read from the order facts through the ORM (the largest orders of a small window), like the
+reference engine: the catalog has no per-order dimension, and these are a few rows.
+"""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+
+from shopops.core.access import mask_name
+from shopops.core.numbers import ratio
+
+
+def share_limit() -> Decimal:
+    """One order or buyer above this share of GMV, or of its change, is flagged:
+    SHOPOPS_CONCENTRATION_SHARE (0.3 unless the environment says otherwise)."""
+    return settings.SHOPOPS_CONCENTRATION_SHARE
+
+
+def _window(store, period) -> tuple[datetime, datetime]:
+    start, end = period
+    zone = store.zone
+    return (
+        datetime.combine(start, time(), zone),
+        datetime.combine(end + timedelta(days=1), time(), zone),
+    )
+
+
+def top_order_and_buyer(store, period, gmv, change) -> dict:
+    """The period's largest paid order and largest buyer (when buyers have ids), each with
+    its share of GMV and of GMV's rise (None when GMV did not rise by at least the limit's
+    share of the period's GMV): {"order": {...}, "buyer": {...} | None, "limit": share,
+    "orders": count}."""
+    from django.db.models import Count, Sum
+
+    from shopops.orders.models import Order
+
+    low, high = _window(store, period)
+    paid = Order.objects.filter(store=store, paid_at__gte=low, paid_at__lt=high)
+    limit = share_limit()
+    out = {"order": None, "buyer": None, "limit": limit, "orders": paid.count()}
+    # A share of the rise means something only when the rise does: at least the limit's
+    # share of the day (half of a +2% day is one ordinary order).
+    rise = change if change is not None and gmv and change >= Decimal(gmv) * limit else None
+    top = paid.order_by("-paid_amount", "order_id").values("order_id", "paid_amount").first()
+    if top is not None and gmv:
+        out["order"] = {
+            "order_id": top["order_id"],
+            "amount": top["paid_amount"],
+            "share": ratio(top["paid_amount"], gmv),
+            "share_of_change": ratio(top["paid_amount"], rise) if rise else None,
+        }
+    buyer = (
+        paid.filter(customer__isnull=False)
+        .values("customer_id", "customer__platform_id")
+        .annotate(amount=Sum("paid_amount"), orders=Count("id"))
+        .order_by("-amount")
+        .first()
+    )
+    if buyer is not None and gmv and buyer["orders"] > 1:
+        out["buyer"] = {
+            # Buyer ids are personal data in some exports (会员名): masked like a name.
+            "buyer": mask_name(buyer["customer__platform_id"]),
+            "orders": buyer["orders"],
+            "amount": buyer["amount"],
+            "share": ratio(buyer["amount"], gmv),
+            "share_of_change": ratio(buyer["amount"], rise) if rise else None,
+        }
+    return out
+
+
+MIN_ORDERS = 5  # on a day of fewer orders one of them is always a large share
+
+
+def concentrated(found: dict) -> list[tuple[str, dict]]:
+    """[("order"|"buyer", its facts)] passing the limit, of GMV or of its change, on a day
+    of at least MIN_ORDERS orders."""
+    limit = found["limit"]
+    out = []
+    if (found.get("orders") or 0) < MIN_ORDERS:
+        return out
+    for kind in ("order", "buyer"):
+        item = found.get(kind)
+        if item and any(
+            share is not None and share > limit
+            for share in (item["share"], item["share_of_change"])
+        ):
+            out.append((kind, item))
+    return out
+
+
+def has_buyer_ids(store, period) -> bool:
+    """Whether the period's paid orders name their buyers (order-only exports often don't:
+    then every order is its own buyer and repurchase cannot be known)."""
+    from shopops.orders.models import Order
+
+    low, high = _window(store, period)
+    paid = Order.objects.filter(store=store, paid_at__gte=low, paid_at__lt=high)
+    return paid.filter(customer__isnull=False).exists()

@@ -1,0 +1,144 @@
+"""The daily report on the data teams actually have (issue 20): the real Tmall 订单报表 alone
+(no traffic, no buyer ids, a week of almost no orders), and stores made here, one per case:
+a province shift in order-only data, one order making most of a day, a closed week, a store
+of ten days."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from conftest import TMALL_REPORT
+
+from shopops.core import services
+from shopops.ingest.pipeline import run_import
+from shopops.monitoring import daily_report, report_export
+from shopops.monitoring.tests.scene import import_rows
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def tmall(shared_file):
+    store = services.create_store(None, code="tm", name="天猫店", platform="tmall")
+    made = run_import(store=store, kind="orders", path=shared_file(TMALL_REPORT), fmt="taobao")
+    assert made.rejected == 0
+    return store
+
+
+def test_the_tmall_report_explains_its_days_with_the_orders_alone(tmall):
+    report = daily_report.build(tmall, date(2020, 2, 25))
+    gmv = report.rows.get(metric="gmv")
+    assert gmv.day_change.quantize(Decimal("0.001")) == Decimal("0.596")
+    assert "销售额环比 +59.6%：支付订单数 +72.3%，客单价 -7.4%" in gmv.note_zh
+    assert "orders +72.3%, AOV -7.4%" in gmv.note_en
+    diagnosis = gmv.diagnosis
+    assert diagnosis["identity"] == "orders"
+    # The contributions add up to the change, to the cent.
+    change = Decimal(diagnosis["after"]) - Decimal(diagnosis["before"])
+    assert sum(Decimal(v) for v in diagnosis["contributions"].values()) == change
+    provinces = diagnosis["drivers"]["province"]
+    assert sum(Decimal(e["contribution"]) for e in provinces) == change
+    first, second = provinces[0]["element"], provinces[1]["element"]
+    assert f"贡献最大：{first} +" in gmv.note_zh and f"、{second} +" in gmv.note_zh
+
+    # No traffic, ads or buyer ids were imported: unknown, not 0, and which import says.
+    rows = {r["metric"]: r for r in report_export.rows(report)}
+    for key, source in (("visitors", "traffic"), ("cvr", "traffic"), ("roi", "ads"),
+                        ("repurchase_rate", "buyer_ids")):  # fmt: skip
+        assert report.rows.get(metric=key).actual is None
+        assert rows[key]["actual_text"] == "无数据" and rows[key]["missing"], key
+        assert report.context["missing"][key] == [source]
+    assert report.context["has"] == {
+        "orders": True, "traffic": False, "ads": False, "buyer_ids": False, "lines": False,
+    }  # fmt: skip
+    header = report_export.context_lines(report)
+    assert header[0].startswith("本日数据：") and "基线不含 2020-02-10…2020-02-16" in header[1]
+    exported = report_export.to_json(report)
+    visitors = next(r for r in exported["rows"] if r["metric"] == "visitors")
+    assert visitors["actual"] is None and visitors["missing"] == ["traffic"]
+
+
+def test_after_the_closed_week_the_baseline_leaves_it_out(tmall):
+    report = daily_report.build(tmall, date(2020, 2, 18))
+    assert report.context["left_out"] == [["2020-02-10", "2020-02-16"]]
+    gmv = report.rows.get(metric="gmv")
+    # A week ago (02-11) the store was closed: no week-over-week change against it, and
+    # no anomaly from comparing with the closed days.
+    assert gmv.week_change is None and not gmv.anomaly
+    assert any("基线不含 2020-02-10…2020-02-16" in line
+               for line in report_export.context_lines(report))  # fmt: skip
+    # The report says its history is short (the data begins 2020-02-01).
+    assert report.context["begins"] == "2020-02-01" and report.context["short_history"]
+
+
+DAY = date(2024, 6, 26)
+
+
+def _orders(days, per_day, amount="100.00", province=lambda day, k: "浙江", prefix="O"):
+    rows, n = [], 0
+    for day in days:
+        for k in range(per_day(day)):
+            n += 1
+            rows.append(
+                f"{prefix}{n},{amount},{day} 10:00,{day} 10:{k % 60:02d},,{province(day, k)}"
+            )
+    return rows
+
+
+def _span(first, last):
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def test_an_order_only_province_shift_is_named(tmp_path):
+    store = services.create_store(None, code="p", name="P", platform="tmall")
+    days = _span(DAY - timedelta(days=40), DAY)
+
+    def province(day, k):
+        if day == DAY and k >= 20:
+            return "广东省"  # the day's extra orders all come from one province
+        return ("浙江省", "江苏省", "上海")[k % 3]
+
+    import_rows(
+        store, tmp_path, orders=_orders(days, lambda d: 50 if d == DAY else 20, province=province)
+    )
+    gmv = daily_report.build(store, DAY).rows.get(metric="gmv")
+    assert gmv.note_zh.startswith("【") and "支付订单数 +150.0%" in gmv.note_zh
+    assert "贡献最大：广东省 +3,000.00（占变化 100.0%）" in gmv.note_zh
+
+
+def test_one_order_making_most_of_a_day_is_flagged_and_named(tmp_path):
+    store = services.create_store(None, code="w", name="W", platform="tmall")
+    days = _span(DAY - timedelta(days=40), DAY)
+    rows = _orders(days, lambda d: 20)
+    rows.append(f"BULK1,3000.00,{DAY} 11:00,{DAY} 11:00,,北京")  # 3,000 of a 5,000 day: 60%
+    import_rows(store, tmp_path, orders=rows)
+    gmv = daily_report.build(store, DAY).rows.get(metric="gmv")
+    assert gmv.anomaly and gmv.anomaly_reason == "concentration"
+    assert "BULK1" in gmv.note_zh and "占销售额 60.0%" in gmv.note_zh
+    assert gmv.diagnosis["top_order"]["order_id"] == "BULK1"
+    # An ordinary day of the same store is not.
+    assert not daily_report.build(store, DAY - timedelta(days=7)).rows.get(metric="gmv").anomaly
+
+
+def test_a_closed_week_and_a_short_history_are_said(tmp_path):
+    store = services.create_store(None, code="c", name="C", platform="tmall")
+    closed = set(_span(DAY - timedelta(days=14), DAY - timedelta(days=8)))
+    days = _span(DAY - timedelta(days=50), DAY)
+    import_rows(store, tmp_path, orders=_orders(days, lambda d: 1 if d in closed else 30))
+    report = daily_report.build(store, DAY)
+    first, last = min(closed).isoformat(), max(closed).isoformat()
+    assert report.context["left_out"] == [[first, last]]
+    assert not report.context["short_history"]
+    gmv = report.rows.get(metric="gmv")
+    assert gmv.week_change == 0 and not gmv.anomaly  # a week ago was open again
+
+    young = services.create_store(None, code="y", name="Y", platform="tmall")
+    import_rows(
+        young,
+        tmp_path,
+        orders=_orders(_span(DAY - timedelta(days=9), DAY), lambda d: 10, prefix="Y"),
+    )
+    report = daily_report.build(young, DAY)
+    assert report.context["short_history"] and report.context["history_days"] == 9
+    assert any("历史不足 4 周" in line for line in report_export.context_lines(report))
+    assert report.rows.get(metric="gmv").score is None  # too little to judge a weekday
