@@ -2,6 +2,7 @@
 
 import csv
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -187,6 +188,8 @@ def explain(request):
             "waterfall": waterfall,
             "metric": lookup(result["metric"]) if result else None,
             "drills": _drills(result, SOURCE_LABELS, store.currency) if result else [],
+            "drivers": _drivers(result, store.currency) if result else [],
+            "concentration": _concentration(result, store.currency) if result else [],
             "metrics": [(m.key, m.label) for m in CATALOG.values()],
             "chart": waterfall,
             "sentence": _sentence(result),
@@ -256,6 +259,53 @@ def _drills(result, source_labels, currency=None) -> list[dict]:
             {
                 "title": f"{lookup(metric_key).label} · {explorer.DIM_LABELS.get(dim, dim)}",
                 "elements": elements,
+            }
+        )
+    return out
+
+
+def _drivers(result, currency=None) -> list[dict]:
+    """The additive contributions to GMV's change along each dimension the data carries:
+    each element's before, after and contribution, adding up to the change."""
+    money = lambda v: display.shown(v, "money", False, currency)  # noqa: E731
+    out = []
+    for dim, elements in (result.get("drivers") or {}).items():
+        rows = []
+        for e in elements:
+            contribution = Decimal(e["contribution"])
+            rows.append(
+                {
+                    "name": _("Other") if e.get("other") else (e["element"] or _("(blank)")),
+                    "before": money(e["before"]),
+                    "after": money(e["after"]),
+                    "contribution": ("+" if contribution >= 0 else "") + money(contribution),
+                    "value": str(contribution),
+                    "share": display.percent(e["share"]),
+                }
+            )
+        out.append(
+            {"dimension": dim, "title": str(explorer.DIM_LABELS.get(dim, dim)), "rows": rows}
+        )
+    return out
+
+
+def _concentration(result, currency=None) -> list[dict]:
+    """The period's largest order and buyer, with their shares, flagged past the limit."""
+    out = []
+    flagged = set(result.get("concentrated") or [])
+    for kind in ("order", "buyer"):
+        item = result.get(f"top_{kind}")
+        if not item:
+            continue
+        out.append(
+            {
+                "kind": kind,
+                "name": item.get("order_id") or item.get("buyer"),
+                "orders": item.get("orders"),
+                "amount": display.shown(item["amount"], "money", False, currency),
+                "share": display.percent(item["share"]),
+                "share_of_change": display.percent(item["share_of_change"]),
+                "flagged": kind in flagged,
             }
         )
     return out

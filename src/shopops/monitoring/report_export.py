@@ -71,6 +71,12 @@ def rows(report, viewer=None) -> list[dict]:
                     else metric_shown(r.actual, r.metric, report.store.currency)
                 ),
                 "missing": [source_text(k) for k in missing.get(r.metric, [])],
+                # The order a day made by one order is flagged for, to open it.
+                "flagged_order": (
+                    ((r.diagnosis or {}).get("top_order") or {}).get("order_id")
+                    if r.anomaly_reason == "concentration"
+                    else None
+                ),
                 "achievement_text": percent(r.achievement),
                 "achievement_low": below_floor(r.achievement),
                 "achievement_bar": bar(r.achievement),
