@@ -101,3 +101,90 @@ def has_buyer_ids(store, period) -> bool:
     low, high = _window(store, period)
     paid = Order.objects.filter(store=store, paid_at__gte=low, paid_at__lt=high)
     return paid.filter(customer__isnull=False).exists()
+
+
+# A possible 刷单 pattern: orders of new (or guest) buyers that share a receiver phone or
+# address, or an amount the store had not sold at in four weeks, paid within minutes.
+CLUSTER_MINUTES = 15
+CLUSTER_ORDERS = 3  # by phone or address
+AMOUNT_ORDERS = 8  # by amount, a weaker sign
+AMOUNT_NEW_DAYS = 28
+
+
+def _runs(items: list[tuple], minutes: int, least: int) -> list[list[tuple]]:
+    """Maximal runs of (time, …) items, sorted by time, whose consecutive items are at most
+    `minutes` apart, of at least `least` items."""
+    runs, current = [], []
+    for item in items:
+        if current and (item[0] - current[-1][0]) > timedelta(minutes=minutes):
+            if len(current) >= least:
+                runs.append(current)
+            current = []
+        current.append(item)
+    if len(current) >= least:
+        runs.append(current)
+    return runs
+
+
+def suspect_clusters(store, period) -> list[dict]:
+    """Clusters of the period's paid orders that look like 刷单, to be checked by a person:
+    [{"by": "phone"|"address"|"amount", "orders": [order ids], "amount": total, "first",
+    "last"}], largest first. Phones and addresses are personal data: never returned."""
+    from shopops.orders.models import Order
+
+    low, high = _window(store, period)
+    paid = list(
+        Order.objects.filter(store=store, paid_at__gte=low, paid_at__lt=high).values(
+            "order_id", "paid_at", "paid_amount", "customer_id", "receiver_phone",
+            "receiver_address",
+        )
+    )  # fmt: skip
+    if len(paid) < CLUSTER_ORDERS:
+        return []
+    known = set(
+        Order.objects.filter(
+            store=store,
+            paid_at__lt=low,
+            customer_id__in={o["customer_id"] for o in paid if o["customer_id"]},
+        ).values_list("customer_id", flat=True)
+    )
+    fresh = [o for o in paid if o["customer_id"] is None or o["customer_id"] not in known]
+    sold_before = set(
+        Order.objects.filter(
+            store=store,
+            paid_at__gte=low - timedelta(days=AMOUNT_NEW_DAYS),
+            paid_at__lt=low,
+            paid_amount__in={o["paid_amount"] for o in fresh},
+        ).values_list("paid_amount", flat=True)
+    )
+    out = []
+    for by, field, least in (
+        ("phone", "receiver_phone", CLUSTER_ORDERS),
+        ("address", "receiver_address", CLUSTER_ORDERS),
+        ("amount", "paid_amount", AMOUNT_ORDERS),
+    ):
+        groups: dict = {}
+        for o in fresh:
+            value = o[field]
+            if value in ("", None) or (by == "amount" and value in sold_before):
+                continue
+            groups.setdefault(value, []).append((o["paid_at"], o["order_id"], o["paid_amount"]))
+        for items in groups.values():
+            for run in _runs(sorted(items), CLUSTER_MINUTES, least):
+                out.append(
+                    {
+                        "by": by,
+                        "orders": [order_id for _t, order_id, _a in run],
+                        "amount": sum((a for _t, _o, a in run), Decimal(0)),
+                        "first": run[0][0].astimezone(store.zone).strftime("%H:%M"),
+                        "last": run[-1][0].astimezone(store.zone).strftime("%H:%M"),
+                    }
+                )
+    # One cluster per set of orders (the same orders share a phone and an address).
+    seen, unique = set(), []
+    for c in sorted(out, key=lambda c: -len(c["orders"])):
+        key = frozenset(c["orders"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(c)
+    return unique

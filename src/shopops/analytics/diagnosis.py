@@ -444,7 +444,12 @@ def explain_gmv(store, day, base_day) -> dict:
     order and buyer (flagged past the share limit), the sources behind the visitors and the
     ad plans behind paid traffic; and the sentence in 中文 and English. The report, the
     explain page and API, and the downloads all use this one function."""
-    from shopops.analytics.concentration import concentrated, has_buyer_ids, top_order_and_buyer
+    from shopops.analytics.concentration import (
+        concentrated,
+        has_buyer_ids,
+        suspect_clusters,
+        top_order_and_buyer,
+    )
     from shopops.analytics.queries import metrics
 
     keys = ["gmv", "visitors", "buyers", "orders", "cvr", "aov"]
@@ -473,6 +478,7 @@ def explain_gmv(store, day, base_day) -> dict:
     found = top_order_and_buyer(store, span(day), now["gmv"], change)
     out["top_order"], out["top_buyer"] = found["order"], found["buyer"]
     out["concentrated"] = [kind for kind, _item in concentrated(found)]
+    out["suspect"] = suspect_clusters(store, span(day))
     drills = {}
     before_sources = by_dimension(store, "visitors", "source", base_day)
     after_sources = by_dimension(store, "visitors", "source", day)
@@ -557,6 +563,24 @@ def _sentence(result: dict) -> tuple[str, str]:
         if of_change is not None:
             zh += f"、增长的 {display.percent(of_change)}"
             en += f" and {display.percent(of_change)} of the rise"
+    for cluster in (result.get("suspect") or [])[:1]:
+        ids = cluster["orders"]
+        listed = "、".join(ids[:5]) + ("…" if len(ids) > 5 else "")
+        by_zh = {"phone": "同一手机号", "address": "同一收货地址", "amount": "同一金额"}[
+            cluster["by"]
+        ]
+        by_en = {"phone": "one phone", "address": "one address", "amount": "one amount"}[
+            cluster["by"]
+        ]
+        zh += (
+            f"；疑似刷单，请核查：{len(ids)} 笔新买家订单{by_zh}，"
+            f"{cluster['first']}–{cluster['last']}（{listed}）"
+        )
+        en += (
+            f"; possible fake orders to check: {len(ids)} orders of new buyers, {by_en}, "
+            f"{cluster['first']}–{cluster['last']} ({', '.join(ids[:5])}"
+            + ("…)" if len(ids) > 5 else ")")
+        )
     return zh, en
 
 

@@ -190,6 +190,10 @@ def explain(request):
             "drills": _drills(result, SOURCE_LABELS, store.currency) if result else [],
             "drivers": _drivers(result, store.currency) if result else [],
             "concentration": _concentration(result, store.currency) if result else [],
+            "suspect": [
+                {**c, "amount": display.shown(c["amount"], "money", False, store.currency)}
+                for c in (result or {}).get("suspect") or []
+            ],
             "metrics": [(m.key, m.label) for m in CATALOG.values()],
             "chart": waterfall,
             "sentence": _sentence(result),

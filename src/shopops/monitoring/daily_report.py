@@ -24,7 +24,7 @@ from shopops.analytics.diagnosis import (
 from shopops.analytics.queries import metrics
 from shopops.core import audit
 from shopops.core.numbers import ratio, relative_change
-from shopops.monitoring import coverage
+from shopops.monitoring import calendar, coverage
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport, DailyReportRow
 from shopops.planning import goals
 
@@ -152,7 +152,14 @@ def build(store, day: date) -> DailyReport:
     rows = {r["period"]: r for r in metrics(daily, store, first, day, "day")}
     orders = {date.fromisoformat(p): r["orders"] for p, r in rows.items()}
     gaps = coverage.left_out(store, orders, day, first)
-    skip = gaps["days"]
+    # Event days and holidays are not ordinary days: out of the baselines of the days after.
+    event_days = calendar.days_of(first, day - timedelta(days=1))
+    skip = gaps["days"] | set(event_days)
+    # An event day itself is compared with the same event a year earlier.
+    same = calendar.same_day_last_year(day)
+    last_year = {}
+    if same is not None:
+        (last_year,) = metrics(daily, store, same[1], same[1], "none")
     # What the day's data has; buyer ids over the repurchase window.
     available = coverage.has(store, day, day)
     window = max(WINDOWED.values())
@@ -190,7 +197,7 @@ def build(store, day: date) -> DailyReport:
         series = {date.fromisoformat(p): r.get(key) for p, r in rows.items()}
         series = {d: v for d, v in series.items() if d not in skip}
         spread = weekday_spread(series, day, HISTORY_WEEKS)
-        score = robust_score(actual, history, spread)
+        score = robust_score(actual, history, spread) if same is None else None
         metric = lookup(key)
         reason, rule_zh, rule_en = flag(
             metric, actual, achievement, history, rules_of.get(key, {}), floor, score
@@ -233,8 +240,29 @@ def build(store, day: date) -> DailyReport:
         )
     DailyReportRow.objects.bulk_create(out)
     begins = gaps["begins"]
+    used = sorted(
+        {(e.name, e.first, e.last) for d, e in event_days.items() if d in _history_days(day)},
+        key=lambda e: e[1],
+    )
     report.context = {
         "has": available,
+        "events_left_out": [[n, a.isoformat(), b.isoformat()] for n, a, b in used],
+        "event": (
+            {
+                "name": same[0].name,
+                "kind": same[0].kind,
+                "compared_with": same[1].isoformat(),
+                "changes": {
+                    k: None
+                    if last_year.get(k) is None or k in missing
+                    else str(relative_change(rows[day.isoformat()][k], last_year.get(k)))
+                    for k in daily
+                    if k in keys
+                },
+            }
+            if same is not None
+            else None
+        ),
         "missing": missing,
         "left_out": [[a.isoformat(), b.isoformat()] for a, b in gaps["closures"]],
         "begins": begins.isoformat() if begins else None,
@@ -245,14 +273,23 @@ def build(store, day: date) -> DailyReport:
     return report
 
 
+def _history_days(day: date) -> set[date]:
+    """The days a report compares with: the day before, and the same weekday of the weeks
+    of the baseline."""
+    return {day - timedelta(days=1)} | {
+        day - timedelta(weeks=k) for k in range(1, HISTORY_WEEKS + 1)
+    }
+
+
 def _concentration(store, day, gmv, yesterday):
-    """The rule of a day made by one order or one buyer (analytics.concentration)."""
+    """The rule of a day made by one order or one buyer, else of a possible 刷单 cluster
+    (analytics.concentration)."""
     from shopops.analytics.concentration import concentrated, top_order_and_buyer
 
     change = gmv - yesterday if yesterday is not None else None
     found = concentrated(top_order_and_buyer(store, (day, day), gmv, change))
     if not found:
-        return "", "", ""
+        return _suspect(store, day)
     kind, item = found[0]
     share = display.percent(max(s for s in (item["share"], item["share_of_change"]) if s))
     if kind == "order":
@@ -342,3 +379,17 @@ def save_settings(actor, store, *, core_metrics: list[str], send_at, thresholds:
         audit.snapshot(found, list(fields)), store=store, via=via,
     )  # fmt: skip
     return found
+
+
+def _suspect(store, day):
+    from shopops.analytics.concentration import suspect_clusters
+
+    found = suspect_clusters(store, (day, day))
+    if not found:
+        return "", "", ""
+    n = len(found[0]["orders"])
+    return (
+        "pattern",
+        f"疑似刷单：{n} 笔新买家订单在几分钟内，请核查",
+        f"possible fake orders: {n} orders of new buyers within minutes, to check",
+    )

@@ -171,3 +171,34 @@ def clean_thresholds(value) -> dict:
         if kept:
             out[str(key)] = kept
     return out
+
+
+class CalendarEvent(models.Model):
+    """A day or days that are not ordinary for every store: the platforms' event days (38节,
+    618, 双11, 双12), kept as data and editable in the admin; Chinese public holidays come
+    from the `holidays` package (monitoring.calendar). The daily report compares such a day
+    with the same event a year before and leaves it out of ordinary baselines."""
+
+    class Kind(models.TextChoices):
+        PLATFORM = "platform", _("platform event")
+        HOLIDAY = "holiday", _("public holiday")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PLATFORM)
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="event_end_after_start"
+            ),
+            models.UniqueConstraint(fields=["name", "start"], name="uniq_event_start"),
+        ]
+        verbose_name = _("calendar event")
+        verbose_name_plural = _("calendar events")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.start}"

@@ -282,6 +282,27 @@ def context_lines(report) -> list[str]:
             if zh
             else f"Baselines leave out {first}…{last}: almost no orders (closed), not compared"
         )
+    event = context.get("event")
+    if event:
+        gmv = (event.get("changes") or {}).get("gmv")
+        moved = (
+            f"（销售额 {change(gmv)}）" if zh and gmv else (f" (GMV {change(gmv)})" if gmv else "")
+        )
+        lines.append(
+            f"{event['name']}：与去年同一活动日 {event['compared_with']} 比较，"
+            f"不与平常日比较{moved}"
+            if zh
+            else f"{event['name']}: compared with the same event a year earlier, "
+            f"{event['compared_with']}, not with ordinary days{moved}"
+        )
+    left = context.get("events_left_out") or []
+    if left:
+        named = "、".join(f"{n} {a}" + (f"…{b}" if b != a else "") for n, a, b in left)
+        lines.append(
+            f"基线不含活动日与节假日：{named}"
+            if zh
+            else f"Baselines leave out event days and holidays: {named}"
+        )
     if context.get("short_history"):
         begins, days = context.get("begins"), context.get("history_days", 0)
         lines.append(

@@ -142,3 +142,56 @@ def test_a_closed_week_and_a_short_history_are_said(tmp_path):
     assert report.context["short_history"] and report.context["history_days"] == 9
     assert any("历史不足 4 周" in line for line in report_export.context_lines(report))
     assert report.rows.get(metric="gmv").score is None  # too little to judge a weekday
+
+
+def test_a_cluster_of_new_buyers_on_one_phone_is_flagged_to_check(tmp_path):
+    from datetime import datetime
+
+    from shopops.analytics.cache import facts_changed
+    from shopops.orders.models import Order
+
+    store = services.create_store(None, code="s", name="S", platform="tmall")
+    import_rows(store, tmp_path, orders=_orders(_span(DAY - timedelta(days=40), DAY), lambda d: 20))
+    at = datetime(2024, 6, 26, 21, 0, tzinfo=store.zone)
+    for i in range(6):  # six guest orders to one phone within ten minutes
+        moment = at + timedelta(minutes=2 * i)
+        Order.objects.create(
+            store=store, order_id=f"F{i}", created_at=moment, paid_at=moment,
+            paid_amount=Decimal("59.90"), receiver_phone="13800000000",
+        )  # fmt: skip
+    facts_changed(store.pk)
+    gmv = daily_report.build(store, DAY).rows.get(metric="gmv")
+    assert gmv.anomaly and gmv.anomaly_reason == "pattern"
+    assert "疑似刷单" in gmv.note_zh and "F0、F1、F2、F3、F4…" in gmv.note_zh
+    (cluster,) = [c for c in gmv.diagnosis["suspect"] if c["by"] == "phone"]
+    assert cluster["orders"] == [f"F{i}" for i in range(6)] and "13800000000" not in str(
+        gmv.diagnosis
+    )
+    assert not daily_report.build(store, DAY - timedelta(days=1)).rows.get(metric="gmv").anomaly
+
+
+def test_a_double_eleven_is_compared_with_last_years(tmp_path):
+    store = services.create_store(None, code="e", name="E", platform="tmall")
+    days = _span(date(2023, 10, 1), date(2024, 11, 18))
+    peak = {date(2023, 11, 11), date(2024, 11, 11)}
+    import_rows(store, tmp_path, orders=_orders(days, lambda d: 110 if d in peak else 20))
+    report = daily_report.build(store, date(2024, 11, 11))
+    event = report.context["event"]
+    assert (event["name"], event["compared_with"]) == ("双11", "2023-11-11")
+    assert Decimal(event["changes"]["gmv"]) == 0  # as big as last year's: nothing unusual
+    gmv = report.rows.get(metric="gmv")
+    assert gmv.score is None and not gmv.anomaly
+    assert any("与去年同一活动日 2023-11-11 比较" in line
+               for line in report_export.context_lines(report))  # fmt: skip
+    # A week later the 双11 Monday is not part of the Mondays' baseline.
+    after = daily_report.build(store, date(2024, 11, 18))
+    assert ["双11", "2024-11-11", "2024-11-11"] in after.context["events_left_out"]
+    assert after.rows.get(metric="gmv").week_change is None
+
+
+def test_public_holidays_come_from_the_calendar_and_match_last_year():
+    from shopops.monitoring.calendar import same_day_last_year
+
+    event, then = same_day_last_year(date(2024, 2, 11))  # 春节's second day, 2024
+    assert (event.name, event.kind, then) == ("春节", "holiday", date(2023, 1, 23))
+    assert same_day_last_year(date(2024, 3, 5)) is None  # an ordinary Tuesday
