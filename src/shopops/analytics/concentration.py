@@ -188,3 +188,32 @@ def suspect_clusters(store, period) -> list[dict]:
             seen.add(key)
             unique.append(c)
     return unique
+
+
+def buyer_groups(store, period) -> dict[str, Decimal]:
+    """The period's GMV by who paid it: new buyers (their first paid order ever is in the
+    period), returning buyers, guests (no buyer id). The three add up to the GMV."""
+    from django.db.models import Min, Sum
+
+    from shopops.orders.models import Order
+
+    low, high = _window(store, period)
+    paid = Order.objects.filter(store=store, paid_at__gte=low, paid_at__lt=high)
+    by_buyer = dict(
+        paid.filter(customer__isnull=False)
+        .values("customer_id")
+        .annotate(amount=Sum("paid_amount"))
+        .values_list("customer_id", "amount")
+    )
+    firsts = dict(
+        Order.objects.filter(store=store, customer_id__in=list(by_buyer), paid_at__isnull=False)
+        .values("customer_id")
+        .annotate(first=Min("paid_at"))
+        .values_list("customer_id", "first")
+    )
+    out = {"new": Decimal(0), "returning": Decimal(0)}
+    for buyer, amount in by_buyer.items():
+        out["new" if firsts[buyer] >= low else "returning"] += amount
+    guests = paid.filter(customer__isnull=True).aggregate(s=Sum("paid_amount"))["s"]
+    out["guest"] = guests or Decimal(0)
+    return out

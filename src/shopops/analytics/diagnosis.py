@@ -428,8 +428,8 @@ def gmv_drivers(store, day, base_day, then_gmv, now_gmv) -> dict[str, list[dict]
         before = by_dimension(store, metric, dimension, base_day)
         after = by_dimension(store, metric, dimension, day)
         named = {k for k in set(before) | set(after) if k not in ("", None)}
-        if not named:
-            continue  # the data does not carry this dimension
+        if len(set(before) | set(after)) < 2 or not named:
+            continue  # the data does not carry this dimension, or it says nothing
         sums = (sum(before.values(), Decimal(0)), sum(after.values(), Decimal(0)))
         if sums != (Decimal(then_gmv or 0), Decimal(now_gmv or 0)):
             continue  # lines missing for some orders: it would not add up
@@ -445,6 +445,7 @@ def explain_gmv(store, day, base_day) -> dict:
     ad plans behind paid traffic; and the sentence in 中文 and English. The report, the
     explain page and API, and the downloads all use this one function."""
     from shopops.analytics.concentration import (
+        buyer_groups,
         concentrated,
         has_buyer_ids,
         suspect_clusters,
@@ -475,6 +476,9 @@ def explain_gmv(store, day, base_day) -> dict:
     out["contributions"] = to_cents(parts, _fraction(change))
     out["factor_changes"] = factor_changes
     out["drivers"] = gmv_drivers(store, day, base_day, then["gmv"], now["gmv"])
+    if buyer_ids:  # new and returning buyers' contributions (guests apart)
+        before, after = buyer_groups(store, span(base_day)), buyer_groups(store, span(day))
+        out["drivers"]["buyer_type"] = drivers(before, after, change)
     found = top_order_and_buyer(store, span(day), now["gmv"], change)
     out["top_order"], out["top_buyer"] = found["order"], found["buyer"]
     out["concentrated"] = [kind for kind, _item in concentrated(found)]
@@ -493,17 +497,26 @@ def explain_gmv(store, day, base_day) -> dict:
             by_dimension(store, metric, dimension, day),
         )
     out["drill_down"] = _drill_json(drill_down(drills))
-    out["zh"], out["en"] = _sentence(out)
+    out["zh"], out["en"] = _sentence(out, store.currency)
     return out
 
 
-def _element(dimension: str, element) -> tuple[str, str]:
+BUYER_TYPES = {
+    "new": ("新买家", "new buyers"),
+    "returning": ("老买家", "returning buyers"),
+    "guest": ("未识别买家", "guests"),
+}
+
+
+def element_label(dimension: str, element) -> tuple[str, str]:
     if dimension == "source":
         return SOURCE_LABELS.get(element, (element, element))
+    if dimension == "buyer_type":
+        return BUYER_TYPES.get(element, (element, element))
     return str(element) or "（空）", str(element) or "(blank)"
 
 
-def _sentence(result: dict) -> tuple[str, str]:
+def _sentence(result: dict, currency: str | None = None) -> tuple[str, str]:
     """e.g. 销售额环比 +59.6%：支付订单数 +72.3%，客单价 -7.4%；贡献最大：广东省 +18,020.00
     （占变化 16.1%）、江苏省 …；最大单笔订单 …"""
     changes = result["factor_changes"]
@@ -536,12 +549,12 @@ def _sentence(result: dict) -> tuple[str, str]:
     named = _largest_drivers(result.get("drivers") or {})
     if named:
         zh += "；贡献最大：" + "、".join(
-            f"{_element(d, e['element'])[0]} {_signed(e['contribution'])}"
+            f"{element_label(d, e['element'])[0]} {_signed(e['contribution'], currency)}"
             f"（占变化 {display.percent(e['share'])}）"
             for d, e in named
         )
         en += "; largest contributions: " + ", ".join(
-            f"{_element(d, e['element'])[1]} {_signed(e['contribution'])}"
+            f"{element_label(d, e['element'])[1]} {_signed(e['contribution'], currency)}"
             f" ({display.percent(e['share'])} of the change)"
             for d, e in named
         )
@@ -584,9 +597,9 @@ def _sentence(result: dict) -> tuple[str, str]:
     return zh, en
 
 
-def _signed(value) -> str:
+def _signed(value, currency: str | None = None) -> str:
     value = Decimal(value)
-    return ("+" if value >= 0 else "-") + display.shown(abs(value), "money", False)
+    return ("+" if value >= 0 else "-") + display.shown(abs(value), "money", False, currency)
 
 
 def _largest_drivers(by_dimension: dict) -> list[tuple[str, dict]]:

@@ -279,7 +279,9 @@ def _drivers(result, currency=None) -> list[dict]:
             contribution = Decimal(e["contribution"])
             rows.append(
                 {
-                    "name": _("Other") if e.get("other") else (e["element"] or _("(blank)")),
+                    "name": _("Other")
+                    if e.get("other")
+                    else (_element_name(dim, e["element"]) or _("(blank)")),
                     "before": money(e["before"]),
                     "after": money(e["after"]),
                     "contribution": ("+" if contribution >= 0 else "") + money(contribution),
@@ -287,9 +289,8 @@ def _drivers(result, currency=None) -> list[dict]:
                     "share": display.percent(e["share"]),
                 }
             )
-        out.append(
-            {"dimension": dim, "title": str(explorer.DIM_LABELS.get(dim, dim)), "rows": rows}
-        )
+        title = _("buyers") if dim == "buyer_type" else explorer.DIM_LABELS.get(dim, dim)
+        out.append({"dimension": dim, "title": str(title), "rows": rows})
     return out
 
 
@@ -313,3 +314,12 @@ def _concentration(result, currency=None) -> list[dict]:
             }
         )
     return out
+
+
+def _element_name(dimension: str, element) -> str:
+    from django.utils.translation import get_language
+
+    from shopops.analytics.diagnosis import element_label
+
+    zh, en = element_label(dimension, element) if element not in ("", None) else ("", "")
+    return zh if (get_language() or "zh-hans").startswith("zh") else en

@@ -103,7 +103,7 @@ def test_an_order_only_province_shift_is_named(tmp_path):
     )
     gmv = daily_report.build(store, DAY).rows.get(metric="gmv")
     assert gmv.note_zh.startswith("【") and "支付订单数 +150.0%" in gmv.note_zh
-    assert "贡献最大：广东省 +3,000.00（占变化 100.0%）" in gmv.note_zh
+    assert "贡献最大：广东省 +¥3,000.00（占变化 100.0%）" in gmv.note_zh
 
 
 def test_one_order_making_most_of_a_day_is_flagged_and_named(tmp_path):
@@ -195,3 +195,23 @@ def test_public_holidays_come_from_the_calendar_and_match_last_year():
     event, then = same_day_last_year(date(2024, 2, 11))  # 春节's second day, 2024
     assert (event.name, event.kind, then) == ("春节", "holiday", date(2023, 1, 23))
     assert same_day_last_year(date(2024, 3, 5)) is None  # an ordinary Tuesday
+
+
+def test_new_and_returning_buyers_contributions(tmp_path):
+    store = services.create_store(None, code="b", name="B", platform="tmall")
+    rows, n = [], 0
+    for day in _span(DAY - timedelta(days=20), DAY):
+        regulars = [f"r{i}" for i in range(10)]
+        newcomers = [f"n{i}" for i in range(10)] if day == DAY else []
+        for buyer in regulars + newcomers:
+            n += 1
+            rows.append(f"O{n},100.00,{day} 10:00,{day} 10:00,{buyer},浙江")
+    import_rows(store, tmp_path, orders=rows)
+    gmv = daily_report.build(store, DAY).rows.get(metric="gmv")
+    assert gmv.diagnosis["identity"] == "buyers"
+    groups = {
+        e["element"]: Decimal(e["contribution"]) for e in gmv.diagnosis["drivers"]["buyer_type"]
+    }
+    assert groups == {"new": Decimal("1000.00")}  # returning buyers spent as the day before
+    assert "支付买家数 +100.0%，人均订单数 +0.0%，笔单价 +0.0%" in gmv.note_zh
+    assert "新买家 +¥1,000.00（占变化 100.0%）" in gmv.note_zh
