@@ -159,7 +159,9 @@ def build(store, day: date) -> DailyReport:
     same = calendar.same_day_last_year(day)
     last_year = {}
     if same is not None:
-        (last_year,) = metrics(daily, store, same[1], same[1], "none")
+        known = gaps["begins"] is not None and same[1] >= gaps["begins"]
+        if known:
+            (last_year,) = metrics(daily, store, same[1], same[1], "none")
     # What the day's data has; buyer ids over the repurchase window.
     available = coverage.has(store, day, day)
     window = max(WINDOWED.values())
@@ -178,17 +180,19 @@ def build(store, day: date) -> DailyReport:
     report.rows.all().delete()
     out, missing = [], {}
 
-    def value(key, when):
+    def value(key, when, left_out=skip):
         """A past value the report compares with, None on a day left out."""
-        return None if when in skip else rows[when.isoformat()][key]
+        return None if when in left_out else rows[when.isoformat()][key]
 
     for position, key in enumerate(keys):
         lacking = sorted(s for s in coverage.needs(key) if not available[s])
         if lacking:
             missing[key] = lacking
         actual = None if lacking else rows[day.isoformat()][key]
-        yesterday = value(key, day - timedelta(days=1))
-        last_week = value(key, day - timedelta(weeks=1))
+        # Against an event day the change is still told (the day after 双11 falls); against
+        # a closed day, or before the data, it would be a meaningless +20,000%.
+        yesterday = value(key, day - timedelta(days=1), gaps["days"])
+        last_week = value(key, day - timedelta(weeks=1), gaps["days"])
         history = [value(key, day - timedelta(weeks=k)) for k in range(1, HISTORY_WEEKS + 1)]
         if lacking:
             history = []
@@ -251,13 +255,11 @@ def build(store, day: date) -> DailyReport:
             {
                 "name": same[0].name,
                 "kind": same[0].kind,
-                "compared_with": same[1].isoformat(),
+                "compared_with": same[1].isoformat() if last_year else None,
                 "changes": {
-                    k: None
-                    if last_year.get(k) is None or k in missing
-                    else str(relative_change(rows[day.isoformat()][k], last_year.get(k)))
+                    k: _text(relative_change(rows[day.isoformat()][k], last_year.get(k)))
                     for k in daily
-                    if k in keys
+                    if k in keys and k not in missing
                 },
             }
             if same is not None
@@ -271,6 +273,10 @@ def build(store, day: date) -> DailyReport:
     }
     report.save(update_fields=["context"])
     return report
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def _history_days(day: date) -> set[date]:

@@ -288,13 +288,21 @@ def context_lines(report) -> list[str]:
         moved = (
             f"（销售额 {change(gmv)}）" if zh and gmv else (f" (GMV {change(gmv)})" if gmv else "")
         )
-        lines.append(
-            f"{event['name']}：与去年同一活动日 {event['compared_with']} 比较，"
-            f"不与平常日比较{moved}"
-            if zh
-            else f"{event['name']}: compared with the same event a year earlier, "
-            f"{event['compared_with']}, not with ordinary days{moved}"
-        )
+        if event.get("compared_with"):
+            lines.append(
+                f"{event['name']}：与去年同一活动日 {event['compared_with']} 比较，"
+                f"不与平常日比较{moved}"
+                if zh
+                else f"{event['name']}: compared with the same event a year earlier, "
+                f"{event['compared_with']}, not with ordinary days{moved}"
+            )
+        else:
+            lines.append(
+                f"{event['name']}：活动日，数据中没有去年的同一活动日，不与平常日比较"
+                if zh
+                else f"{event['name']}: an event day, without last year's in the data; "
+                "not compared with ordinary days"
+            )
     left = context.get("events_left_out") or []
     if left:
         named = "、".join(f"{n} {a}" + (f"…{b}" if b != a else "") for n, a, b in left)

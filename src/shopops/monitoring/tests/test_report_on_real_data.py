@@ -183,10 +183,20 @@ def test_a_double_eleven_is_compared_with_last_years(tmp_path):
     assert gmv.score is None and not gmv.anomaly
     assert any("与去年同一活动日 2023-11-11 比较" in line
                for line in report_export.context_lines(report))  # fmt: skip
-    # A week later the 双11 Monday is not part of the Mondays' baseline.
+    # A week later the 双11 Monday is not part of the Mondays' baseline; the fall from it
+    # is still told, week over week, and is no anomaly.
     after = daily_report.build(store, date(2024, 11, 18))
     assert ["双11", "2024-11-11", "2024-11-11"] in after.context["events_left_out"]
-    assert after.rows.get(metric="gmv").week_change is None
+    gmv = after.rows.get(metric="gmv")
+    assert gmv.week_change < 0 and not gmv.anomaly
+
+    # A store whose data begins after last year's 双11 says it has nothing to compare with.
+    young = services.create_store(None, code="e2", name="E2", platform="tmall")
+    rows = _orders(_span(date(2024, 9, 1), date(2024, 11, 11)), lambda d: 20, prefix="Y")
+    import_rows(young, tmp_path, orders=rows)
+    report = daily_report.build(young, date(2024, 11, 11))
+    assert report.context["event"]["compared_with"] is None
+    assert any("没有去年的同一活动日" in line for line in report_export.context_lines(report))
 
 
 def test_public_holidays_come_from_the_calendar_and_match_last_year():
