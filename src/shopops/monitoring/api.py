@@ -43,6 +43,8 @@ class ReportRowOut(Schema):
     anomaly: bool
     anomaly_reason: str | None
     note: str | None
+    # The sources the metric needs that the day has no data of (actual null: unknown).
+    missing: list[str] | None = None
     measure: MeasureTextOut | None
     diagnosis: dict[str, Any] | None
 
@@ -52,6 +54,10 @@ class DailyReportOut(Schema):
     currency: str  # of every money row (the store's)
     date: str
     generated_at: str
+    # What the day's data has, the days the baselines left out, the event it is, a short
+    # history (monitoring.coverage, monitoring.calendar), and the same as sentences.
+    context: dict[str, Any]
+    context_text: list[str]
     rows: list[ReportRowOut]
 
 

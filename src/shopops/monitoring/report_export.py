@@ -162,7 +162,11 @@ def to_xlsx(report, path: Path, viewer=None) -> Path:
                 report.day,
                 r["label"],
                 None if r["target"] is None else float(r["target"]),
-                None if r["actual"] is None else float(r["actual"]),
+                no_data_text()
+                if r["missing"]
+                else None
+                if r["actual"] is None
+                else float(r["actual"]),
                 None if r["achievement"] is None else float(r["achievement"]),
                 None if r["day_change"] is None else float(r["day_change"]),
                 r["note"],
@@ -200,6 +204,12 @@ def to_xlsx(report, path: Path, viewer=None) -> Path:
     for index, width in enumerate((12, 14, 14, 14, 10, 10, 60, 40), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    lines = context_lines(report)
+    if lines:  # what the day's data has and what the baselines left out, on its own sheet
+        notes = book.create_sheet("说明" if _zh() else "Notes")
+        for line in lines:
+            append_row(notes, [line])
+        notes.column_dimensions["A"].width = 120
     book.save(path)
     return path
 

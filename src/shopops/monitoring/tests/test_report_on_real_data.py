@@ -56,6 +56,19 @@ def test_the_tmall_report_explains_its_days_with_the_orders_alone(tmall):
     exported = report_export.to_json(report)
     visitors = next(r for r in exported["rows"] if r["metric"] == "visitors")
     assert visitors["actual"] is None and visitors["missing"] == ["traffic"]
+    assert exported["context_text"] == header
+
+
+def test_the_xlsx_says_no_data_and_carries_the_notes(tmall, tmp_path):
+    from openpyxl import load_workbook
+
+    report = daily_report.build(tmall, date(2020, 2, 25))
+    book = load_workbook(report_export.to_xlsx(report, tmp_path / "r.xlsx"))
+    sheet = book["核心数据监控日报"]
+    actual = {row[1]: row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert actual["访客数"] == "无数据" and actual["销售额"] == pytest.approx(299421.2)
+    notes = [row[0] for row in book["说明"].iter_rows(values_only=True)]
+    assert notes == report_export.context_lines(report)
 
 
 def test_after_the_closed_week_the_baseline_leaves_it_out(tmall):
