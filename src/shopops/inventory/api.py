@@ -44,6 +44,16 @@ class MovementOut(Schema):
     on_hand_after: int | None
 
 
+class ExcludedOut(Schema):
+    """An order line left out of the demand: a one-off bulk line, or a cancelled or
+    refunded order's."""
+
+    order_id: str
+    day: str
+    quantity: int
+    reason: str
+
+
 class SuggestionOut(Schema):
     sku: str
     model: str
@@ -56,6 +66,10 @@ class SuggestionOut(Schema):
     stockout_on: str | None
     reorder_point: int
     suggested: int
+    # More than 3 x the largest 30 days of the year before: check by hand.
+    review: bool
+    largest_30_days: int
+    excluded: list[ExcludedOut]
 
 
 class ReadinessOut(Schema):
@@ -168,6 +182,17 @@ def replenishment_list(request, store: str):
             "stockout_on": s.stockout_on.isoformat() if s.stockout_on else None,
             "reorder_point": s.reorder_point,
             "suggested": s.suggested,
+            "review": s.review,
+            "largest_30_days": s.largest_30,
+            "excluded": [
+                {
+                    "order_id": e.order_id,
+                    "day": e.day.isoformat(),
+                    "quantity": e.quantity,
+                    "reason": e.reason,
+                }
+                for e in s.excluded
+            ],
         }
         for s in replenishment.suggestions(target)
     ]

@@ -11,7 +11,7 @@ too little history its plain daily mean.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -19,7 +19,6 @@ from django.core.cache import cache
 from django.db.models import F, Sum
 
 from shopops.analytics.cache import versions
-from shopops.analytics.queries import metrics
 from shopops.catalog.models import Sku
 from shopops.inventory.models import PurchaseOrderLine, PurchaseStatus
 from shopops.inventory.queries import sku_totals
@@ -31,6 +30,7 @@ INTERMITTENT_ADI = 1.32
 MIN_HISTORY_FOR_MODEL = 14
 DEFAULT_LEAD_DAYS = 7
 READINESS_FACTOR = Decimal("1.2")
+REVIEW_MULTIPLE = 3  # a suggestion above 3 x the year's largest 30 days is checked by hand
 
 
 @dataclass
@@ -39,23 +39,31 @@ class SkuForecast:
     name: str
     model: str
     daily: Decimal  # forecast units per day over the horizon
-    history_days: int
-    sold: int  # units sold in the history window
+    history_days: int  # days since the first (cleaned) sale, up to the window
+    sold: int  # units sold in the history window, cleaned
+    # Order lines left out of the demand (analytics.demand.Excluded), and the largest sale
+    # of 30 days in the year before (the sanity bound of a suggestion).
+    excluded: list = field(default_factory=list)
+    largest_30: int = 0
 
 
-def _history(store, today: date, days: int) -> dict[str, list[int]]:
-    start = today - timedelta(days=days)
+YEAR_DAYS = 365
+SHORT = "too short"  # the model name of a SKU sold for fewer than MIN_HISTORY_FOR_MODEL days
+
+
+def _history(store, today: date, days: int):
+    """(cleaned daily units per SKU over the `days` days before today, as lists; the year's
+    Demand, for the excluded lines and the 30-day bound)."""
+    from shopops.analytics.demand import demand
+
     end = today - timedelta(days=1)
-    series: dict[str, list[int]] = {}
-    index = {start + timedelta(days=i): i for i in range(days)}
-    for row in metrics(["units"], store, start, end, grain="day", dims=["sku"]):
-        day = row["period"]
-        if isinstance(day, str):
-            day = date.fromisoformat(day[:10])
-        if row.get("sku") is None or day not in index:
-            continue
-        series.setdefault(row["sku"], [0] * days)[index[day]] = int(row["units"] or 0)
-    return series
+    year = demand(store, today - timedelta(days=max(days, YEAR_DAYS)), end)
+    start = today - timedelta(days=days)
+    series = {
+        sku: [units.get(start + timedelta(days=i), 0) for i in range(days)]
+        for sku, units in year.units.items()
+    }
+    return {k: v for k, v in series.items() if any(v)}, year
 
 
 def _adi(values: list[int]) -> float:
@@ -84,7 +92,8 @@ def _fit(series: dict[str, list[int]], today: date, horizon: int) -> dict[str, t
             continue
         values = values[first:]
         if len(values) < MIN_HISTORY_FOR_MODEL:
-            out[code] = ("mean", sum(values) / len(values))
+            # Never a suggestion from a few days (one bulk day once made 1.7 million units).
+            out[code] = (SHORT, 0.0)
         else:
             kind = "intermittent" if _adi(values) > INTERMITTENT_ADI else "ets"
             groups[kind].append(code)
@@ -141,8 +150,14 @@ def forecast(store, today: date | None = None, *, history_days=HISTORY_DAYS, hor
     found = cache.get(key)
     if found is not None:
         return found
-    series = _history(store, today, history_days)
+    from shopops.analytics.demand import largest_30_days
+
+    series, year = _history(store, today, history_days)
     fitted = _fit(series, today, horizon)
+    excluded: dict[str, list] = {}
+    for e in year.excluded:
+        if e.day >= today - timedelta(days=history_days):
+            excluded.setdefault(e.sku, []).append(e)
     result = {}
     for code, name in Sku.objects.filter(store=store).values_list("code", "product__name"):
         model, daily = fitted.get(code, ("none", 0.0))
@@ -154,6 +169,8 @@ def forecast(store, today: date | None = None, *, history_days=HISTORY_DAYS, hor
             daily=Decimal(str(round(daily, 3))),
             history_days=len(values) - _start(values) if any(values) else 0,
             sold=sum(values),
+            excluded=excluded.get(code, []),
+            largest_30=largest_30_days(year.units.get(code, {}), today - timedelta(days=1)),
         )
     cache.set(key, result, 24 * 3600)
     cache.set(latest, result, 24 * 3600)
@@ -175,6 +192,11 @@ class Suggestion:
     reorder_point: int
     suggested: int
     supplier_id: int | None
+    # More than REVIEW_MULTIPLE x the largest 30 days of the year before: to check by hand,
+    # never ticked for a purchase order by default.
+    review: bool = False
+    largest_30: int = 0
+    excluded: list = field(default_factory=list)
 
 
 def _stock(store) -> dict[str, tuple[int, int]]:
@@ -226,8 +248,12 @@ def suggestions(store, today: date | None = None, *, fc: dict | None = None) -> 
         if f.daily > 0 and position <= point:
             need = f.daily * (lead + REVIEW_DAYS) + safety - position
             suggested = max(0, int(need.to_integral_value(rounding=ROUND_HALF_UP)))
+        review = suggested > 0 and suggested > REVIEW_MULTIPLE * f.largest_30
         out.append(
             Suggestion(
+                review=review,
+                largest_30=f.largest_30,
+                excluded=list(f.excluded),
                 sku=code,
                 name=f.name,
                 model=f.model,

@@ -25,6 +25,7 @@ from shopops.analytics.queries import metrics
 from shopops.core import audit
 from shopops.core.numbers import ratio, relative_change
 from shopops.monitoring import calendar, coverage
+from shopops.monitoring import locks as report_locks
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport, DailyReportRow
 from shopops.planning import goals
 
@@ -176,6 +177,7 @@ def build(store, day: date) -> DailyReport:
     targets = {k: v for (k, _), v in goals.targets(store, keys, day, day).items()}
     floor = achievement_floor()
     report, _ = DailyReport.objects.get_or_create(store=store, day=day)
+    report = report_locks.daily_report(report.pk)
     report.save()  # generated_at
     report.rows.all().delete()
     out, missing = [], {}

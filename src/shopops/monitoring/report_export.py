@@ -321,7 +321,11 @@ def context_lines(report) -> list[str]:
             if zh
             else f"Baselines leave out event days and holidays: {named}"
         )
-    if context.get("short_history"):
+    if context.get("short_history") and not context.get("begins"):
+        lines.append(
+            "还没有订单数据：先导入订单" if zh else "No orders yet: import the orders first"
+        )
+    elif context.get("short_history"):
         begins, days = context.get("begins"), context.get("history_days", 0)
         lines.append(
             f"历史不足 4 周：数据自 {begins} 起共 {days} 天，基线只用已有的数据"

@@ -238,3 +238,24 @@ def test_new_and_returning_buyers_contributions(tmp_path):
     assert groups == {"new": Decimal("1000.00")}  # returning buyers spent as the day before
     assert "支付买家数 +100.0%，人均订单数 +0.0%，笔单价 +0.0%" in gmv.note_zh
     assert "新买家 +¥1,000.00（占变化 100.0%）" in gmv.note_zh
+
+
+def test_two_requests_making_the_same_report_take_turns(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    store = services.create_store(None, code="t", name="T", platform="tmall")
+    import_rows(store, tmp_path, orders=_orders(_span(DAY - timedelta(days=30), DAY), lambda d: 5))
+
+    def make(_):
+        try:
+            return daily_report.build(store, DAY).pk
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        made = list(pool.map(make, range(4)))
+    assert len(set(made)) == 1
+    report = daily_report.report_for(store, DAY)
+    assert report.rows.count() == len(daily_report.core_metrics(store))

@@ -1,0 +1,96 @@
+"""Replenishment on real-shaped data (issue 22): a one-off bulk order is left out of the
+demand and listed; a refunded bulk order is no demand; a SKU sold for three days gets no
+model-based suggestion; a suggestion far above the year's largest 30 days is for review."""
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+
+from shopops.analytics.cache import facts_changed
+from shopops.catalog.models import Product, Sku, Supplier
+from shopops.inventory import replenishment
+from shopops.inventory import services as stock
+from shopops.inventory.models import Warehouse
+from shopops.orders.models import Order, OrderLine, OrderStatus
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+
+@pytest.fixture
+def scene(store_a):
+    supplier = Supplier.objects.create(store=store_a, code="S1", name="工厂", lead_time_days=10)
+    product = Product.objects.create(store=store_a, spu="P", name="纸鹤", supplier=supplier)
+    wh = Warehouse.objects.create(store=store_a, code="HZ", name="杭州仓")
+    today = datetime.now(store_a.zone).date()
+    made = {"n": 0}
+
+    def sku(code, on_hand=50):
+        found = Sku.objects.create(store=store_a, product=product, code=code, price=Decimal("1"))
+        stock.receive(None, store_a, found, wh, on_hand)
+        return found
+
+    def sell(item, back, quantity, status=OrderStatus.COMPLETED, refunded=Decimal(0)):
+        made["n"] += 1
+        paid = datetime.combine(today - timedelta(days=back), time(12), store_a.zone)
+        order = Order.objects.create(
+            store=store_a, order_id=f"O{made['n']}", status=status,
+            created_at=paid.astimezone(UTC), paid_at=paid.astimezone(UTC),
+            paid_amount=Decimal(quantity), refunded_amount=refunded,
+        )  # fmt: skip
+        OrderLine.objects.create(
+            store=store_a, order=order, line_no=1, sku=item, sku_code=item.code,
+            quantity=quantity, unit_price=Decimal(1), line_amount=Decimal(quantity),
+            allocated_amount=Decimal(quantity),
+        )  # fmt: skip
+        facts_changed(store_a.pk)
+        return order
+
+    return {"store": store_a, "today": today, "sku": sku, "sell": sell}
+
+
+def _suggestion(scene, code):
+    rows = {s.sku: s for s in replenishment.suggestions(scene["store"], scene["today"])}
+    return rows[code]
+
+
+def test_a_one_off_bulk_order_is_left_out_and_listed(scene):
+    plain, bulky = scene["sku"]("PLAIN"), scene["sku"]("BULKY")
+    for back in range(60, 0, -1):
+        scene["sell"](plain, back, 5)
+        scene["sell"](bulky, back, 5)
+    bulk = scene["sell"](bulky, 3, 5000)  # 1,000 x the usual line
+    ordinary = _suggestion(scene, "PLAIN")
+    cleaned = _suggestion(scene, "BULKY")
+    assert ordinary.suggested > 0
+    assert abs(cleaned.suggested - ordinary.suggested) <= ordinary.suggested * 0.1
+    (excluded,) = cleaned.excluded
+    assert (excluded.order_id, excluded.quantity, excluded.reason) == (bulk.order_id, 5000, "bulk")
+    assert not cleaned.review
+
+
+def test_a_refunded_bulk_order_is_no_demand(scene):
+    item = scene["sku"]("REFUNDED")
+    for back in range(40, 0, -1):
+        scene["sell"](item, back, 2)
+    gone = scene["sell"](item, 2, 3000, status=OrderStatus.REFUNDED, refunded=Decimal(3000))
+    fc = replenishment.forecast(scene["store"], scene["today"])["REFUNDED"]
+    assert fc.sold == 80 and [e.order_id for e in fc.excluded] == [gone.order_id]
+    assert fc.excluded[0].reason == "refunded"
+
+
+def test_three_days_of_history_suggest_nothing(scene):
+    item = scene["sku"]("NEW", on_hand=1)
+    for back in (3, 2, 1):
+        scene["sell"](item, back, 40)
+    row = _suggestion(scene, "NEW")
+    assert (row.model, row.daily, row.suggested) == (replenishment.SHORT, Decimal("0"), 0)
+
+
+def test_a_suggestion_past_the_years_largest_month_is_for_review(scene, monkeypatch):
+    item = scene["sku"]("SLOW", on_hand=1)
+    for back in range(30, 0, -1):
+        scene["sell"](item, back, 1)
+    monkeypatch.setattr(replenishment, "REVIEW_MULTIPLE", 0.5)  # 23 to order > 0.5 x 30
+    row = _suggestion(scene, "SLOW")
+    assert row.suggested > 0 and row.largest_30 == 30 and row.review
