@@ -365,6 +365,56 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
         )
 
 
+@main.command("replenish")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option(
+    "--date",
+    "day",
+    default=None,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Plan as of this day: demand up to the day before [default: today in the store's zone].",
+)
+@click.option(
+    "--format",
+    "out_fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "json", "csv"]),
+)
+def replenish(store_code, day, out_fmt):
+    """Reorder suggestions: forecast per day, cover, stock-out date, what to order, and the
+    order lines left out of the demand (one-off bulk orders, cancelled or refunded ones)."""
+    setup_django(migrate=True)
+    from shopops.core.models import Store
+    from shopops.inventory import replenishment
+
+    store_obj = Store.objects.filter(code=store_code).first()
+    if store_obj is None:
+        fail(_("--store: no store with code %(code)r") % {"code": store_code})
+    rows = [
+        {
+            "sku": s.sku,
+            "model": s.model,
+            "forecast_per_day": s.daily,
+            "available": s.available,
+            "on_order": s.on_order,
+            "days_of_cover": s.days_of_cover,
+            "stockout_on": s.stockout_on.isoformat() if s.stockout_on else None,
+            "lead_days": s.lead_days,
+            "reorder_point": s.reorder_point,
+            "suggested": s.suggested,
+            "review": s.review,
+            "largest_30_days": s.largest_30,
+            "excluded": "; ".join(f"{e.order_id} x{e.quantity} {e.reason}" for e in s.excluded),
+        }
+        for s in replenishment.suggestions(store_obj, day.date() if day else None)
+    ]
+    names = list(rows[0]) if rows else ["sku", "suggested"]
+    click.echo(format_rows(rows, names, out_fmt), nl=False)
+    if not rows:
+        click.echo(_("No stocked or selling SKUs yet."), err=True)
+
+
 @main.group()
 def report():
     """Reports: the daily monitoring report (核心数据监控日报)."""

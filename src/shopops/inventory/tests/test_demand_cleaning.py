@@ -94,3 +94,35 @@ def test_a_suggestion_past_the_years_largest_month_is_for_review(scene, monkeypa
     monkeypatch.setattr(replenishment, "REVIEW_MULTIPLE", 0.5)  # 23 to order > 0.5 x 30
     row = _suggestion(scene, "SLOW")
     assert row.suggested > 0 and row.largest_30 == 30 and row.review
+
+
+def test_the_replenish_command_plans_as_of_a_past_day(cli, tmp_path):
+    """`./shopops replenish --date` replays a day: the bulk order is listed as left out."""
+    import json
+    from datetime import date
+
+    assert cli("store", "add", "w", "--name", "W", "--platform", "own").returncode == 0
+    files = {
+        "products": "sku,product_name,price\nBIRD,Paper bird,1.00\n",
+        "stock": "sku,warehouse,on_hand\nBIRD,MAIN,50\n",
+        "orders": "order_id,paid_amount,created_at,paid_at\n",
+        "order_lines": "order_id,sku,quantity,unit_price\n",
+    }
+    day = date(2011, 3, 1)
+    for back in range(40, 0, -1):
+        paid = f"{day - timedelta(days=back)} 10:00"
+        files["orders"] += f"O{back},3.00,{paid},{paid}\n"
+        files["order_lines"] += f"O{back},BIRD,3,1.00\n"
+    paid = f"{day - timedelta(days=2)} 11:00"
+    files["orders"] += f"BIG,80995.00,{paid},{paid}\n"
+    files["order_lines"] += "BIG,BIRD,80995,1.00\n"
+    for kind in ("products", "stock", "orders", "order_lines"):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(files[kind])
+        done = cli("import", kind, str(path), "--store", "w")
+        assert done.returncode == 0, done.stderr
+    out = cli("replenish", "--store", "w", "--date", str(day), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    (row,) = json.loads(out.stdout)
+    assert row["excluded"] == "BIG x80995 bulk"
+    assert Decimal(row["forecast_per_day"]) < 4 and int(row["suggested"]) < 200
