@@ -70,6 +70,10 @@ class SuggestionOut(Schema):
     review: bool
     largest_30_days: int
     excluded: list[ExcludedOut]
+    # The rolling backtest of the last 8 weeks (null when the SKU's history is too short).
+    mase: float | None = None
+    naive_mase: float | None = None
+    wape: float | None = None
 
 
 class ReadinessOut(Schema):
@@ -184,6 +188,9 @@ def replenishment_list(request, store: str):
             "suggested": s.suggested,
             "review": s.review,
             "largest_30_days": s.largest_30,
+            "mase": s.accuracy.mase if s.accuracy else None,
+            "naive_mase": s.accuracy.naive_mase if s.accuracy else None,
+            "wape": s.accuracy.wape if s.accuracy else None,
             "excluded": [
                 {
                     "order_id": e.order_id,

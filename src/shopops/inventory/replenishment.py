@@ -45,10 +45,12 @@ class SkuForecast:
     # of 30 days in the year before (the sanity bound of a suggestion).
     excluded: list = field(default_factory=list)
     largest_30: int = 0
+    accuracy: object = None  # backtest.Accuracy of the SKU's model, when it could be tested
 
 
 YEAR_DAYS = 365
 SHORT = "too short"  # the model name of a SKU sold for fewer than MIN_HISTORY_FOR_MODEL days
+NAIVE = "seasonal naive"  # the fallback of a SKU whose model lost to it in the backtest
 
 
 def _history(store, today: date, days: int):
@@ -154,6 +156,12 @@ def forecast(store, today: date | None = None, *, history_days=HISTORY_DAYS, hor
 
     series, year = _history(store, today, history_days)
     fitted = _fit(series, today, horizon)
+    tested = _backtest(store, today, series, fitted)
+    for code, accuracy in tested.items():
+        if code != "__all__" and accuracy.loses_to_naive:
+            # The model did worse than "same weekday last week" over the last weeks: use
+            # that instead, and say so.
+            fitted[code] = (NAIVE, sum(series[code][-7:]) / 7)
     excluded: dict[str, list] = {}
     for e in year.excluded:
         if e.day >= today - timedelta(days=history_days):
@@ -170,11 +178,39 @@ def forecast(store, today: date | None = None, *, history_days=HISTORY_DAYS, hor
             history_days=len(values) - _start(values) if any(values) else 0,
             sold=sum(values),
             excluded=excluded.get(code, []),
+            accuracy=tested.get(code),
             largest_30=largest_30_days(year.units.get(code, {}), today - timedelta(days=1)),
         )
     cache.set(key, result, 24 * 3600)
     cache.set(latest, result, 24 * 3600)
+    cache.set(f"{latest}:accuracy", tested.get("__all__"), 24 * 3600)
     return result
+
+
+BACKTEST_SKUS = 200  # the best sellers: a backtest refits every model 8 times
+
+
+def _backtest(store, today: date, series, fitted) -> dict:
+    """The backtest of the day (cached for the day, not per facts version: eight weeks of
+    accuracy do not move with one import, and it costs several fits per SKU)."""
+    from shopops.inventory.backtest import backtest
+
+    key = f"backtest:v1:{store.pk}:{today}:{HISTORY_DAYS}"
+    found = cache.get(key)
+    if found is None:
+        top = sorted(series, key=lambda c: -sum(series[c]))[:BACKTEST_SKUS]
+        found = backtest(
+            {c: series[c] for c in top}, today, {c: fitted[c][0] for c in top if c in fitted}
+        )
+        cache.set(key, found, 24 * 3600)
+    return found
+
+
+def overall_accuracy(store, today: date | None = None):
+    """The backtest over every tested SKU of the latest forecast made today, or None."""
+    today = today or datetime.now(store.zone).date()
+    _key, latest = _keys(store, today, HISTORY_DAYS, HORIZON_DAYS)
+    return cache.get(f"{latest}:accuracy")
 
 
 @dataclass
@@ -197,6 +233,7 @@ class Suggestion:
     review: bool = False
     largest_30: int = 0
     excluded: list = field(default_factory=list)
+    accuracy: object = None  # backtest.Accuracy of the SKU's model
 
 
 def _stock(store) -> dict[str, tuple[int, int]]:
@@ -254,6 +291,7 @@ def suggestions(store, today: date | None = None, *, fc: dict | None = None) -> 
                 review=review,
                 largest_30=f.largest_30,
                 excluded=list(f.excluded),
+                accuracy=f.accuracy,
                 sku=code,
                 name=f.name,
                 model=f.model,

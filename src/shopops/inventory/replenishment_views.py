@@ -52,6 +52,7 @@ def suggestions(request):
             "history": replenishment.HISTORY_DAYS,
             "review": replenishment.REVIEW_DAYS,
             "factor": replenishment.READINESS_FACTOR,
+            "accuracy": _accuracy_text(replenishment.overall_accuracy(store)),
         },
     )
 
@@ -153,3 +154,26 @@ def purchase_order(request, number: str):
             and po.status in (PurchaseStatus.ORDERED, PurchaseStatus.PARTIAL),
         },
     )
+
+
+def _accuracy_text(accuracy) -> dict | None:
+    """The backtest's figures as the page shows them."""
+    if accuracy is None:
+        return None
+
+    def number(value, percent=False):
+        if value is None:
+            return "—"
+        return (
+            f"{value * 100:+.1f}%"
+            if percent == "signed"
+            else (f"{value * 100:.1f}%" if percent else f"{value:.2f}")
+        )
+
+    return {
+        "mase": number(accuracy.mase),
+        "naive_mase": number(accuracy.naive_mase),
+        "wape": number(accuracy.wape, True),
+        "naive_wape": number(accuracy.naive_wape, True),
+        "bias": number(accuracy.bias, "signed"),
+    }
