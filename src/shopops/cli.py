@@ -540,6 +540,25 @@ def bench():
     """Benchmarks, each printing its times against a baseline measured in the same run."""
 
 
+@bench.command("replenish")
+@click.option("--skus", default=200, show_default=True, type=int, help="Best sellers to test.")
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: Path(__file__).resolve().parents[3] / "shared" / "data",
+    show_default="../shared/data",
+)
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def bench_replenish_cmd(skus, data, out_fmt):
+    """The forecast's 8-week rolling backtest on the real UCI Online Retail data, beside
+    seasonal naive's from the same run."""
+    from shopops.devtools import bench_replenish
+
+    sys.exit(bench_replenish.run(Path(data), skus, out_fmt))
+
+
 @bench.command("startup")
 @click.option("--runs", default=5, show_default=True, type=int, help="Runs of each command.")
 @click.option(
