@@ -21,6 +21,16 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+def store_named(code: str):
+    """The store of `code`, or exit 2 naming the option (after setup_django)."""
+    from shopops.core.models import Store
+
+    found = Store.objects.filter(code=code).first()
+    if found is None:
+        fail(_("--store: no store with code %(code)r") % {"code": code})
+    return found
+
+
 def validation_message(exc) -> str:
     """A ValidationError as one line, worded as the API's 422 (core.validation)."""
     from shopops.core.validation import message
@@ -216,13 +226,10 @@ def import_(
 ):
     """Import a file of KIND (orders, order_lines, products, stock, traffic, ads)."""
     setup_django(migrate=True)
-    from shopops.core.models import Store
     from shopops.ingest.errors import ImportFailed
     from shopops.ingest.pipeline import load_mapping, run_import
 
-    store_obj = Store.objects.filter(code=store_code).first()
-    if store_obj is None:
-        fail(_("--store: no store with code %(code)r") % {"code": store_code})
+    store_obj = store_named(store_code)
     bar = _progress_bar() if out_fmt == "text" and sys.stderr.isatty() else None
     try:
         mapping = load_mapping(mapping_path) if mapping_path else None
@@ -319,13 +326,10 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
     from shopops.analytics.queries import columns, labels, metrics
     from shopops.analytics.request import parse_filters
     from shopops.core.bounds import OutOfBounds
-    from shopops.core.models import Store
 
     stores = []
     for code in store_codes:
-        store_obj = Store.objects.filter(code=code).first()
-        if store_obj is None:
-            fail(_("--store: no store with code %(code)r") % {"code": code})
+        store_obj = store_named(code)
         stores.append(store_obj)
     try:
         check_metrics_query(start.date(), end.date(), grain, compare)
@@ -385,12 +389,9 @@ def replenish(store_code, day, out_fmt):
     """Reorder suggestions: forecast per day, cover, stock-out date, what to order, and the
     order lines left out of the demand (one-off bulk orders, cancelled or refunded ones)."""
     setup_django(migrate=True)
-    from shopops.core.models import Store
     from shopops.inventory import replenishment
 
-    store_obj = Store.objects.filter(code=store_code).first()
-    if store_obj is None:
-        fail(_("--store: no store with code %(code)r") % {"code": store_code})
+    store_obj = store_named(store_code)
     rows = [
         {
             "sku": s.sku,
@@ -441,12 +442,9 @@ def report():
 def report_daily(store_code, day, out_fmt, output, rebuild):
     """The daily report of a store and day, made now if it does not exist yet."""
     setup_django(migrate=True)
-    from shopops.core.models import Store
     from shopops.monitoring import daily_report, report_export
 
-    store_obj = Store.objects.filter(code=store_code).first()
-    if store_obj is None:
-        fail(_("--store: no store with code %(code)r") % {"code": store_code})
+    store_obj = store_named(store_code)
     day = day.date() if day else daily_report.default_day(store_obj)
     made = daily_report.report_for(store_obj, day, rebuild=rebuild)
     if out_fmt == "json":
@@ -956,15 +954,13 @@ def user_add(username, role, stores, password, email, superuser):
     from django.core.exceptions import ValidationError
 
     from shopops.core import services
-    from shopops.core.models import Store, User
+    from shopops.core.models import User
 
     if not role and not superuser:
         fail(_("give --role ROLE or --superuser"))
     granted = []
     for code in stores:
-        found = Store.objects.filter(code=code).first()
-        if found is None:
-            fail(_("--store: no store with code %(code)r") % {"code": code})
+        found = store_named(code)
         granted.append(found)
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
