@@ -383,15 +383,18 @@ def metrics_cmd(keys, store_codes, start, end, grain, dims, filters, compare, en
     "out_fmt",
     default="table",
     show_default=True,
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "csv", "xlsx"]),
 )
-def replenish(store_code, day, out_fmt):
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="XLSX file to write.")
+def replenish(store_code, day, out_fmt, output):
     """Reorder suggestions: forecast per day, cover, stock-out date, what to order, and the
     order lines left out of the demand (one-off bulk orders, cancelled or refunded ones)."""
     setup_django(migrate=True)
     from shopops.inventory import replenishment
 
     store_obj = store_named(store_code)
+    zh = os.environ.get("SHOPOPS_CLI_LANG", "zh-hans").startswith("zh")
+    found = replenishment.suggestions(store_obj, day.date() if day else None)
     rows = [
         {
             "sku": s.sku,
@@ -407,9 +410,19 @@ def replenish(store_code, day, out_fmt):
             "review": s.review,
             "largest_30_days": s.largest_30,
             "excluded": "; ".join(f"{e.order_id} x{e.quantity} {e.reason}" for e in s.excluded),
+            "why": replenishment.explain(s, zh),
         }
-        for s in replenishment.suggestions(store_obj, day.date() if day else None)
+        for s in found
     ]
+    if out_fmt == "xlsx":
+        from shopops.inventory.replenishment_export import suggestions_xlsx
+
+        for s in found:
+            s.why = replenishment.explain(s, zh)
+        path = Path(output or f"replenishment-{store_code}.xlsx")
+        path.write_bytes(suggestions_xlsx(found, zh))
+        click.echo(str(path))
+        return
     names = list(rows[0]) if rows else ["sku", "suggested"]
     click.echo(format_rows(rows, names, out_fmt), nl=False)
     if not rows:

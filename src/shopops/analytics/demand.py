@@ -60,8 +60,10 @@ def is_bulk(quantity: int, others: list[int], window_units: int) -> bool:
     return quantity > BULK_SHARE * window_units and quantity > BULK_MEDIAN_TIMES * usual
 
 
-def demand(store, start: date, end: date) -> Demand:
-    """The store's cleaned daily demand per SKU over its local days start..end."""
+def demand(store, start: date, end: date, restored: dict | None = None) -> Demand:
+    """The store's cleaned daily demand per SKU over its local days start..end;
+    `restored` {sku: order ids} the team put back into the demand (never left out)."""
+    restored = restored or {}
     from shopops.core.access import mask_name
     from shopops.orders.models import OrderLine, OrderStatus
 
@@ -83,7 +85,7 @@ def demand(store, start: date, end: date) -> Demand:
         gone = status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED) or (
             paid and refunded and refunded >= paid
         )
-        if gone:
+        if gone and order_id not in restored.get(sku, ()):
             reason = "cancelled" if status == OrderStatus.CANCELLED else "refunded"
             out.excluded.append(
                 Excluded(sku, order_id, day, quantity, reason, mask_name(buyer or ""))
@@ -96,7 +98,7 @@ def demand(store, start: date, end: date) -> Demand:
         series = out.units.setdefault(sku, {})
         for i, (day, quantity, order_id, buyer) in enumerate(items):
             others = quantities[:i] + quantities[i + 1 :]
-            if is_bulk(quantity, others, total):
+            if order_id not in restored.get(sku, ()) and is_bulk(quantity, others, total):
                 out.excluded.append(
                     Excluded(sku, order_id, day, quantity, "bulk", mask_name(buyer or ""))
                 )

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from ninja import Query, Router, Schema
 
 from shopops.catalog.models import Sku, Supplier
@@ -71,6 +72,7 @@ class SuggestionOut(Schema):
     largest_30_days: int
     excluded: list[ExcludedOut]
     # The rolling backtest of the last 8 weeks (null when the SKU's history is too short).
+    why: str  # how the quantity is computed, in the request's language
     mase: float | None = None
     naive_mase: float | None = None
     wape: float | None = None
@@ -188,6 +190,7 @@ def replenishment_list(request, store: str):
             "suggested": s.suggested,
             "review": s.review,
             "largest_30_days": s.largest_30,
+            "why": replenishment.explain(s, (get_language() or "zh-hans").startswith("zh")),
             "mase": s.accuracy.mase if s.accuracy else None,
             "naive_mase": s.accuracy.naive_mase if s.accuracy else None,
             "wape": s.accuracy.wape if s.accuracy else None,

@@ -27,3 +27,11 @@ def stock_row(pk: int) -> StockLevel:
 def purchase_order(pk: int) -> PurchaseOrder:
     """A purchase order, while goods are received against it."""
     return PurchaseOrder.objects.select_for_update().get(pk=pk)
+
+
+def demand_override(store, sku):
+    """A SKU's demand override (made when first needed), while the team changes it."""
+    from shopops.inventory.models import DemandOverride
+
+    DemandOverride.objects.get_or_create(store=store, sku=sku)
+    return DemandOverride.objects.select_for_update().get(store=store, sku=sku)

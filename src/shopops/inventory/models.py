@@ -212,3 +212,30 @@ class PurchaseOrderLine(StoreOwned):
     @property
     def outstanding(self) -> int:
         return self.quantity - self.received
+
+
+class DemandOverride(StoreOwned):
+    """What the team decided about a SKU's demand, against what the cleaning found: a
+    manual daily rate (for a SKU whose history is too short for a model, or that the team
+    knows better), and order lines put back that the cleaning left out."""
+
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.CASCADE, related_name="+")
+    manual_daily = models.DecimalField(
+        _("manual daily demand"), max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    restored = models.JSONField(_("order lines put back"), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "sku"], name="uniq_demand_override"),
+            models.CheckConstraint(
+                condition=models.Q(manual_daily__isnull=True) | models.Q(manual_daily__gte=0),
+                name="manual_daily_not_negative",
+            ),
+        ]
+        verbose_name = _("demand override")
+        verbose_name_plural = _("demand overrides")
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}: {self.manual_daily} / {len(self.restored)} restored"

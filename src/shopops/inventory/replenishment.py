@@ -51,15 +51,16 @@ class SkuForecast:
 YEAR_DAYS = 365
 SHORT = "too short"  # the model name of a SKU sold for fewer than MIN_HISTORY_FOR_MODEL days
 NAIVE = "seasonal naive"  # the fallback of a SKU whose model lost to it in the backtest
+MANUAL = "manual"  # a daily rate the team set (inventory.demand_overrides)
 
 
-def _history(store, today: date, days: int):
+def _history(store, today: date, days: int, restored=None):
     """(cleaned daily units per SKU over the `days` days before today, as lists; the year's
     Demand, for the excluded lines and the 30-day bound)."""
     from shopops.analytics.demand import demand
 
     end = today - timedelta(days=1)
-    year = demand(store, today - timedelta(days=max(days, YEAR_DAYS)), end)
+    year = demand(store, today - timedelta(days=max(days, YEAR_DAYS)), end, restored)
     start = today - timedelta(days=days)
     series = {
         sku: [units.get(start + timedelta(days=i), 0) for i in range(days)]
@@ -153,8 +154,11 @@ def forecast(store, today: date | None = None, *, history_days=HISTORY_DAYS, hor
     if found is not None:
         return found
     from shopops.analytics.demand import largest_30_days
+    from shopops.inventory.demand_overrides import overrides
 
-    series, year = _history(store, today, history_days)
+    told = overrides(store)
+    restored = {code: set(o.restored) for code, o in told.items() if o.restored}
+    series, year = _history(store, today, history_days, restored)
     fitted = _fit(series, today, horizon)
     tested = _backtest(store, today, series, fitted)
     for code, accuracy in tested.items():
@@ -162,6 +166,9 @@ def forecast(store, today: date | None = None, *, history_days=HISTORY_DAYS, hor
             # The model did worse than "same weekday last week" over the last weeks: use
             # that instead, and say so.
             fitted[code] = (NAIVE, sum(series[code][-7:]) / 7)
+    for code, o in told.items():
+        if o.manual_daily is not None:
+            fitted[code] = (MANUAL, float(o.manual_daily))  # the team's word
     excluded: dict[str, list] = {}
     for e in year.excluded:
         if e.day >= today - timedelta(days=history_days):
@@ -360,3 +367,43 @@ def readiness(store, sku_codes, start: date, end: date, uplift: Decimal = Decima
             )
         )
     return out
+
+
+MODEL_LABELS = {
+    "ETS (weekly)": ("ETS（周季节）", "ETS (weekly)"),
+    "ADIDA": ("ADIDA（间歇需求）", "ADIDA (intermittent)"),
+    SHORT: ("历史太短", "history too short"),
+    NAIVE: ("季节朴素（模型回测不如它）", "seasonal naive (the model lost the backtest)"),
+    MANUAL: ("人工设定", "set by hand"),
+    "none": ("无销售", "no sales"),
+}
+
+
+def explain(s: Suggestion, zh: bool = True) -> str:
+    """Where a suggestion comes from, in one line: the daily demand and its source (model,
+    window, what was left out), lead time, review period, safety stock, on hand and on
+    order, then the quantity."""
+    model = MODEL_LABELS.get(s.model, (s.model, s.model))[0 if zh else 1]
+    left = len(s.excluded)
+    if zh:
+        source = f"日均 {s.daily}（{model}，近 {HISTORY_DAYS} 天" + (
+            f"，剔除 {left} 笔订单行）" if left else "）"
+        )
+        if not s.suggested:
+            why = "无需下单" if s.daily else "无预测需求，不建议下单"
+            return f"{source}；{why}"
+        text = (
+            f"{source} × (提前期 {s.lead_days} + 复盘 {REVIEW_DAYS} 天) + 安全库存 {s.safety}"
+            f" − 可用 {s.available} − 在途 {s.on_order} = {s.suggested}"
+        )
+        return text + ("；超过过去一年最大 30 天销量的 3 倍，请核对" if s.review else "")
+    source = f"{s.daily}/day ({model}, last {HISTORY_DAYS} days" + (
+        f", {left} order lines left out)" if left else ")"
+    )
+    if not s.suggested:
+        return f"{source}; nothing to order" if s.daily else f"{source}; no demand forecast"
+    text = (
+        f"{source} × ({s.lead_days} lead + {REVIEW_DAYS} review days) + {s.safety} safety"
+        f" − {s.available} available − {s.on_order} on order = {s.suggested}"
+    )
+    return text + ("; over 3x the year's largest 30 days: check" if s.review else "")

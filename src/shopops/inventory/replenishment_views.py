@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from shopops.core.access import can, can_see_costs
@@ -20,6 +21,8 @@ def suggestions(request):
     store = require_store(request)
     warehouses = list(Warehouse.objects.filter(store=store).order_by("code"))
     if request.method == "POST":
+        if request.POST.get("action", "").startswith(("manual:", "put_back:")):
+            return _override(request, store)
         return _draft_orders(request, store, warehouses)
     fc = _forecast(store)
     readiness = None
@@ -35,6 +38,14 @@ def suggestions(request):
                 request, _("Not SKUs of this store: %(c)s") % {"c": ", ".join(sorted(unknown))}
             )
     rows = replenishment.suggestions(store, fc=fc)
+    zh = (get_language() or "zh-hans").startswith("zh")
+    for r in rows:
+        r.why = replenishment.explain(r, zh)
+    if request.GET.get("format") == "xlsx":
+        from shopops.core.downloads import XLSX, attachment
+        from shopops.inventory.replenishment_export import suggestions_xlsx
+
+        return attachment(suggestions_xlsx(rows, zh), f"replenishment-{store.code}.xlsx", XLSX)
     paged = paginate(request, rows)
     return render(
         request,
@@ -68,6 +79,32 @@ def _forecast(store) -> dict:
         return replenishment.forecast(store)
     tasks.refresh_forecast_soon(store)
     return fc
+
+
+def _override(request, store):
+    """A manual daily rate, or an order line put back into the demand (the buttons of the
+    suggestions table); the change permission, audited (inventory.demand_overrides)."""
+    from shopops.inventory import demand_overrides
+
+    if not can(request.user, "inventory", "change"):
+        messages.error(request, _("Your role may not change the demand."))
+        return redirect(request.path)
+    kind, _sep, rest = request.POST["action"].partition(":")
+    try:
+        if kind == "manual":
+            value = request.POST.get(f"manual-{rest}", "").strip()
+            demand_overrides.set_manual_daily(request.user, store, rest, value)
+            messages.success(request, _("%(sku)s: daily demand saved.") % {"sku": rest})
+        else:
+            code, _sep, order_id = rest.partition(":")
+            demand_overrides.put_back(request.user, store, code, order_id)
+            messages.success(
+                request, _("%(sku)s: order %(order)s counted as demand again.")
+                % {"sku": code, "order": order_id}
+            )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect(request.path)
 
 
 def _draft_orders(request, store, warehouses):

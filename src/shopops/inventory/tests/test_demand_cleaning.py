@@ -126,3 +126,67 @@ def test_the_replenish_command_plans_as_of_a_past_day(cli, tmp_path):
     (row,) = json.loads(out.stdout)
     assert row["excluded"] == "BIG x80995 bulk"
     assert Decimal(row["forecast_per_day"]) < 4 and int(row["suggested"]) < 200
+
+
+def test_every_suggestion_says_how_it_is_computed(scene, client, django_user_model):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from shopops.core import services
+
+    bulky = scene["sku"]("BULKY")
+    for back in range(60, 0, -1):
+        scene["sell"](bulky, back, 5)
+    scene["sell"](bulky, 3, 5000)
+    row = _suggestion(scene, "BULKY")
+    why = replenishment.explain(row)
+    assert "剔除 1 笔订单行" in why and why.endswith(f"= {row.suggested}")
+    assert f"可用 {row.available}" in why and f"提前期 {row.lead_days}" in why
+    lead = services.create_user(
+        username="lead", password="Lead-pass-123", role="ops_lead", stores=[scene["store"]]
+    )
+    client.force_login(lead)
+    download = client.get("/inventory/replenishment/?format=xlsx")
+    assert download.status_code == 200
+    sheet = load_workbook(BytesIO(download.content)).active
+    header = [c.value for c in sheet[1]]
+    rows = {
+        r[0]: dict(zip(header, r, strict=True))
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert rows["BULKY"]["计算说明"] == why and "×5000 bulk" in rows["BULKY"]["未计入需求的订单行"]
+
+
+def test_the_team_sets_a_daily_rate_and_puts_an_order_back(scene, client):
+    from shopops.core import services
+    from shopops.core.models import AuditEntry
+
+    young = scene["sku"]("YOUNG", on_hand=1)
+    for back in (3, 2, 1):
+        scene["sell"](young, back, 4)
+    bulky = scene["sku"]("BULKY")
+    for back in range(60, 0, -1):
+        scene["sell"](bulky, back, 5)
+    bulk = scene["sell"](bulky, 3, 5000)
+    lead = services.create_user(
+        username="lead", password="Lead-pass-123", role="ops_lead", stores=[scene["store"]]
+    )
+    client.force_login(lead)
+    page = "/inventory/replenishment/"
+    assert client.post(page, {"action": "manual:YOUNG", "manual-YOUNG": "2.5"}).status_code == 302
+    young_row = _suggestion(scene, "YOUNG")
+    assert (young_row.model, young_row.daily) == (replenishment.MANUAL, Decimal("2.5"))
+    assert young_row.suggested > 0  # 2.5 a day x (10 + 14) days - 1 on hand
+    before = _suggestion(scene, "BULKY")
+    assert client.post(page, {"action": f"put_back:BULKY:{bulk.order_id}"}).status_code == 302
+    after = _suggestion(scene, "BULKY")
+    assert after.excluded == [] and after.daily > before.daily  # the 5,000 counts again
+    assert AuditEntry.objects.filter(object_type="inventory.demandoverride").count() == 2
+
+    viewer = services.create_user(
+        username="analyst", password="Analyst-pass-123", role="analyst", stores=[scene["store"]]
+    )
+    client.force_login(viewer)
+    client.post(page, {"action": "manual:YOUNG", "manual-YOUNG": ""})
+    assert _suggestion(scene, "YOUNG").model == replenishment.MANUAL  # refused: unchanged
