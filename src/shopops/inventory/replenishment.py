@@ -243,11 +243,26 @@ class Suggestion:
     accuracy: object = None  # backtest.Accuracy of the SKU's model
 
 
-def _stock(store) -> dict[str, tuple[int, int]]:
-    """{SKU code: (available, safety stock)} over all warehouses."""
-    return {
+def _stock(store, as_of: date | None = None) -> dict[str, tuple[int, int]]:
+    """{SKU code: (available, safety stock)} over all warehouses; with `as_of`, available
+    at the start of that local day: today's levels less the ledger's movements since."""
+    from shopops.inventory.models import StockMovement
+
+    out = {
         r["sku__code"]: (r["on_hand"] - r["reserved"], r["safety_stock"]) for r in sku_totals(store)
     }
+    if as_of is None or as_of >= datetime.now(store.zone).date():
+        return out
+    since = datetime.combine(as_of, datetime.min.time(), store.zone)
+    moved = (
+        StockMovement.objects.filter(store=store, at__gte=since)
+        .values("sku__code")
+        .annotate(n=Sum(F("quantity") - F("reserved_delta")))
+    )
+    for r in moved:
+        available, safety = out.get(r["sku__code"], (0, 0))
+        out[r["sku__code"]] = (available - r["n"], safety)
+    return out
 
 
 def on_order(store) -> dict[str, int]:
@@ -270,7 +285,7 @@ def suggestions(store, today: date | None = None, *, fc: dict | None = None) -> 
     `fc`: the forecast to plan with (default: the forecast of today's facts)."""
     today = today or datetime.now(store.zone).date()
     fc = forecast(store, today) if fc is None else fc
-    stock = _stock(store)
+    stock = _stock(store, today)
     ordered = on_order(store)
     skus = {s.code: s for s in Sku.objects.filter(store=store).select_related("product__supplier")}
     out = []

@@ -190,3 +190,15 @@ def test_the_team_sets_a_daily_rate_and_puts_an_order_back(scene, client):
     client.force_login(viewer)
     client.post(page, {"action": "manual:YOUNG", "manual-YOUNG": ""})
     assert _suggestion(scene, "YOUNG").model == replenishment.MANUAL  # refused: unchanged
+
+
+def test_a_past_day_is_planned_with_that_days_stock(scene):
+    item = scene["sku"]("PAST", on_hand=50)  # received now: the day before, none was there
+    for back in range(40, 0, -1):
+        scene["sell"](item, back, 2)
+    now = _suggestion(scene, "PAST")
+    rows = {
+        s.sku: s
+        for s in replenishment.suggestions(scene["store"], scene["today"] - timedelta(days=5))
+    }
+    assert now.available == 50 and rows["PAST"].available == 0
