@@ -15,8 +15,8 @@ from shopops.analytics.diagnosis import (
     ROBUST_Z,
     SOURCE_LABELS,
     as_json,
-    attribute,
     by_dimension,
+    drivers,
     explain_gmv,
     robust_score,
     weekday_spread,
@@ -34,6 +34,7 @@ HISTORY_WEEKS = 8  # the robust baseline: the same weekday of the last eight wee
 # Metrics that mean little over one day (buyers with two orders in a day) are read over a
 # trailing window ending on the day: the report's repurchase rate is that of 30 days.
 WINDOWED = {"repurchase_rate": 30}
+DRIVER_SHARE = Decimal("0.1")  # a slice named in a note explains at least this of the change
 
 
 def achievement_floor() -> Decimal:
@@ -124,21 +125,30 @@ def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str,
         usual_change = display.change(vs_usual)
         zh += f"，较近 {HISTORY_WEEKS} 周同日中位数 {usual_change}"
         en += f", {usual_change} vs the median of the same weekday over {HISTORY_WEEKS} weeks"
-    # Which slice moved it, against the same weekday last week.
+    # Which slices moved it, against the same weekday last week: ranked by their
+    # contribution to the change (a province going from 3 to 9 orders never leads while a
+    # large one lost 20%), in the direction of the change, each at least DRIVER_SHARE of it.
     drill = {"visitors": "source", "roi": "plan", "orders": "province"}.get(metric)
     if drill:
         source = "ad_gmv" if metric == "roi" else metric
         week_ago = day - timedelta(weeks=1)
-        _, chosen = attribute(
-            drill,
-            by_dimension(store, source, drill, week_ago),
-            by_dimension(store, source, drill, day),
+        before = by_dimension(store, source, drill, week_ago)
+        after = by_dimension(store, source, drill, day)
+        change = sum(map(Decimal, after.values()), Decimal(0)) - sum(
+            map(Decimal, before.values()), Decimal(0)
         )
-        for s in chosen[:2]:
-            name_zh, name_en = SOURCE_LABELS.get(s.element, (s.element, s.element))
-            change = relative_change(s.actual, s.expected)
-            zh += f"；{name_zh} {display.change(change)}"
-            en += f"; {name_en} {display.change(change)}"
+        named = [
+            e
+            for e in drivers(before, after, change)
+            if not e.get("other") and (e["share"] or 0) >= DRIVER_SHARE
+        ]
+        for e in named[:2]:
+            name_zh, name_en = SOURCE_LABELS.get(e["element"], (e["element"], e["element"]))
+            amount = display.metric_shown(abs(e["contribution"]), source, store.currency)
+            sign = "+" if e["contribution"] >= 0 else "-"
+            share, moved = display.percent(e["share"]), display.change(e["change"])
+            zh += f"；{name_zh} {sign}{amount}（占变化 {share}，{moved}）"
+            en += f"; {name_en} {sign}{amount} ({share} of the change, {moved})"
     return zh, en, {}
 
 
@@ -250,7 +260,11 @@ def build(store, day: date) -> DailyReport:
         {(e.name, e.first, e.last) for d, e in event_days.items() if d in _history_days(day)},
         key=lambda e: e[1],
     )
+    # The noise budget: how many of the last 30 days' reports flagged anything.
+    recent = DailyReport.objects.filter(store=store, day__gte=day - timedelta(days=30), day__lt=day)
     report.context = {
+        "flagged_last_30": recent.filter(rows__anomaly=True).distinct().count(),
+        "reports_last_30": recent.count(),
         "has": available,
         "events_left_out": [[n, a.isoformat(), b.isoformat()] for n, a, b in used],
         "event": (

@@ -286,6 +286,13 @@ def context_lines(report) -> list[str]:
         if k in has
     ]
     lines = [("本日数据：" if zh else "The day's data: ") + ("；" if zh else "; ").join(marks)]
+    if context.get("reports_last_30"):
+        flagged, made = context.get("flagged_last_30", 0), context["reports_last_30"]
+        lines.append(
+            f"近 30 天：{flagged} 天有异常（共 {made} 份日报）"
+            if zh
+            else f"The last 30 days: {flagged} flagged, of {made} reports"
+        )
     for first, last in context.get("left_out", []):
         lines.append(
             f"基线不含 {first}…{last}：订单几乎为零（停业或停运），不与之比较"

@@ -259,3 +259,32 @@ def test_two_requests_making_the_same_report_take_turns(tmp_path):
     assert len(set(made)) == 1
     report = daily_report.report_for(store, DAY)
     assert report.rows.count() == len(daily_report.core_metrics(store))
+
+
+def test_the_drill_down_names_the_largest_contribution_not_the_largest_rise(tmp_path):
+    """Issue 23, point 4: a small province going from 3 to 9 orders while a large one falls
+    by 20% — the large one leads the note, with its share of the change."""
+    store = services.create_store(None, code="d", name="D", platform="tmall")
+
+    def per_day(day):
+        return 103 if day != DAY else 89  # 100 + 3 every day; on DAY 80 + 9
+
+    def province(day, k):
+        big = 100 if day != DAY else 80
+        return "广东省" if k < big else "西藏自治区"
+
+    rows = _orders(_span(DAY - timedelta(days=60), DAY), per_day, province=province)
+    import_rows(store, tmp_path, orders=rows)
+    report = daily_report.build(store, DAY)
+    orders = report.rows.get(metric="orders")
+    assert orders.anomaly, orders.note_zh
+    assert "；广东省 -20（占变化 142.9%，-20.0%）" in orders.note_zh
+    assert "西藏" not in orders.note_zh  # it went against the change
+    gmv = report.rows.get(metric="gmv")
+    assert "贡献最大：广东省 -¥2,000.00" in gmv.note_zh and "西藏" not in gmv.note_zh
+    assert any("近 30 天" in line for line in report_export.context_lines(report)) is False
+    daily_report.build(store, DAY - timedelta(days=1))
+    again = daily_report.build(store, DAY)
+    assert again.context["reports_last_30"] == 1
+    assert any("近 30 天：0 天有异常（共 1 份日报）" in line
+               for line in report_export.context_lines(again))  # fmt: skip
