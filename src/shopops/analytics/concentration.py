@@ -6,11 +6,12 @@ Read from the order facts through the ORM (the largest orders of a small window)
 reference engine: the catalog has no per-order dimension, and these are a few rows.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 
+from shopops.analytics.request import local_window
 from shopops.core.access import mask_name
 from shopops.core.numbers import ratio
 
@@ -22,12 +23,7 @@ def share_limit() -> Decimal:
 
 
 def _window(store, period) -> tuple[datetime, datetime]:
-    start, end = period
-    zone = store.zone
-    return (
-        datetime.combine(start, time(), zone),
-        datetime.combine(end + timedelta(days=1), time(), zone),
-    )
+    return local_window(store, *period)
 
 
 def top_order_and_buyer(store, period, gmv, change) -> dict:

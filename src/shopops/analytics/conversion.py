@@ -33,22 +33,6 @@ class Conversion:
     def factor_map(self) -> dict[tuple[int, date], Decimal]:
         return {(store_id, day): rate for store_id, day, rate in self.factors}
 
-    def as_dict(self) -> dict:
-        """What the API and JSON output say about the rates a converted answer used."""
-        return {
-            "currency": self.currency,
-            "rates": [
-                {
-                    "currency": currency,
-                    "rate_date": rate_day.isoformat(),
-                    "rate": str(rate),
-                    "from": first.isoformat(),
-                    "to": last.isoformat(),
-                }
-                for currency, rate_day, rate, first, last in self.used
-            ],
-        }
-
     def summary(self) -> str:
         """One line for people: GBP→CNY 23 rates of 2010-12-01…2010-12-31."""
         by_currency: dict[str, list[date]] = {}

@@ -15,7 +15,7 @@ are not a metric of the catalog.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from statistics import median
 
 BULK_QUANTILE_TIMES = 3
@@ -64,12 +64,12 @@ def demand(store, start: date, end: date, restored: dict | None = None) -> Deman
     """The store's cleaned daily demand per SKU over its local days start..end;
     `restored` {sku: order ids} the team put back into the demand (never left out)."""
     restored = restored or {}
+    from shopops.analytics.request import local_window
     from shopops.core.access import mask_name
     from shopops.orders.models import OrderLine, OrderStatus
 
     zone = store.zone
-    low = datetime.combine(start, time(), zone)
-    high = datetime.combine(end + timedelta(days=1), time(), zone)
+    low, high = local_window(store, start, end)
     lines = list(
         OrderLine.objects.filter(
             store=store, order__paid_at__gte=low, order__paid_at__lt=high

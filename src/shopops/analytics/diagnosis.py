@@ -63,32 +63,6 @@ def to_cents(parts: dict[str, Fraction], total: Fraction) -> dict[str, Decimal]:
     return dict(zip(parts, round_parts(parts.values()), strict=True))
 
 
-@dataclass
-class Factors:
-    """GMV = visitors x conversion x AOV of one period, in exact fractions."""
-
-    gmv: Fraction
-    visitors: Fraction
-    cvr: Fraction
-    aov: Fraction
-
-    @classmethod
-    def of(cls, gmv, visitors, buyers) -> "Factors | None":
-        """None without visitors: the identity needs traffic facts for the period."""
-        gmv, visitors, buyers = _fraction(gmv), Fraction(int(visitors)), Fraction(int(buyers))
-        if not visitors:
-            return None
-        cvr = buyers / visitors
-        aov = gmv / buyers if buyers else Fraction(0)
-        return cls(gmv, visitors, cvr, aov)
-
-
-def decompose_gmv(before: Factors, after: Factors) -> dict:
-    """{factor: contribution to the GMV change (exact)}, adding up to after.gmv - before.gmv."""
-    keys = ("visitors", "cvr", "aov")
-    return shapley({k: getattr(before, k) for k in keys}, {k: getattr(after, k) for k in keys})
-
-
 # --- Adtributor ---------------------------------------------------------------------------
 
 EP_ELEMENT = 0.1  # an element must explain at least this share of the change
@@ -418,15 +392,30 @@ def drivers(before: dict, after: dict, change: Decimal) -> list[dict]:
     return out
 
 
-def gmv_drivers(store, day, base_day, then_gmv, now_gmv) -> dict[str, list[dict]]:
+def splits(store, day, base_day):
+    """(metric, dimension) -> (base period's values by element, period's): each asked of
+    the engine once, however many parts of an explanation read it."""
+    found: dict[tuple[str, str], tuple[dict, dict]] = {}
+
+    def split(metric: str, dimension: str) -> tuple[dict, dict]:
+        if (metric, dimension) not in found:
+            found[metric, dimension] = (
+                by_dimension(store, metric, dimension, base_day),
+                by_dimension(store, metric, dimension, day),
+            )
+        return found[metric, dimension]
+
+    return split
+
+
+def gmv_drivers(split, then_gmv, now_gmv) -> dict[str, list[dict]]:
     """{dimension: drivers} along each dimension the data carries (more than one element,
-    or one that is named), whose elements add up to both periods' GMV."""
+    or one that is named), whose elements add up to both periods' GMV. `split`: `splits`."""
     change = Decimal(now_gmv or 0) - Decimal(then_gmv or 0)
     out = {}
     for dimension in DRIVER_DIMENSIONS:
         metric = "line_gmv" if dimension in LINE_DIMENSIONS else "gmv"
-        before = by_dimension(store, metric, dimension, base_day)
-        after = by_dimension(store, metric, dimension, day)
+        before, after = split(metric, dimension)
         named = {k for k in set(before) | set(after) if k not in ("", None)}
         if len(set(before) | set(after)) < 2 or not named:
             continue  # the data does not carry this dimension, or it says nothing
@@ -475,7 +464,8 @@ def explain_gmv(store, day, base_day) -> dict:
     parts, factor_changes = split_gmv(now, then, identity)
     out["contributions"] = to_cents(parts, _fraction(change))
     out["factor_changes"] = factor_changes
-    out["drivers"] = gmv_drivers(store, day, base_day, then["gmv"], now["gmv"])
+    split = splits(store, day, base_day)
+    out["drivers"] = gmv_drivers(split, then["gmv"], now["gmv"])
     if buyer_ids:  # new and returning buyers' contributions (guests apart)
         before, after = buyer_groups(store, span(base_day)), buyer_groups(store, span(day))
         out["drivers"]["buyer_type"] = drivers(before, after, change)
@@ -483,19 +473,15 @@ def explain_gmv(store, day, base_day) -> dict:
     out["top_order"], out["top_buyer"] = found["order"], found["buyer"]
     out["concentrated"] = [kind for kind, _item in concentrated(found)]
     out["suspect"] = suspect_clusters(store, span(day))
-    drills = {}
-    before_sources = by_dimension(store, "visitors", "source", base_day)
-    after_sources = by_dimension(store, "visitors", "source", day)
+    before_sources, after_sources = split("visitors", "source")
     out["visitor_sources"] = {
         source: int(after_sources.get(source, 0)) - int(before_sources.get(source, 0))
         for source in sorted(set(before_sources) | set(after_sources))
     }
-    drills["visitors:source"] = (before_sources, after_sources)
-    for metric, dimension in [("ad_cost", "plan"), *SALES_DRILLS]:
-        drills[f"{metric}:{dimension}"] = (
-            by_dimension(store, metric, dimension, base_day),
-            by_dimension(store, metric, dimension, day),
-        )
+    drills = {
+        f"{metric}:{dimension}": split(metric, dimension)
+        for metric, dimension in [("visitors", "source"), ("ad_cost", "plan"), *SALES_DRILLS]
+    }
     out["drill_down"] = _drill_json(drill_down(drills))
     out["zh"], out["en"] = _sentence(out, store.currency)
     return out

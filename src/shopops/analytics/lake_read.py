@@ -13,7 +13,7 @@ from django.conf import settings
 from shopops.analytics.duckdb_engine import sql_literal
 from shopops.analytics.errors import EngineUnavailable
 from shopops.analytics.order_costs import ORDER_COST_COLUMNS, store_parameters
-from shopops.analytics.sources import DuckDBSources
+from shopops.analytics.sources import FACTOR, DuckDBSources
 
 STATE = "_state.json"
 FORMAT = 2  # file lists per partition, days marked by the writers (lake.py)
@@ -220,7 +220,7 @@ class SparkSources:
                 "day": [d for _, d, _ in factors],
                 "factor": [r for _, _, r in factors],
             },
-            schema={"store_id": "int64", "day": "date", "factor": "decimal(16, 6)"},
+            schema={"store_id": "int64", "day": "date", "factor": FACTOR},
         )
 
     def orders(self):

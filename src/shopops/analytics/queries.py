@@ -1,6 +1,5 @@
 """The one function pages, reports, alerts, the API and the CLI call for numbers."""
 
-from dataclasses import replace
 from datetime import date, time, timedelta
 from decimal import Decimal
 
@@ -203,6 +202,7 @@ def metrics(
     validate(grain, dims, list(filters.items()))
     if "store" in filters:
         raise ValueError("choose stores with the store parameter, not a filter")
+    conversion = plan_conversion(keys, stores, start, end, dims)
     request = Request(
         stores=stores,
         start=start,
@@ -211,9 +211,8 @@ def metrics(
         dims=dims,
         filters=tuple(sorted((d, tuple(sorted(map(str, v)))) for d, v in filters.items())),
         until=until,
+        conversion=conversion,
     )
-    conversion = plan_conversion(keys, stores, start, end, dims)
-    request = replace(request, conversion=conversion)
     if until is not None:
         _, base = resolve(keys)
         daily = sorted(k for k in base if family_of(k) not in ("orders", "lines"))
@@ -222,16 +221,20 @@ def metrics(
     rows = _rows(keys, request, engine, use_cache)
     if compare:
         length = (end - start).days + 1
+        back_start, back_end = (
+            shift(start, compare, grain, length),
+            shift(end, compare, grain, length),
+        )
         back = Request(
             stores=stores,
-            start=shift(start, compare, grain, length),
-            end=shift(end, compare, grain, length),
+            start=back_start,
+            end=back_end,
             grain=grain,
             dims=dims,
             filters=request.filters,
             until=until,
+            conversion=plan_conversion(keys, stores, back_start, back_end, dims),
         )
-        back = replace(back, conversion=plan_conversion(keys, stores, back.start, back.end, dims))
         earlier = {
             (r["_start"], tuple(r[d] for d in dims)): r
             for r in _rows(keys, back, engine, use_cache)

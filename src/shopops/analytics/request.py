@@ -98,6 +98,16 @@ def parse_filters(items: list[str]) -> dict[str, list[str]]:
     return out
 
 
+def local_window(store, first, last) -> tuple[datetime, datetime]:
+    """The instants of the store's local days first..last: [midnight of first, midnight
+    after last) in its zone, for reading facts by time (paid_at) a day at a time."""
+    zone = store.zone
+    return (
+        datetime.combine(first, time(), zone),
+        datetime.combine(last + timedelta(days=1), time(), zone),
+    )
+
+
 def utc_window(start, end) -> tuple[datetime, datetime]:
     """UTC instants surely covering the local days start..end in any zone (UTC-12..+14)."""
     low = datetime.combine(start - timedelta(days=1), time(), UTC)

@@ -25,7 +25,8 @@ from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal
 from shopops.analytics.order_costs import ORDER_COST_COLUMNS, store_parameters
 from shopops.analytics.request import utc_window
 
-FACTOR = "DECIMAL(16,6)"  # an exchange rate (core.models.ExchangeRate.rate)
+# An exchange rate (core.models.ExchangeRate.rate), in DuckDB's SQL and in Ibis alike.
+FACTOR = "decimal(16, 6)"
 
 
 def _by_store(stores, value, sql_type: str) -> str:

@@ -46,13 +46,6 @@ def money_text(
     return format_currency(amount, currency, locale=_locale(language), decimal_quantization=False)
 
 
-def symbol(currency: str, language: str | None = None) -> str:
-    """The currency's symbol alone (a chart axis, a column title): ¥, £, US$."""
-    from babel.numbers import get_currency_symbol
-
-    return get_currency_symbol(currency, locale=_locale(language))
-
-
 def excel_format(currency: str | None) -> str:
     """An XLSX number format showing the amount with its currency code: #,##0.00 "GBP"
     (the code, not a symbol: ¥ alone is both CNY and JPY)."""

@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db.models import F, Sum
 
 from shopops.analytics.cache import versions
+from shopops.analytics.request import local_window
 from shopops.catalog.models import Sku
 from shopops.inventory.models import PurchaseOrderLine, PurchaseStatus
 from shopops.inventory.queries import sku_totals
@@ -253,7 +254,7 @@ def _stock(store, as_of: date | None = None) -> dict[str, tuple[int, int]]:
     }
     if as_of is None or as_of >= datetime.now(store.zone).date():
         return out
-    since = datetime.combine(as_of, datetime.min.time(), store.zone)
+    since, _ = local_window(store, as_of, as_of)
     moved = (
         StockMovement.objects.filter(store=store, at__gte=since)
         .values("sku__code")

@@ -7,13 +7,14 @@ no or almost no orders (a shutdown, a closure, the days before the store's data 
 not the store's ordinary day: it stays out of the baselines the report compares with.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from statistics import median
 
 from django.utils.translation import gettext_lazy as _
 
 from shopops.analytics.catalog import resolve
 from shopops.analytics.families import family_of
+from shopops.analytics.request import local_window
 
 # What each source of data is, and the import that supplies it.
 SOURCES = {
@@ -45,26 +46,19 @@ def needs(key: str) -> set[str]:
     return out
 
 
-def _window(store, first: date, last: date):
-    zone = store.zone
-    return (
-        datetime.combine(first, time(), zone),
-        datetime.combine(last + timedelta(days=1), time(), zone),
-    )
-
-
 def has(store, first: date, last: date) -> dict[str, bool]:
     """Which sources have data for the store's local days first..last."""
+    from shopops.analytics.concentration import has_buyer_ids
     from shopops.marketing.models import AdFact, TrafficFact
     from shopops.orders.models import Order, OrderLine
 
-    low, high = _window(store, first, last)
+    low, high = local_window(store, first, last)
     paid = Order.objects.filter(store=store, paid_at__gte=low, paid_at__lt=high)
     return {
         "orders": paid.exists(),
         "traffic": TrafficFact.objects.filter(store=store, date__range=(first, last)).exists(),
         "ads": AdFact.objects.filter(store=store, date__range=(first, last)).exists(),
-        "buyer_ids": paid.filter(customer__isnull=False).exists(),
+        "buyer_ids": has_buyer_ids(store, (first, last)),
         "lines": OrderLine.objects.filter(store=store, order__in=paid).exists(),
     }
 

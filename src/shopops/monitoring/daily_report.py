@@ -11,6 +11,7 @@ from django.db import transaction
 
 from shopops.analytics import display
 from shopops.analytics.catalog import lookup
+from shopops.analytics.concentration import has_buyer_ids
 from shopops.analytics.diagnosis import (
     ROBUST_Z,
     SOURCE_LABELS,
@@ -176,7 +177,7 @@ def build(store, day: date) -> DailyReport:
     # What the day's data has; buyer ids over the repurchase window.
     available = coverage.has(store, day, day)
     window = max(WINDOWED.values())
-    available["buyer_ids"] = coverage.has(store, day - timedelta(days=window - 1), day)["buyer_ids"]
+    available["buyer_ids"] = has_buyer_ids(store, (day - timedelta(days=window - 1), day))
     for key in (k for k in keys if k in WINDOWED):
         span = timedelta(days=WINDOWED[key] - 1)
         ends = {day, day - timedelta(days=1)}
