@@ -35,7 +35,7 @@ def test_order_only_report_and_explain_page(live_server, page, screenshot_dir, t
         "#m-visitors"
     )
     gmv = page.inner_text("#m-gmv")
-    assert "支付订单数 +72.3%，客单价 -7.4%" in gmv and "贡献最大" in gmv
+    assert "支付订单数 +72.3%，客单价 -7.4%" in gmv and "变化分散：最大的省份" in gmv
     page.screenshot(path=str(screenshot_dir / "daily-report-order-only.png"), full_page=True)
 
     page.goto(

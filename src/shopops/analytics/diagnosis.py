@@ -306,6 +306,7 @@ FACTOR_LABELS = {
 DRIVER_DIMENSIONS = ("province", "channel", "category", "sku")
 LINE_DIMENSIONS = frozenset({"category", "sku"})
 DRIVERS_SHOWN = 5
+DRIVER_SHARE = Decimal("0.1")  # a slice named in a sentence is at least this of the rise or fall
 
 
 def factor_values(row: dict, identity: str) -> dict[str, Fraction]:
@@ -356,9 +357,17 @@ def split_gmv(now: dict, then: dict, identity: str) -> tuple[dict, dict]:
 
 def drivers(before: dict, after: dict, change: Decimal) -> list[dict]:
     """The elements with the largest contributions (after - before) to `change`, largest
-    first, and the rest as one "其他" element: they add up to the change exactly."""
+    first, and the rest as one "其他" element: they add up to the change exactly. `share` is
+    of the net change (past 100% when others went against it); `side_share`, of an element
+    that moved with the change, is of the sum of all such moves (of the rise, or the fall),
+    so at most 100%: what the sentences show."""
     keys = set(before) | set(after)
     deltas = {k: Decimal(after.get(k) or 0) - Decimal(before.get(k) or 0) for k in keys}
+    side = sum((d for d in deltas.values() if change and (d > 0) == (change > 0)), Decimal(0))
+
+    def side_share(delta):
+        return ratio(delta, side) if change and delta and (delta > 0) == (change > 0) else None
+
     ranked = sorted(deltas, key=lambda k: (-abs(deltas[k]), str(k)))
     shown = [k for k in ranked if deltas[k]][:DRIVERS_SHOWN]
     out = [
@@ -368,6 +377,7 @@ def drivers(before: dict, after: dict, change: Decimal) -> list[dict]:
             "after": Decimal(after.get(k) or 0),
             "contribution": deltas[k],
             "share": ratio(deltas[k], change) if change else None,
+            "side_share": side_share(deltas[k]),
             "change": relative_change(after.get(k) or 0, before.get(k) or 0),
         }
         for k in shown
@@ -386,6 +396,7 @@ def drivers(before: dict, after: dict, change: Decimal) -> list[dict]:
                 ),
                 "contribution": rest,
                 "share": ratio(rest, change) if change else None,
+                "side_share": side_share(rest),
                 "change": None,
             }
         )
@@ -426,13 +437,14 @@ def gmv_drivers(split, then_gmv, now_gmv) -> dict[str, list[dict]]:
     return out
 
 
-def explain_gmv(store, day, base_day) -> dict:
+def explain_gmv(store, day, base_day, compared: tuple[str, str] | None = None) -> dict:
     """GMV's change from base_day to day (each a day or a (start, end) pair), explained by
     what the store's data has: the Shapley contributions of the identity's factors
     (`IDENTITIES`), the additive drivers along each dimension the data carries, the largest
     order and buyer (flagged past the share limit), the sources behind the visitors and the
     ad plans behind paid traffic; and the sentence in 中文 and English. The report, the
-    explain page and API, and the downloads all use this one function."""
+    explain page and API, and the downloads all use this one function. `compared` names the
+    base in the sentence (「较去年同期（2025-11-05）」) when it is not the day before."""
     from shopops.analytics.concentration import (
         buyer_groups,
         concentrated,
@@ -460,6 +472,7 @@ def explain_gmv(store, day, base_day) -> dict:
         "identity": identity,
         "contributions": None,
         "drill_down": [],
+        "compared": list(compared) if compared else None,
     }
     parts, factor_changes = split_gmv(now, then, identity)
     out["contributions"] = to_cents(parts, _fraction(change))
@@ -503,12 +516,13 @@ def element_label(dimension: str, element) -> tuple[str, str]:
 
 
 def _sentence(result: dict, currency: str | None = None) -> tuple[str, str]:
-    """e.g. 销售额环比 +59.6%：支付订单数 +72.3%，客单价 -7.4%；贡献最大：广东省 +18,020.00
-    （占变化 16.1%）、江苏省 …；最大单笔订单 …"""
+    """e.g. 销售额环比 +59.6%：支付订单数 +72.3%，客单价 -7.4%；贡献最大：广东省 +¥18,020.00
+    （占增长 46.1%，+35.0%）、江苏省 …；最大单笔订单 …"""
     changes = result["factor_changes"]
     drills = {d["dimension"]: d["elements"] for d in result["drill_down"]}
-    head_zh = f"销售额环比 {display.change(result['change'])}"
-    head_en = f"GMV {display.change(result['change'])} vs {result['base_day']}"
+    compared_zh, compared_en = result.get("compared") or ("环比", f"vs {result['base_day']}")
+    head_zh = f"销售额{compared_zh} {display.change(result['change'])}"
+    head_en = f"GMV {display.change(result['change'])} {compared_en}"
     factors_zh, factors_en = [], []
     for key in IDENTITIES[result["identity"]]:
         zh, en = FACTOR_LABELS[key]
@@ -533,17 +547,31 @@ def _sentence(result: dict, currency: str | None = None) -> tuple[str, str]:
     zh = f"{head_zh}：" + "，".join(factors_zh)
     en = f"{head_en}: " + ", ".join(factors_en)
     named = _largest_drivers(result.get("drivers") or {})
+    rise = Decimal(result["after"] or 0) >= Decimal(result["before"] or 0)
     if named:
         zh += "；贡献最大：" + "、".join(
             f"{element_label(d, e['element'])[0]} {_signed(e['contribution'], currency)}"
-            f"（占变化 {display.percent(e['share'])}）"
+            f"（{side_text(e, rise)[0]}）"
             for d, e in named
         )
         en += "; largest contributions: " + ", ".join(
             f"{element_label(d, e['element'])[1]} {_signed(e['contribution'], currency)}"
-            f" ({display.percent(e['share'])} of the change)"
+            f" ({side_text(e, rise)[1]})"
             for d, e in named
         )
+    else:
+        broad = _broadest(result.get("drivers") or {})
+        if broad:  # no slice is DRIVER_SHARE of the move: say it is spread out
+            d, e = broad
+            (dim_zh, dim_en), (name_zh, name_en) = (
+                DIMENSION_LABELS[d],
+                element_label(d, e["element"]),
+            )
+            side_zh, side_en = side_text(e, rise)
+            zh += f"；变化分散：最大的{dim_zh}{name_zh}也只{side_zh.split('，')[0]}"
+            en += (
+                f"; a broad move: the largest {dim_en}, {name_en}, is only {side_en.split(',')[0]}"
+            )
     for kind in result.get("concentrated") or []:
         item = result["top_order"] if kind == "order" else result["top_buyer"]
         of_change = item["share_of_change"]
@@ -588,14 +616,48 @@ def _signed(value, currency: str | None = None) -> str:
     return ("+" if value >= 0 else "-") + display.shown(abs(value), "money", False, currency)
 
 
+def side_text(element: dict, rise: bool) -> tuple[str, str]:
+    """An element's share of the rise (or fall) and its own change: 占增长 46.1%，+35.0%."""
+    share = display.percent(element["side_share"])
+    moved = display.change(element["change"])
+    side_zh, side_en = ("增长", "rise") if rise else ("下降", "fall")
+    own_zh, own_en = (f"，{moved}", f", {moved}") if element.get("change") is not None else ("", "")
+    return f"占{side_zh} {share}{own_zh}", f"{share} of the {side_en}{own_en}"
+
+
+DIMENSION_LABELS = {
+    "province": ("省份", "province"),
+    "channel": ("渠道", "channel"),
+    "category": ("类目", "category"),
+    "sku": ("商品", "SKU"),
+    "buyer_type": ("买家类型", "buyer type"),
+}
+
+
+def _broadest(by_dimension: dict) -> tuple[str, dict] | None:
+    """The named element with the largest share of the move, over every dimension."""
+    found = [
+        (d, e)
+        for d, elements in by_dimension.items()
+        for e in elements
+        if not e.get("other") and e.get("side_share") is not None and d in DIMENSION_LABELS
+    ]
+    return max(found, key=lambda x: Decimal(x[1]["side_share"]), default=None)
+
+
 def _largest_drivers(by_dimension: dict) -> list[tuple[str, dict]]:
     """The two largest named contributions of the dimension whose two largest explain the
-    most of the change."""
+    most of the change, each at least DRIVER_SHARE of the rise (or fall): a tiny base's
+    leap never leads."""
     best, best_share = [], Decimal(-1)
     for dimension, elements in by_dimension.items():
         # Drivers of the move, not the elements that went against it.
-        named = [e for e in elements if not e.get("other") and (e["share"] or 0) > 0][:2]
-        share = sum((abs(Decimal(e["share"])) for e in named), Decimal(0))
+        named = [
+            e
+            for e in elements
+            if not e.get("other") and Decimal(e.get("side_share") or 0) >= DRIVER_SHARE
+        ][:2]
+        share = sum((Decimal(e["side_share"]) for e in named), Decimal(0))
         if named and share > best_share:
             best, best_share = [(dimension, e) for e in named], share
     return best

@@ -81,8 +81,9 @@ DEMO_GOALS = [
 ]
 
 
-def demo_goals(store: Store) -> int:
-    """This quarter's goals of template 1, set from the last 90 days' pace; once."""
+def demo_goals(store: Store, today: date | None = None) -> int:
+    """This quarter's goals of template 1, set from the last 90 days' pace; once. `today`:
+    the store's today (a test's fixed day), else the clock's."""
     from datetime import datetime, timedelta
 
     from shopops.analytics.queries import metrics
@@ -91,7 +92,7 @@ def demo_goals(store: Store) -> int:
 
     if Goal.objects.filter(store=store).exists():
         return 0
-    today = datetime.now(store.zone).date()
+    today = today or datetime.now(store.zone).date()
     start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
     end = (date(start.year + (start.month + 2) // 12, (start.month + 2) % 12 + 1, 1)) - timedelta(
         days=1

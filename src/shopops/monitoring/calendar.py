@@ -48,10 +48,22 @@ def _holidays(year: int) -> tuple[Event, ...]:
     return tuple(out)
 
 
-# The platforms' yearly event days (name, month, day), as migration 0005 seeds them: used
-# when no event is kept at all (a database flushed by a test, say); once any is kept, the
-# kept ones are the calendar, as the team edited it.
-PLATFORM_DAYS = (("38节", 3, 8), ("618", 6, 18), ("双11", 11, 11), ("双12", 12, 12))
+# The platforms' yearly events (name, (month, first day), (month, last day)) as migrations
+# 0005 and 0007 seed them: the main days and the windows around them (预热, 返场). Used when
+# no event is kept at all (a database flushed by a test, say); once any is kept, the kept
+# ones are the calendar, as the team edited it.
+PLATFORM_EVENTS = (
+    ("38节预热", (3, 1), (3, 7)),
+    ("38节", (3, 8), (3, 8)),
+    ("618预热", (6, 1), (6, 17)),
+    ("618", (6, 18), (6, 18)),
+    ("618返场", (6, 19), (6, 20)),
+    ("双11预热", (10, 20), (11, 10)),
+    ("双11", (11, 11), (11, 11)),
+    ("双11返场", (11, 12), (11, 13)),
+    ("双12预热", (12, 10), (12, 11)),
+    ("双12", (12, 12), (12, 12)),
+)
 
 
 def _stored(first: date, last: date) -> list[Event]:
@@ -59,10 +71,10 @@ def _stored(first: date, last: date) -> list[Event]:
 
     if not CalendarEvent.objects.exists():
         return [
-            Event(name, "platform", d, d)
+            Event(name, "platform", a, b)
             for year in range(first.year, last.year + 1)
-            for name, month, day in PLATFORM_DAYS
-            if first <= (d := date(year, month, day)) <= last
+            for name, start, end in PLATFORM_EVENTS
+            if (a := date(year, *start)) <= last and (b := date(year, *end)) >= first
         ]
     return [
         Event(e.name, e.kind, e.start, e.end)

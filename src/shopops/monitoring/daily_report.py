@@ -13,6 +13,8 @@ from shopops.analytics import display
 from shopops.analytics.catalog import lookup
 from shopops.analytics.concentration import has_buyer_ids
 from shopops.analytics.diagnosis import (
+    DRIVER_SHARE,
+    FACTOR_LABELS,
     ROBUST_Z,
     SOURCE_LABELS,
     as_json,
@@ -20,12 +22,13 @@ from shopops.analytics.diagnosis import (
     drivers,
     explain_gmv,
     robust_score,
+    side_text,
     weekday_spread,
 )
 from shopops.analytics.queries import metrics
 from shopops.core import audit
 from shopops.core.numbers import ratio, relative_change
-from shopops.monitoring import calendar, coverage
+from shopops.monitoring import calendar, conditions, coverage, gaps
 from shopops.monitoring import locks as report_locks
 from shopops.monitoring.models import AdjustmentMeasure, DailyReport, DailyReportRow
 from shopops.planning import goals
@@ -35,7 +38,6 @@ HISTORY_WEEKS = 8  # the robust baseline: the same weekday of the last eight wee
 # Metrics that mean little over one day (buyers with two orders in a day) are read over a
 # trailing window ending on the day: the report's repurchase rate is that of 30 days.
 WINDOWED = {"repurchase_rate": 30}
-DRIVER_SHARE = Decimal("0.1")  # a slice named in a note explains at least this of the change
 
 
 def achievement_floor() -> Decimal:
@@ -68,22 +70,22 @@ def thresholds(store, found=None) -> dict[str, dict[str, Decimal]]:
     return {k: {rule: Decimal(v) for rule, v in rules.items()} for k, rules in saved.items()}
 
 
-def flag(metric, actual, achievement, history: list, rules: dict, floor: Decimal, score):
-    """(reason, rule in Chinese, rule in English) of the first rule a row breaks, in this
-    order: its target (the metric's own share if the team set one, else the floor), the
-    team's threshold against the same weekday's usual value, the statistical test
-    (robust z-score); ("", "", "") when none does."""
+def goal_rule(achievement, share: Decimal, higher: bool) -> tuple[str, str]:
+    """The goal rule's words: 达成率 66.0%，低于目标的 80.0%."""
+    side_zh, side_en = ("低于", "under") if higher else ("高于", "over")
+    limit = share if higher else 2 - share
+    return (
+        f"达成率 {display.percent(achievement)}，{side_zh}目标的 {display.percent(limit)}",
+        f"achievement {display.percent(achievement)}, {side_en} {display.percent(limit)} of target",
+    )
+
+
+def flag(metric, actual, history: list, rules: dict, score):
+    """(reason, rule in Chinese, rule in English) of the first rule an ordinary day's row
+    breaks after its target (`conditions.shortfall`): the team's threshold against the same
+    weekday's usual value, then the statistical test (robust z-score); ("", "", "") when
+    none does."""
     higher = metric.higher_is_better
-    share = rules.get("target", floor)
-    if achievement is not None and (achievement < share if higher else achievement > 2 - share):
-        side_zh, side_en = ("低于", "under") if higher else ("高于", "over")
-        limit = share if higher else 2 - share
-        return (
-            "goal",
-            f"达成率 {display.percent(achievement)}，{side_zh}目标的 {display.percent(limit)}",
-            f"achievement {display.percent(achievement)}, {side_en} {display.percent(limit)}"
-            " of target",
-        )
     past = sorted(float(h) for h in history if h is not None)
     usual = Decimal(str(median(past))) if len(past) >= 3 else None
     vs_usual = relative_change(actual, usual) if usual else None
@@ -109,48 +111,124 @@ def flag(metric, actual, achievement, history: list, rules: dict, floor: Decimal
     return "", "", ""
 
 
-def _note(store, metric: str, day: date, row: dict, history: list) -> tuple[str, str, dict]:
-    """The drafted 异常说明: GMV gets the full decomposition, the others their change
-    against yesterday and against the usual value of the weekday."""
-    if metric == "gmv":
-        result = explain_gmv(store, day, day - timedelta(days=1))
+def event_rule(metric, actual, event, compared_with: date, last_year, growth):
+    """An event day against the same day of the event a year earlier, grown by the store's
+    growth over the weeks before (its ordinary year-over-year): flagged only when it falls
+    EVENT_TOLERANCE short of that (past it, for a metric where lower is better)."""
+    if actual is None or not last_year:
+        return "", "", ""
+    expected = Decimal(last_year) * growth
+    moved = relative_change(actual, expected)
+    higher = metric.higher_is_better
+    if moved is None or not (moved < -EVENT_TOLERANCE if higher else moved > EVENT_TOLERANCE):
+        return "", "", ""
+    grown = display.change(growth - 1)
+    return (
+        "event",
+        f"{event.name}：较去年同期（{compared_with}，按近 4 周同比 {grown} 推算）"
+        f"{display.change(moved)}",
+        f"{event.name}: {display.change(moved)} vs the same day a year earlier "
+        f"({compared_with}, grown by the last 4 weeks' {grown} year over year)",
+    )
+
+
+def _usual_day(history_days: dict[date, object]) -> date | None:
+    """The same-weekday day whose value is the median of the baseline's (the lower middle
+    one): a real day to explain a deviation from the usual against."""
+    known = sorted((v, d) for d, v in history_days.items() if v is not None)
+    return known[(len(known) - 1) // 2][1] if len(known) >= 3 else None
+
+
+def _note(store, key: str, day: date, row: dict, history: list, *, basis: str, base=None,
+          gap=None) -> tuple[str, str, dict]:  # fmt: skip
+    """The drafted 异常说明, explaining what flagged the row: its gap to target (`basis`
+    "target", `gap` the GMV's split by factor), its deviation from the usual weekday
+    ("baseline", `base` the median day), from the same event a year earlier ("last_year",
+    `base` that day), or its change from the day before ("change")."""
+    week_ago = day - timedelta(weeks=1)
+    if key == "gmv":
+        if basis == "target":
+            return gap["zh"], gap["en"], as_json(gap)
+        compared = {
+            "baseline": (
+                f"较近 {HISTORY_WEEKS} 周同日中位数（{base}）",
+                f"vs the median of the same weekday over {HISTORY_WEEKS} weeks ({base})",
+            ),
+            "last_year": (f"较去年同期（{base}）", f"vs the same day a year earlier ({base})"),
+        }.get(basis)
+        result = explain_gmv(store, day, base or day - timedelta(days=1), compared)
         return result["zh"], result["en"], as_json(result)
-    label = lookup(metric)
+    label = lookup(key)
     past = sorted(float(h) for h in history if h is not None)
     usual = past[len(past) // 2] if past else None
     vs_usual = relative_change(row["actual"], usual) if usual else None
-    dod = row["day_change"]
-    zh = f"{label.zh}环比 {display.change(dod)}"
-    en = f"{label.en} {display.change(dod)} vs the day before"
-    if vs_usual is not None:
+    if basis == "target":
+        zh, en = gaps.gap_text(key, row["actual"], row["target"], store.currency)
+    elif basis == "last_year":
+        moved = display.change(row.get("vs_last_year"))
+        zh, en = f"较去年同期（{base}）{moved}", f"{moved} vs the same day a year earlier ({base})"
+    else:
+        dod = row["day_change"]
+        zh = f"{label.zh}环比 {display.change(dod)}"
+        en = f"{label.en} {display.change(dod)} vs the day before"
+    if basis == "baseline" and vs_usual is not None:
+        usual_change = display.change(vs_usual)
+        zh = f"{label.zh}较近 {HISTORY_WEEKS} 周同日中位数 {usual_change}；" + zh
+        en = f"{label.en} {usual_change} vs the median of the same weekday; " + en
+    elif vs_usual is not None and basis != "last_year":
         usual_change = display.change(vs_usual)
         zh += f"，较近 {HISTORY_WEEKS} 周同日中位数 {usual_change}"
         en += f", {usual_change} vs the median of the same weekday over {HISTORY_WEEKS} weeks"
-    # Which slices moved it, against the same weekday last week: ranked by their
-    # contribution to the change (a province going from 3 to 9 orders never leads while a
-    # large one lost 20%), in the direction of the change, each at least DRIVER_SHARE of it.
-    drill = {"visitors": "source", "roi": "plan", "orders": "province"}.get(metric)
+    # Which slices moved it (against the base day, else the same weekday last week): ranked
+    # by their contribution, in the direction of the move, each at least DRIVER_SHARE of the
+    # rise or fall (a province going from 3 to 9 orders never leads while a large one lost
+    # 20%).
+    drill = {"visitors": "source", "roi": "plan", "orders": "province"}.get(key)
     if drill:
-        source = "ad_gmv" if metric == "roi" else metric
-        week_ago = day - timedelta(weeks=1)
-        before = by_dimension(store, source, drill, week_ago)
-        after = by_dimension(store, source, drill, day)
-        change = sum(map(Decimal, after.values()), Decimal(0)) - sum(
-            map(Decimal, before.values()), Decimal(0)
+        source = "ad_gmv" if key == "roi" else key
+        before = by_dimension(
+            store, source, drill, base if basis != "target" and base else week_ago
         )
+        after = by_dimension(store, source, drill, day)
+        total = sum(map(Decimal, after.values()), Decimal(0))
+        change = total - sum(map(Decimal, before.values()), Decimal(0))
         named = [
             e
             for e in drivers(before, after, change)
-            if not e.get("other") and (e["share"] or 0) >= DRIVER_SHARE
+            if not e.get("other") and (e["side_share"] or 0) >= DRIVER_SHARE
         ]
         for e in named[:2]:
             name_zh, name_en = SOURCE_LABELS.get(e["element"], (e["element"], e["element"]))
             amount = display.metric_shown(abs(e["contribution"]), source, store.currency)
             sign = "+" if e["contribution"] >= 0 else "-"
-            share, moved = display.percent(e["share"]), display.change(e["change"])
-            zh += f"；{name_zh} {sign}{amount}（占变化 {share}，{moved}）"
-            en += f"; {name_en} {sign}{amount} ({share} of the change, {moved})"
+            side_zh, side_en = side_text(e, change > 0)
+            zh += f"；{name_zh} {sign}{amount}（{side_zh}）"
+            en += f"; {name_en} {sign}{amount} ({side_en})"
     return zh, en, {}
+
+
+def _ongoing_words(run: conditions.Run) -> tuple[str, str]:
+    """Why a run of days below target is flagged again, or that it goes on."""
+    days = f"{run.days}{'+' if run.capped else ''}"
+    since = run.since.isoformat()
+    if run.why == "worse":
+        was, now = display.percent(run.level_at_flag), display.percent(run.level)
+        return (
+            f"连续 {days} 天低于目标，近 7 天达成率由 {was} 降至 {now}",
+            f"{days} days below target, the last 7 days' achievement down from {was} to {now}",
+        )
+    if run.why == "cause":
+        zh, en = FACTOR_LABELS[run.factor]
+        return (
+            f"连续 {days} 天低于目标，原因有变：{zh}较上次提示时下降逾 "
+            f"{display.percent(conditions.FACTOR_WORSEN)}",
+            f"{days} days below target, and the cause changed: {en} fell over "
+            f"{display.percent(conditions.FACTOR_WORSEN)} since last flagged",
+        )
+    return (
+        f"持续：连续 {days} 天低于目标（自 {since}），见持续问题",
+        f"ongoing: {days} days below target (since {since}), see the ongoing conditions",
+    )
 
 
 @transaction.atomic
@@ -160,38 +238,53 @@ def build(store, day: date) -> DailyReport:
     keys = core_metrics(store, found)
     rules_of = thresholds(store, found)
     first = day - timedelta(weeks=HISTORY_WEEKS)
-    daily = sorted({k for k in keys if k not in WINDOWED} | {"orders"})
+    # GMV's factors are read with it: a gap to target is split by them.
+    factors = {"visitors", "buyers", "orders", "gmv"} if "gmv" in keys else {"orders"}
+    daily = sorted({k for k in keys if k not in WINDOWED} | factors)
     rows = {r["period"]: r for r in metrics(daily, store, first, day, "day")}
     orders = {date.fromisoformat(p): r["orders"] for p, r in rows.items()}
-    gaps = coverage.left_out(store, orders, day, first)
+    gaps_of = coverage.left_out(store, orders, day, first)
     # Event days and holidays are not ordinary days: out of the baselines of the days after.
     event_days = calendar.days_of(first, day - timedelta(days=1))
-    skip = gaps["days"] | set(event_days)
-    # An event day itself is compared with the same event a year earlier.
-    same = calendar.same_day_last_year(day)
-    last_year = {}
+    skip = gaps_of["days"] | set(event_days)
+    # An event day itself is compared with the plan and the same event a year earlier.
+    event = calendar.days_of(day, day).get(day)
+    same = calendar.same_day_last_year(day) if event else None
+    last_year, growth = {}, {}
     if same is not None:
-        known = gaps["begins"] is not None and same[1] >= gaps["begins"]
+        known = gaps_of["begins"] is not None and same[1] >= gaps_of["begins"]
         if known:
             (last_year,) = metrics(daily, store, same[1], same[1], "none")
+            growth = _growth(store, daily, event.first, gaps_of["begins"])
     # What the day's data has; buyer ids over the repurchase window.
     available = coverage.has(store, day, day)
     window = max(WINDOWED.values())
     available["buyer_ids"] = has_buyer_ids(store, (day - timedelta(days=window - 1), day))
-    for key in (k for k in keys if k in WINDOWED):
-        span = timedelta(days=WINDOWED[key] - 1)
-        ends = {day, day - timedelta(days=1)}
-        ends |= {day - timedelta(weeks=k) for k in range(1, HISTORY_WEEKS + 1)}
-        for end in ends:
+
+    def windowed(key: str, end: date):
+        """A trailing-window metric's value on `end`, read once."""
+        row = rows.setdefault(end.isoformat(), {})
+        if key not in row:
+            span = timedelta(days=WINDOWED[key] - 1)
             (value,) = metrics([key], store, end - span, end, "none")
-            rows[end.isoformat()][key] = value[key]
-    targets = {k: v for (k, _), v in goals.targets(store, keys, day, day).items()}
+            row[key] = value[key]
+        return row[key]
+
+    for key in (k for k in keys if k in WINDOWED):
+        for end in _history_days(day) | {day}:
+            windowed(key, end)
+    month_first = day.replace(day=1)
+    month_last = (month_first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    planned = goals.targets(
+        store, sorted(set(keys) | set(FACTOR_GOAL_KEYS)), min(first, month_first), month_last
+    )
+    targets = {k: v for (k, d), v in planned.items() if d == day}
     floor = achievement_floor()
     report, _ = DailyReport.objects.get_or_create(store=store, day=day)
     report = report_locks.daily_report(report.pk)
     report.save()  # generated_at
     report.rows.all().delete()
-    out, missing = [], {}
+    out, missing, ongoing = [], {}, []
 
     def value(key, when, left_out=skip):
         """A past value the report compares with, None on a day left out."""
@@ -204,27 +297,15 @@ def build(store, day: date) -> DailyReport:
         actual = None if lacking else rows[day.isoformat()][key]
         # Against an event day the change is still told (the day after 双11 falls); against
         # a closed day, or before the data, it would be a meaningless +20,000%.
-        yesterday = value(key, day - timedelta(days=1), gaps["days"])
-        last_week = value(key, day - timedelta(weeks=1), gaps["days"])
-        history = [value(key, day - timedelta(weeks=k)) for k in range(1, HISTORY_WEEKS + 1)]
-        if lacking:
-            history = []
+        yesterday = value(key, day - timedelta(days=1), gaps_of["days"])
+        last_week = value(key, day - timedelta(weeks=1), gaps_of["days"])
+        weeks = [day - timedelta(weeks=k) for k in range(1, HISTORY_WEEKS + 1)]
+        history_days = {d: value(key, d) for d in weeks}
+        history = [] if lacking else list(history_days.values())
         target = targets.get(key)
         achievement = ratio(actual, target)
-        series = {date.fromisoformat(p): r.get(key) for p, r in rows.items()}
-        series = {d: v for d, v in series.items() if d not in skip}
-        spread = weekday_spread(series, day, HISTORY_WEEKS)
-        score = robust_score(actual, history, spread) if same is None else None
         metric = lookup(key)
-        reason, rule_zh, rule_en = flag(
-            metric, actual, achievement, history, rules_of.get(key, {}), floor, score
-        )
-        # A day made by one order or buyer says so, before the statistical test (which such
-        # a day also breaks, for that reason).
-        if reason in ("", "statistical") and key == "gmv" and actual:
-            found = _concentration(store, day, actual, yesterday)
-            if found[0]:
-                reason, rule_zh, rule_en = found
+        rules = rules_of.get(key, {})
         row = {
             "metric": key,
             "target": target,
@@ -233,15 +314,92 @@ def build(store, day: date) -> DailyReport:
             "day_change": relative_change(actual, yesterday) if actual is not None else None,
             "week_change": relative_change(actual, last_week) if actual is not None else None,
         }
+        # Below target: a new condition, one that worsened or changed cause, or one that
+        # goes on (its own section, not a new red row).
+        run = None
+        if achievement is not None:
+            key_targets = {d: v for (k, d), v in planned.items() if k == key}
+            lookback = [day - timedelta(days=i) for i in range(conditions.LOOKBACK_DAYS + 1)]
+            values = _values(key, lookback, key_targets, rows, gaps_of["days"], windowed)
+            run = conditions.shortfall(
+                day,
+                values,
+                key_targets,
+                rules.get("target", floor),
+                higher=metric.higher_is_better,
+                additive=goals.is_additive(key),
+                rows=_day_rows(rows, lookback) if key == "gmv" else None,
+            )
+        reason = rule_zh = rule_en = ""
+        basis, base = "change", None
+        if run is not None and run.flagged_today:
+            reason, basis = "goal", "target"
+            rule_zh, rule_en = goal_rule(
+                achievement, rules.get("target", floor), metric.higher_is_better
+            )
+            if run.why != "new":
+                rule_zh, rule_en = _ongoing_words(run)
+        elif event is not None:
+            # Inside an event window: the plan (the goal, above) and last year's same day
+            # are its comparisons, not ordinary weeks.
+            if same is not None:
+                reason, rule_zh, rule_en = event_rule(
+                    metric, actual, event, same[1], last_year.get(key), growth.get(key, Decimal(1))
+                )
+            if reason:
+                basis, base = "last_year", same[1]
+                row["vs_last_year"] = relative_change(actual, last_year.get(key))
+        else:
+            series = {date.fromisoformat(p): r.get(key) for p, r in rows.items()}
+            series = {d: v for d, v in series.items() if d not in skip}
+            spread = weekday_spread(series, day, HISTORY_WEEKS)
+            # A trailing 30-day rate moves slowly and its weeks overlap: against the same
+            # weekday it measures drift, not a day; its target and threshold judge it.
+            score = None if key in WINDOWED else robust_score(actual, history, spread)
+            row["score"] = score
+            reason, rule_zh, rule_en = flag(metric, actual, history, rules, score)
+            if reason:
+                basis, base = "baseline", _usual_day(history_days)
+        # A day made by one order or buyer says so, before the statistical test (which such
+        # a day also breaks, for that reason).
+        if reason in ("", "statistical") and key == "gmv" and actual:
+            found = _concentration(store, day, actual, yesterday)
+            if found[0]:
+                reason, rule_zh, rule_en = found
+                basis, base = "change", None
+        shortfall_goes_on = run is not None and not run.flagged_today and not reason
+        if shortfall_goes_on:
+            basis = "target"
+            rule_zh, rule_en = _ongoing_words(run)
         note_zh = note_en = ""
         diagnosis = None
         # GMV is always explained (what the data has allows: the report's first question
-        # is why sales moved); the other rows when a rule flags them.
-        if reason or (key == "gmv" and actual is not None and yesterday is not None):
-            note_zh, note_en, diagnosis = _note(store, key, day, row, history)
-        if reason:
-            # Which rule flagged the row comes first, then what explains the move.
+        # is why sales moved); the other rows when a rule flags them or they stay below
+        # target.
+        explained = reason or shortfall_goes_on
+        if explained or (key == "gmv" and actual is not None and yesterday is not None):
+            gap = None
+            if basis == "target" and key == "gmv":
+                gap = gaps.explain_gmv_gap(
+                    rows[day.isoformat()],
+                    target,
+                    targets,
+                    [rows[d.isoformat()] for d in weeks if d not in skip],
+                    available["buyer_ids"],
+                    store.currency,
+                )
+            note_zh, note_en, diagnosis = _note(
+                store, key, day, row, history, basis=basis, base=base, gap=gap
+            )
+        if rule_zh:
+            # What flagged the row (or keeps it below target) comes first, then the why.
             note_zh, note_en = f"【{rule_zh}】{note_zh}", f"[{rule_en}] {note_en}"
+        if run is not None and run.days > 1:
+            ongoing.append(
+                _ongoing_item(store, key, day, run, planned, values, month_first, rows, windowed)
+            )
+        row.pop("vs_last_year", None)
+        score = row.pop("score", None)
         out.append(
             DailyReportRow(
                 report=report,
@@ -252,44 +410,128 @@ def build(store, day: date) -> DailyReport:
                 note_zh=note_zh,
                 note_en=note_en,
                 diagnosis=diagnosis or None,
+                ongoing_since=run.since if run is not None and run.days > 1 else None,
                 **row,
             )
         )
     DailyReportRow.objects.bulk_create(out)
-    begins = gaps["begins"]
+    begins = gaps_of["begins"]
     used = sorted(
         {(e.name, e.first, e.last) for d, e in event_days.items() if d in _history_days(day)},
         key=lambda e: e[1],
     )
-    # The noise budget: how many of the last 30 days' reports flagged anything.
+    # The noise budget: how many of the last 30 days' reports flagged anything new.
     recent = DailyReport.objects.filter(store=store, day__gte=day - timedelta(days=30), day__lt=day)
     report.context = {
         "flagged_last_30": recent.filter(rows__anomaly=True).distinct().count(),
         "reports_last_30": recent.count(),
+        "ongoing": ongoing,
         "has": available,
         "events_left_out": [[n, a.isoformat(), b.isoformat()] for n, a, b in used],
         "event": (
             {
-                "name": same[0].name,
-                "kind": same[0].kind,
+                "name": event.name,
+                "kind": event.kind,
+                "first": event.first.isoformat(),
+                "last": event.last.isoformat(),
                 "compared_with": same[1].isoformat() if last_year else None,
+                "has_plan": "gmv" in targets,
                 "changes": {
                     k: _text(relative_change(rows[day.isoformat()][k], last_year.get(k)))
                     for k in daily
                     if k in keys and k not in missing
                 },
             }
-            if same is not None
+            if event is not None
             else None
         ),
         "missing": missing,
-        "left_out": [[a.isoformat(), b.isoformat()] for a, b in gaps["closures"]],
+        "left_out": [[a.isoformat(), b.isoformat()] for a, b in gaps_of["closures"]],
         "begins": begins.isoformat() if begins else None,
         "history_days": (day - begins).days if begins else 0,
         "short_history": begins is None or (day - begins).days < coverage.SHORT_HISTORY_DAYS,
     }
     report.save(update_fields=["context"])
     return report
+
+
+# The goal metrics GMV's factors are planned by (monitoring.gaps.FACTOR_GOALS).
+FACTOR_GOAL_KEYS = ("visitors", "cvr", "aov", "buyers", "order_value", "orders")
+EVENT_TOLERANCE = Decimal("0.3")  # an event day 30% short of last year's, grown, is flagged
+GROWTH_WEEKS = 4
+
+
+def _growth(store, keys, event_first: date, begins: date) -> dict[str, Decimal]:
+    """Each metric's year-over-year ratio over the GROWTH_WEEKS weeks before the event
+    window, when both years have data then (else none: last year's day as it was)."""
+    end = event_first - timedelta(days=1)
+    start = end - timedelta(weeks=GROWTH_WEEKS) + timedelta(days=1)
+    try:
+        then = (start.replace(year=start.year - 1), end.replace(year=end.year - 1))
+    except ValueError:  # 29 February
+        then = (start - timedelta(days=365), end - timedelta(days=365))
+    if then[0] < begins:
+        return {}
+    (now_row,) = metrics(keys, store, start, end, "none")
+    (then_row,) = metrics(keys, store, *then, "none")
+    out = {}
+    for key in keys:
+        grown = ratio(now_row.get(key), then_row.get(key))
+        if grown is not None and grown > 0:
+            out[key] = grown
+    return out
+
+
+def _values(key, lookback, key_targets, rows, closed, windowed) -> dict:
+    """The metric's value on each day of the lookback that has a target (closed days and
+    days before the data left out)."""
+    out = {}
+    for d in lookback:
+        if d not in key_targets or d in closed:
+            continue
+        if key in WINDOWED:
+            out[d] = windowed(key, d)
+        elif d.isoformat() in rows:
+            out[d] = rows[d.isoformat()].get(key)
+    return out
+
+
+def _day_rows(rows, lookback) -> dict:
+    return {d: rows[d.isoformat()] for d in lookback if d.isoformat() in rows}
+
+
+def _ongoing_item(store, key, day, run, planned, values, month_first, rows, windowed) -> dict:
+    """The ongoing section's item of a metric below target: since when, and where the
+    month stands to date, at the current pace and against what would close it."""
+    month_targets = {d: v for (k, d), v in planned.items() if k == key and d >= month_first}
+    additive = goals.is_additive(key)
+    if additive:
+        to_date = [d for d in month_targets if d <= day]
+        actual = sum(Decimal(values.get(d) or 0) for d in to_date)
+    elif key in WINDOWED:
+        actual = windowed(key, day)
+    else:
+        (row,) = metrics([key], store, min(month_targets), day, "none")
+        actual = row[key]
+    found = conditions.standing(day, month_targets, actual, values, additive)
+    return {
+        "metric": key,
+        "since": run.since.isoformat(),
+        "days": run.days,
+        "capped": run.capped,
+        "flagged": run.why or None,
+        "level": _text(run.level),
+        "month_first": found.first.isoformat(),
+        "month_last": found.last.isoformat(),
+        "month_target": _text(found.target),
+        "actual_to_date": _text(found.actual),
+        "achievement": _text(found.achievement),
+        "projected": _text(found.projected),
+        "remaining_days": found.remaining_days,
+        "needed_per_day": _text(found.needed_per_day),
+        "recent_per_day": _text(found.recent_per_day),
+        "additive": additive,
+    }
 
 
 def _text(value) -> str | None:

@@ -45,6 +45,9 @@ class DailyReportRow(models.Model):
     note_zh = models.TextField(_("anomaly note (Chinese)"), blank=True)
     note_en = models.TextField(_("anomaly note (English)"), blank=True)
     diagnosis = models.JSONField(_("diagnosis"), null=True, blank=True)
+    # Below target since this day, an ongoing condition (monitoring.conditions): listed in the
+    # report's own section, and an anomaly only on the days it began or worsened.
+    ongoing_since = models.DateField(_("below target since"), null=True, blank=True)
 
     class Meta:
         ordering = ["position"]

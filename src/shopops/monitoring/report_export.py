@@ -77,6 +77,7 @@ def rows(report, viewer=None) -> list[dict]:
                     if r.anomaly_reason == "concentration"
                     else None
                 ),
+                "ongoing_since": r.ongoing_since,
                 "achievement_text": percent(r.achievement),
                 "achievement_low": below_floor(r.achievement),
                 "achievement_bar": bar(r.achievement),
@@ -104,6 +105,7 @@ def to_json(report, viewer=None) -> dict:
         # What the day's data has, what the baselines left out (monitoring.coverage).
         "context": report.context or {},
         "context_text": context_lines(report),
+        "ongoing_text": ongoing_lines(report, viewer),
         "generated_at": report.generated_at.isoformat(),
         "rows": [
             {
@@ -116,6 +118,7 @@ def to_json(report, viewer=None) -> dict:
                 "week_change": _text(r["week_change"]),
                 "anomaly": r["anomaly"],
                 "anomaly_reason": r["anomaly_reason"] or None,
+                "ongoing_since": r["ongoing_since"].isoformat() if r["ongoing_since"] else None,
                 "note": r["note"] or None,
                 "missing": (report.context or {}).get("missing", {}).get(r["metric"]),
                 "measure": (
@@ -204,6 +207,12 @@ def to_xlsx(report, path: Path, viewer=None) -> Path:
     for index, width in enumerate((12, 14, 14, 14, 10, 10, 60, 40), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    ongoing = ongoing_lines(report, viewer)
+    if ongoing:  # the conditions that persist, on their own sheet
+        sheet = book.create_sheet("持续问题" if _zh() else "Ongoing")
+        for line in ongoing:
+            append_row(sheet, [line])
+        sheet.column_dimensions["A"].width = 140
     lines = context_lines(report)
     if lines:  # what the day's data has and what the baselines left out, on its own sheet
         notes = book.create_sheet("说明" if _zh() else "Notes")
@@ -222,6 +231,7 @@ def to_html(report, standalone: bool = True, viewer=None) -> str:
             "rows": rows(report, viewer),
             "standalone": standalone,
             "context_lines": context_lines(report),
+            "ongoing_lines": ongoing_lines(report, viewer),
         },
     )
 
@@ -341,3 +351,73 @@ def context_lines(report) -> list[str]:
             "what exists"
         )
     return lines
+
+
+def ongoing_lines(report, viewer=None) -> list[str]:
+    """The report's ongoing conditions (monitoring.conditions), one line each: 销售额：连续
+    31 天低于目标（自 2026-10-01）；本月累计达成 71.2%，预计月末 71.5%；剩余 5 天需日均
+    ¥62,000.00（近 7 天日均 ¥33,000.00）. Cost metrics only for who may see them."""
+    items = (report.context or {}).get("ongoing") or []
+    hidden = set(hidden_costs([i["metric"] for i in items], viewer))
+    zh, currency = _zh(), report.store.currency
+    out = []
+    for item in items:
+        if item["metric"] in hidden:
+            continue
+        key = item["metric"]
+        label = lookup(key).label
+        days = f"{item['days']}{'+' if item.get('capped') else ''}"
+
+        def shown(value, key=key):
+            return metric_shown(None if value is None else Decimal(value), key, currency)
+
+        achievement = percent(item["achievement"])
+        if zh:
+            line = f"{label}：连续 {days} 天低于目标（自 {item['since']}）；"
+            if item["additive"]:
+                line += f"本月累计达成 {achievement}，预计月末 {percent(item['projected'])}"
+                if item["remaining_days"] and item["needed_per_day"]:
+                    line += (
+                        f"；剩余 {item['remaining_days']} 天需日均 {shown(item['needed_per_day'])}"
+                        f"（近 7 天日均 {shown(item['recent_per_day'])}）"
+                    )
+                elif not item["remaining_days"]:
+                    line += "（本月最后一天）"
+            else:
+                line += (
+                    f"本月至今 {shown(item['actual_to_date'])}，目标 {shown(item['month_target'])}"
+                    f"（达成 {achievement}）；近 7 天平均 {shown(item['recent_per_day'])}"
+                )
+            flagged = {
+                "new": "",
+                "worse": "；今日再次提示：较上次提示明显变差",
+                "cause": "；今日再次提示：原因有变",
+            }
+        else:
+            line = f"{label}: {days} days below target (since {item['since']}); "
+            if item["additive"]:
+                line += (
+                    f"the month so far {achievement} of target, {percent(item['projected'])} "
+                    "projected at the month's end"
+                )
+                if item["remaining_days"] and item["needed_per_day"]:
+                    line += (
+                        f"; the remaining {item['remaining_days']} days need "
+                        f"{shown(item['needed_per_day'])} a day (the last 7 days: "
+                        f"{shown(item['recent_per_day'])} a day)"
+                    )
+                elif not item["remaining_days"]:
+                    line += " (the month's last day)"
+            else:
+                line += (
+                    f"the month so far {shown(item['actual_to_date'])} against "
+                    f"{shown(item['month_target'])} ({achievement}); the last 7 days "
+                    f"{shown(item['recent_per_day'])}"
+                )
+            flagged = {
+                "new": "",
+                "worse": "; flagged again today: materially worse than when last flagged",
+                "cause": "; flagged again today: the cause changed",
+            }
+        out.append(line + flagged.get(item.get("flagged") or "new", ""))
+    return out

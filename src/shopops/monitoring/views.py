@@ -78,6 +78,7 @@ def daily(request):
             "can_write": can_write,
             "anomalies": sum(1 for r in rows if r["anomaly"]),
             "context_lines": report_export.context_lines(report),
+            "ongoing_lines": report_export.ongoing_lines(report, request.user),
         },
     )
 

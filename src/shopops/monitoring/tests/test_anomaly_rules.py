@@ -87,8 +87,17 @@ def test_a_metrics_own_target_share(steady):
     row = _gmv(steady, ordinary)
     assert Decimal("0.85") < row.achievement < Decimal("0.95") and not row.anomaly
     ReportSettings.objects.create(store=steady, thresholds={"gmv": {"target": "0.95"}})
+    # Under 95% for days on end: flagged on the run's first day, an ongoing condition after.
     row = _gmv(steady, ordinary)
-    assert row.anomaly_reason == "goal" and "低于目标的 95.0%" in row.note_zh
+    since = row.ongoing_since
+    assert not row.anomaly and since is not None and date(2024, 6, 1) <= since < ordinary
+    days = (ordinary - since).days + 1
+    assert row.note_zh.startswith(f"【持续：连续 {days} 天低于目标（自 {since}）")
+    assert "距目标 -" in row.note_zh
+    (item,) = [i for i in row.report.context["ongoing"] if i["metric"] == "gmv"]
+    assert item["days"] == days and item["remaining_days"] == 5
+    first = _gmv(steady, since)
+    assert first.anomaly_reason == "goal" and "低于目标的 95.0%" in first.note_zh
 
 
 def test_thresholds_are_checked():

@@ -99,7 +99,10 @@ def test_goal_based_flag_and_measures_keep_their_history(store, role_users):
     report = daily_report.build(store, DAY - timedelta(weeks=1))
     gmv = report.rows.get(metric="gmv")
     assert gmv.target is not None and gmv.achievement < Decimal("0.8")
-    assert gmv.anomaly_reason == "goal"
+    # Below target since the run began: an ongoing condition, flagged on its first day.
+    assert not gmv.anomaly and gmv.ongoing_since is not None
+    first = daily_report.build(store, gmv.ongoing_since).rows.get(metric="gmv")
+    assert first.anomaly_reason == "goal" and "距目标 -" in first.note_zh
     lead = role_users["ops_lead"]
     daily_report.write_measure(lead, store, DAY, "gmv", "恢复「春季上新」预算", owner=lead)
     daily_report.write_measure(
