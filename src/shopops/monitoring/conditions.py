@@ -115,7 +115,7 @@ def shortfall(
         why, factor = "", ""
         if i == 0:
             why = "new"
-        elif level is not None and ref_level is not None:
+        elif level is not None and ref_level is not None and i >= TRAILING_DAYS:
             worse = ref_level - level if higher else level - ref_level
             if worse >= WORSEN:
                 why = "worse"
@@ -128,6 +128,9 @@ def shortfall(
                 k = max(fallen, key=fallen.get, default=None)
                 if k is not None and fallen[k] >= FACTOR_WORSEN and worse > 0:
                     why, factor = "cause", k
+        if why == "" and ref_level is not None and i < TRAILING_DAYS:
+            # The run's first week: its level is known once a week is (one day is noise).
+            ref_level, ref_factors = level, factors
         if why:
             if d == day:
                 out.why, out.factor, out.level_at_flag = why, factor, ref_level

@@ -146,22 +146,25 @@ def _sentence(out: dict, currency) -> tuple[str, str]:
         others = [(n, p) for n, p in out["plan"].items() if n != needed]
         label_zh, label_en = FACTOR_LABELS[needed]
         value = _factor_text(needed, out["plan"][needed]["value"])
+        mixed = len({p["basis"] for _, p in others}) > 1
+        basis_of = {"usual": ("同日常态", "the usual"), "goal": ("目标", "the goal")}
+
+        def named(n, p, lang):
+            label = FACTOR_LABELS[n][lang]
+            shown = _factor_text(n, p["value"], currency)
+            if lang == 0:
+                return f"{basis_of[p['basis']][0] if mixed else ''}{label} {shown}"
+            return f"{basis_of[p['basis']][1] + ' ' if mixed else ''}{label} {shown}"
+
+        common = basis_of[others[0][1]["basis"]] if others and not mixed else ("", "")
         zh += (
-            "；按"
-            + "、".join(
-                f"{'同日常态' if p['basis'] == 'usual' else '目标'}{FACTOR_LABELS[n][0]} "
-                f"{_factor_text(n, p['value'], currency)}"
-                for n, p in others
-            )
+            f"；按{common[0]}{'的' if common[0] else ''}"
+            + "、".join(named(n, p, 0) for n, p in others)
             + f"，目标需{label_zh} {value}"
         )
         en += (
-            "; at "
-            + " and ".join(
-                f"{'the usual' if p['basis'] == 'usual' else 'the goal'} "
-                f"{FACTOR_LABELS[n][1]} {_factor_text(n, p['value'])}"
-                for n, p in others
-            )
+            f"; at {common[1] + ' ' if common[1] else ''}"
+            + " and ".join(named(n, p, 1) for n, p in others)
             + f", the target needs {value} {label_en}"
         )
     rest = out["rest"]
