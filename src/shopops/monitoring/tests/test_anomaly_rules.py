@@ -56,9 +56,14 @@ def test_a_steady_stores_18_percent_fall_is_flagged_and_explained(steady):
     assert gmv.note_zh.startswith("【偏离近 8 周同日的常态（稳健 z 分数 -")
     assert "付费流量" in gmv.note_zh and "春季上新" in gmv.note_zh
     assert gmv.note_en.startswith("[unusual for the weekday over 8 weeks (robust z-score -")
-    # Every ordinary day of the last four weeks: no GMV alarm.
+    # Every ordinary day of the last four weeks: no GMV alarm, and at most one day in ten
+    # with any new flag at all (the noise budget, issue 23).
+    flagged = []
     for back in range(1, 29):
-        assert not _gmv(steady, DAY - timedelta(days=back)).anomaly, back
+        report = daily_report.build(steady, DAY - timedelta(days=back))
+        assert not report.rows.get(metric="gmv").anomaly, back
+        flagged += [back] if report.rows.filter(anomaly=True).exists() else []
+    assert len(flagged) <= 28 // 10, flagged
 
 
 def test_the_teams_threshold_comes_first_and_is_named(steady):
