@@ -330,6 +330,13 @@ def context_lines(report) -> list[str]:
                 else f"{event['name']}: an event day, without last year's in the data; "
                 "not compared with ordinary days"
             )
+        if event.get("has_plan"):
+            lines.append(
+                f"{event['name']}：与计划（当日目标）比较，只在低于目标时提示"
+                if zh
+                else f"{event['name']}: compared with the plan (the day's target), flagged "
+                "only when short of it"
+            )
     left = context.get("events_left_out") or []
     if left:
         named = "、".join(f"{n} {a}" + (f"…{b}" if b != a else "") for n, a, b in left)
