@@ -150,6 +150,38 @@ def robust_score(value, history: list, spread: float | None = None) -> float | N
     return 0.6745 * (float(value) - mid) / mad
 
 
+LEVEL_DAYS = 7  # the recent level: the week before the day
+
+
+def recent_level(series: dict, day, weeks: int) -> float:
+    """Where the metric has run lately against its same-weekday medians of the `weeks` weeks
+    before `day`: the median of value / median over its last LEVEL_DAYS known days (a week,
+    unless days were left out: after an event's window, the days before it; 1.0 when fewer
+    than three are known). The eight-week median lags a store that grows or
+    shrinks by four weeks; the day is tested against that median times this level, so a
+    drift is not a new anomaly every day and a spike still is. A shift that lasts is flagged
+    until it is most of the week (its first three or four days)."""
+    from datetime import timedelta
+
+    window = [day - timedelta(days=i) for i in range(1, 7 * weeks + 1)]
+    ratios = []
+    for x in window:
+        if len(ratios) == LEVEL_DAYS:
+            break
+        value = series.get(x)
+        same = [
+            float(series[y])
+            for y in window
+            if y != x and y.weekday() == x.weekday() and series.get(y) is not None
+        ]
+        if value is None or len(same) < 3:
+            continue
+        mid = median(same)
+        if mid:
+            ratios.append(float(value) / mid)
+    return median(ratios) if len(ratios) >= 3 else 1.0
+
+
 def weekday_spread(series: dict, day, weeks: int) -> float | None:
     """The metric's ordinary day-to-day variation before `day`: over the `weeks` weeks before
     it, the median of |value / median of the other same-weekday values - 1|, all weekdays

@@ -160,7 +160,10 @@ SOURCES = {
     "other": (0.10, 0.016),
 }
 WEEKDAY = [0.93, 0.92, 0.95, 0.97, 1.0, 1.12, 1.11]
-MONTH = [0.95, 0.78, 0.95, 0.92, 1.0, 1.15, 0.9, 0.88, 0.95, 1.05, 1.45, 1.2]
+# The ordinary level of each month, at its middle; the peaks are event_factor's. November's
+# ordinary days are not far above October's: a store's 双11 is its event days, and a
+# month-long step would read as an anomaly after the event's window.
+MONTH = [0.95, 0.78, 0.95, 0.92, 1.0, 1.15, 0.9, 0.88, 0.95, 1.05, 1.12, 1.2]
 HOURS = [
     3,
     1.5,
@@ -191,6 +194,17 @@ HOURS = [
 
 def d2(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def month_factor(day: date) -> float:
+    """MONTH between the middles of two months, so that a month's first day is no step."""
+    middle = date(day.year, day.month, 15)
+    if day >= middle:
+        other = date(day.year + day.month // 12, day.month % 12 + 1, 15)
+    else:
+        other = date(day.year - (day.month == 1), (day.month - 2) % 12 + 1, 15)
+    share = abs((day - middle).days) / abs((other - middle).days)
+    return MONTH[day.month - 1] * (1 - share) + MONTH[other.month - 1] * share
 
 
 def event_factor(day: date) -> float:
@@ -323,7 +337,7 @@ class Generator:
         while day <= self.end:
             trend = 0.85 + 0.3 * (day - self.start).days / total_days
             days.append(
-                (day, WEEKDAY[day.weekday()] * MONTH[day.month - 1] * trend * event_factor(day))
+                (day, WEEKDAY[day.weekday()] * month_factor(day) * trend * event_factor(day))
             )
             day += timedelta(days=1)
         return days

@@ -28,6 +28,7 @@ class Run:
     since: date
     days: int
     capped: bool  # the run goes back further than LOOKBACK_DAYS
+    under: int = 0  # its days below target (the others were back on it, the week not)
     flagged_on: list[date] = field(default_factory=list)
     why: str = ""  # why the report's day is flagged: new | worse | cause | "" (ongoing)
     level: Decimal | None = None  # the trailing week's achievement on the day
@@ -80,33 +81,46 @@ def shortfall(
     higher: bool = True,
     additive: bool = True,
     rows: dict[date, dict] | None = None,
+    neutral: frozenset[date] | set[date] = frozenset(),
 ) -> Run | None:
     """The run of days below target that ends on `day`, or None when `day` is not below
     it or no day of the run broke the rule (`share`). `values` and `targets` are the
     metric's by day; `rows` (for GMV) the days' visitors, buyers and GMV, to tell a new
-    cause."""
+    cause. `neutral` days (event days: their own plan judges them, and one of them would
+    swamp a week) are not in the week that tells a run has ended; a day on target with no
+    ordinary day in its week (inside a long event window) ends it."""
 
     def achieved(d):
         if values.get(d) is None or not targets.get(d):
             return None
         return ratio(values[d], targets[d])
 
-    # The run: the days below target (under 100%) ending on `day`, from the first of them
-    # that broke the rule. A day between the rule and the target does not end it: the
-    # condition ends when the metric is back on target, so a metric hovering about the
-    # rule's line is one condition, not a new one every other day.
+    # The run: from the first day that broke the rule, the days below target (under 100%)
+    # ending on `day`. A day between the rule and the target does not end it, and neither
+    # does a day back on target while its trailing week is still below: the condition ends
+    # when the metric is back on target for a week. A metric hovering about the rule's line,
+    # or about its target, is one condition, not a new one every few days.
+    if not is_under(achieved(day), Decimal(1), higher):
+        return None
     stretch = []
     for i in range(LOOKBACK_DAYS + 1):
         d = day - timedelta(days=i)
         a = achieved(d)
-        if a is None or not is_under(a, Decimal(1), higher):
+        if a is None:
             break
+        if not is_under(a, Decimal(1), higher):
+            week = [d - timedelta(days=j) for j in range(TRAILING_DAYS)]
+            week = [w for w in week if w not in neutral and achieved(w) is not None]
+            level = _level(week, values, targets, additive)
+            if level is None or not is_under(level, Decimal(1), higher):
+                break
         stretch.append(d)
     broke = [d for d in stretch if is_under(achieved(d), share, higher)]
     if not broke:
         return None
     run = sorted(d for d in stretch if d >= broke[-1])
-    out = Run(since=run[0], days=len(run), capped=len(run) > LOOKBACK_DAYS)
+    under = sum(1 for d in run if is_under(achieved(d), Decimal(1), higher))
+    out = Run(since=run[0], days=len(run), capped=len(run) > LOOKBACK_DAYS, under=under)
     ref_level = ref_factors = None
     for i, d in enumerate(run):
         trailing = run[max(0, i - TRAILING_DAYS + 1) : i + 1]
@@ -139,6 +153,18 @@ def shortfall(
         if d == day:
             out.level = level
     return out
+
+
+def run_words(days: int, under: int | None, capped: bool, since: str) -> tuple[str, str]:
+    """「连续 12 天低于目标（自 …）」, or with days back on target in it 「自 … 起 12 天中 9 天低于
+    目标」: (zh, en)."""
+    n = f"{days}{'+' if capped else ''}"
+    if under is None or under >= days:
+        return f"连续 {n} 天低于目标（自 {since}）", f"{n} days below target (since {since})"
+    return (
+        f"自 {since} 起 {n} 天中 {under} 天低于目标",
+        f"{under} of {n} days below target since {since}",
+    )
 
 
 @dataclass

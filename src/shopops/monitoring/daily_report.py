@@ -21,6 +21,7 @@ from shopops.analytics.diagnosis import (
     by_dimension,
     drivers,
     explain_gmv,
+    recent_level,
     robust_score,
     side_text,
     weekday_spread,
@@ -38,6 +39,7 @@ HISTORY_WEEKS = 8  # the robust baseline: the same weekday of the last eight wee
 # Metrics that mean little over one day (buyers with two orders in a day) are read over a
 # trailing window ending on the day: the report's repurchase rate is that of 30 days.
 WINDOWED = {"repurchase_rate": 30}
+LEVEL_SAID = Decimal("0.05")  # a recent level this far from the weeks' median is named
 
 
 def achievement_floor() -> Decimal:
@@ -80,7 +82,7 @@ def goal_rule(achievement, share: Decimal, higher: bool) -> tuple[str, str]:
     )
 
 
-def flag(metric, actual, history: list, rules: dict, score):
+def flag(metric, actual, history: list, rules: dict, score, level: float = 1.0):
     """(reason, rule in Chinese, rule in English) of the first rule an ordinary day's row
     breaks after its target (`conditions.shortfall`): the team's threshold against the same
     weekday's usual value, then the statistical test (robust z-score); ("", "", "") when
@@ -103,10 +105,18 @@ def flag(metric, actual, history: list, rules: dict, score):
             f"{HISTORY_WEEKS} weeks, beyond the threshold of {display.percent(limit)}",
         )
     if score is not None and abs(score) > ROBUST_Z:
+        # The usual value is the weeks' median at the store's recent level: said when the
+        # level is not the median's.
+        moved = Decimal(str(level)) - 1
+        adjusted_zh = adjusted_en = ""
+        if abs(moved) >= LEVEL_SAID:
+            adjusted_zh = f"按近期水平 {display.change(moved)} 调整，"
+            adjusted_en = f"at the recent level {display.change(moved)}, "
         return (
             "statistical",
-            f"偏离近 {HISTORY_WEEKS} 周同日的常态（稳健 z 分数 {score:+.1f}）",
-            f"unusual for the weekday over {HISTORY_WEEKS} weeks (robust z-score {score:+.1f})",
+            f"偏离近 {HISTORY_WEEKS} 周同日的常态（{adjusted_zh}稳健 z 分数 {score:+.1f}）",
+            f"unusual for the weekday over {HISTORY_WEEKS} weeks ({adjusted_en}robust z-score "
+            f"{score:+.1f})",
         )
     return "", "", ""
 
@@ -209,26 +219,22 @@ def _note(store, key: str, day: date, row: dict, history: list, *, basis: str, b
 
 def _ongoing_words(run: conditions.Run) -> tuple[str, str]:
     """Why a run of days below target is flagged again, or that it goes on."""
-    days = f"{run.days}{'+' if run.capped else ''}"
-    since = run.since.isoformat()
+    zh, en = conditions.run_words(run.days, run.under, run.capped, run.since.isoformat())
     if run.why == "worse":
         was, now = display.percent(run.level_at_flag), display.percent(run.level)
         return (
-            f"连续 {days} 天低于目标，近 7 天达成率由 {was} 降至 {now}",
-            f"{days} days below target, the last 7 days' achievement down from {was} to {now}",
+            f"{zh}，近 7 天达成率由 {was} 降至 {now}",
+            f"{en}, the last 7 days' achievement down from {was} to {now}",
         )
     if run.why == "cause":
-        zh, en = FACTOR_LABELS[run.factor]
+        factor_zh, factor_en = FACTOR_LABELS[run.factor]
         return (
-            f"连续 {days} 天低于目标，原因有变：{zh}较上次提示时下降逾 "
+            f"{zh}，原因有变：{factor_zh}较上次提示时下降逾 "
             f"{display.percent(conditions.FACTOR_WORSEN)}",
-            f"{days} days below target, and the cause changed: {en} fell over "
+            f"{en}, and the cause changed: {factor_en} fell over "
             f"{display.percent(conditions.FACTOR_WORSEN)} since last flagged",
         )
-    return (
-        f"持续：连续 {days} 天低于目标（自 {since}），见持续问题",
-        f"ongoing: {days} days below target (since {since}), see the ongoing conditions",
-    )
+    return f"持续：{zh}，见持续问题", f"ongoing: {en}, see the ongoing conditions"
 
 
 @transaction.atomic
@@ -329,6 +335,7 @@ def build(store, day: date) -> DailyReport:
                 higher=metric.higher_is_better,
                 additive=goals.is_additive(key),
                 rows=_day_rows(rows, lookback) if key == "gmv" else None,
+                neutral=set(event_days),
             )
         reason = rule_zh = rule_en = ""
         basis, base = "change", None
@@ -353,11 +360,16 @@ def build(store, day: date) -> DailyReport:
             series = {date.fromisoformat(p): r.get(key) for p, r in rows.items()}
             series = {d: v for d, v in series.items() if d not in skip}
             spread = weekday_spread(series, day, HISTORY_WEEKS)
+            level = recent_level(series, day, HISTORY_WEEKS)
             # A trailing 30-day rate moves slowly and its weeks overlap: against the same
             # weekday it measures drift, not a day; its target and threshold judge it.
-            score = None if key in WINDOWED else robust_score(actual, history, spread)
+            score = (
+                None
+                if key in WINDOWED or actual is None
+                else robust_score(float(actual) / level, history, spread)
+            )
             row["score"] = score
-            reason, rule_zh, rule_en = flag(metric, actual, history, rules, score)
+            reason, rule_zh, rule_en = flag(metric, actual, history, rules, score, level)
             if reason:
                 basis, base = "baseline", _usual_day(history_days)
         # A day made by one order or buyer says so, before the statistical test (which such
@@ -518,6 +530,7 @@ def _ongoing_item(store, key, day, run, planned, values, month_first, rows, wind
         "metric": key,
         "since": run.since.isoformat(),
         "days": run.days,
+        "under": run.under,
         "capped": run.capped,
         "flagged": run.why or None,
         "level": _text(run.level),

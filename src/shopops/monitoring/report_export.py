@@ -14,6 +14,7 @@ from shopops.analytics.queries import hidden_costs
 from shopops.core import pdf
 from shopops.core.money import excel_format
 from shopops.core.spreadsheets import append_row
+from shopops.monitoring import conditions
 from shopops.monitoring.daily_report import achievement_floor, below_floor, latest_measures
 
 # Template 3: 日期 核心指标 目标值 实际值 达成率 环比变化 异常说明 调整措施
@@ -373,14 +374,16 @@ def ongoing_lines(report, viewer=None) -> list[str]:
             continue
         key = item["metric"]
         label = lookup(key).label
-        days = f"{item['days']}{'+' if item.get('capped') else ''}"
+        run_zh, run_en = conditions.run_words(
+            item["days"], item.get("under"), item.get("capped", False), item["since"]
+        )
 
         def shown(value, key=key):
             return metric_shown(None if value is None else Decimal(value), key, currency)
 
         achievement = percent(item["achievement"])
         if zh:
-            line = f"{label}：连续 {days} 天低于目标（自 {item['since']}）；"
+            line = f"{label}：{run_zh}；"
             if item["additive"]:
                 line += f"本月累计达成 {achievement}，预计月末 {percent(item['projected'])}"
                 if item["remaining_days"] and item["needed_per_day"]:
@@ -401,7 +404,7 @@ def ongoing_lines(report, viewer=None) -> list[str]:
                 "cause": "；今日再次提示：原因有变",
             }
         else:
-            line = f"{label}: {days} days below target (since {item['since']}); "
+            line = f"{label}: {run_en}; "
             if item["additive"]:
                 line += (
                     f"the month so far {achievement} of target, {percent(item['projected'])} "
