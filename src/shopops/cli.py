@@ -480,6 +480,98 @@ def report_daily(store_code, day, out_fmt, output, rebuild):
 
 
 @main.group()
+def alerts():
+    """Alert rules and alerts (预警中心)."""
+
+
+@alerts.command("evaluate")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option(
+    "--date",
+    "day",
+    default=None,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The day metric rules judge [default: yesterday in the store's zone].",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would open and resolve, write nothing.")
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def alerts_evaluate(store_code, day, dry_run, out_fmt):
+    """Evaluate the store's enabled rules now and open, keep or resolve their alerts."""
+    setup_django(migrate=True)
+    from shopops.alerts import services
+    from shopops.alerts.models import AlertRule
+
+    store_obj = store_named(store_code)
+    result = services.run(store_obj, day=day.date() if day else None, dry_run=dry_run)
+    names = dict(AlertRule.objects.filter(store=store_obj).values_list("pk", "name"))
+    out = {
+        "store": store_obj.code,
+        "dry_run": dry_run,
+        "opened": [
+            {"rule": a.rule.name, "scope": a.scope, "title": a.title_zh} for a in result.opened
+        ],
+        "kept": len(result.kept),
+        "resolved": [{"rule": a.rule.name, "scope": a.scope} for a in result.resolved],
+        "cooling": [{"rule": r.name, "scope": s} for r, s in result.cooling],
+        "skipped": {names[k]: v for k, v in result.skipped.items()},
+        "errors": {names[k]: v for k, v in result.errors.items()},
+    }
+    if out_fmt == "json":
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        verb = "would open" if dry_run else "opened"
+        click.echo(
+            f"{store_obj.code}: {verb} {len(result.opened)}, kept {len(result.kept)}, "
+            f"resolved {len(result.resolved)}, in cooldown {len(result.cooling)}"
+        )
+        for item in out["opened"]:
+            click.echo(f"  + {item['rule']}: {item['title']}")
+        for name, why in out["skipped"].items():
+            click.echo(f"  - {name}: not judged ({why})")
+        for name, error in out["errors"].items():
+            click.echo(f"  ! {name}: {error}", err=True)
+    if result.errors:
+        sys.exit(1)
+
+
+@alerts.command("list")
+@click.option("--store", "store_code", default=None, help="Store code [default: every store].")
+@click.option(
+    "--state",
+    default="open",
+    show_default=True,
+    type=click.Choice(["open", "acknowledged", "resolved", "all"]),
+    help="open: not resolved yet.",
+)
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def alerts_list(store_code, state, out_fmt):
+    """The alerts of a store (or of every store), newest first."""
+    setup_django(migrate=True)
+    from shopops.alerts.queries import alerts_of, as_dict
+    from shopops.core.models import Store
+
+    stores = [store_named(store_code)] if store_code else Store.objects.all()
+    rows = [as_dict(a) for a in alerts_of(stores, state="" if state == "all" else state)]
+    if out_fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(
+            "No alerts. Rules run in the worker (./shopops worker) or with "
+            "./shopops alerts evaluate --store CODE."
+        )
+    for r in rows:
+        click.echo(
+            f"{r['id']:>6}  {r['store']:<10} {r['severity']:<8} {r['state']:<12} "
+            f"{r['opened_at'][:16]}  {r['title_zh']}"
+        )
+
+
+@main.group()
 def lake():
     """The Parquet lake the spark engine reads."""
 
@@ -897,9 +989,12 @@ def rates_set(day, currency, rate):
 @rates.command("list")
 @click.option("--currency", default=None)
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
     show_default=True,
-)  # fmt: skip
+)
 def rates_list(currency, fmt):
     """The rates in the reporting currency, newest first."""
     setup_django(migrate=True)

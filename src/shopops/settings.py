@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shopops.planning",
     "shopops.analytics",
     "shopops.monitoring",
+    "shopops.alerts",
     "shopops.web",
 ]
 

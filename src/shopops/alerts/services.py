@@ -1,0 +1,324 @@
+"""Every write of the alerts: rules (validated, audited), the evaluation's alerts (opened,
+kept, resolved), their state changes by people, and notifications.
+
+An alert is open -> acknowledged -> resolved. At most one is not resolved per rule and
+scope (a partial unique constraint: two evaluations at once still make one). A rule in
+cooldown for a scope opens no new alert there until the cooldown since the last one has
+passed. A condition that clears resolves its alert (auto_resolved)."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shopops.alerts import defaults, evaluation
+from shopops.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    AlertState,
+    Condition,
+    Event,
+    Notification,
+)
+from shopops.analytics.catalog import UnknownMetric, lookup
+from shopops.analytics.request import DIMENSIONS
+from shopops.core import audit
+
+RULE_FIELDS = (
+    "name",
+    "metric",
+    "condition",
+    "event",
+    "filters",
+    "threshold",
+    "direction",
+    "severity",
+    "schedule",
+    "daily_at",
+    "cooldown_minutes",
+    "enabled",
+    "roles",
+)
+SHARES = (
+    Condition.TARGET,
+    Condition.BENCHMARK,
+    Condition.DAY_CHANGE,
+    Condition.WEEK_CHANGE,
+    Condition.YEAR_CHANGE,
+)
+
+
+def ensure_default_rules(store) -> int:
+    """The store's default rules it does not have yet (alerts.defaults)."""
+    return defaults.ensure(store, AlertRule)
+
+
+def clean_rule(rule: AlertRule) -> None:
+    """ValidationError naming the field: an unknown metric or dimension, a condition without
+    a metric (or both a metric and an event), an impossible threshold."""
+    errors: dict[str, str] = {}
+    if bool(rule.metric) == bool(rule.event):
+        errors["metric"] = "A rule watches either a metric or an event."
+    if rule.metric:
+        try:
+            lookup(rule.metric)
+        except UnknownMetric as exc:
+            errors["metric"] = str(exc)
+        if rule.condition not in Condition.values:
+            errors["condition"] = f"Choose one of {', '.join(Condition.values)}."
+        elif rule.threshold is None:
+            errors["threshold"] = "A metric rule needs a threshold."
+        elif rule.condition in SHARES and not (0 < rule.threshold <= 10):
+            errors["threshold"] = "A share: above 0 (0.2 is 20%) and at most 10 (1000%)."
+        elif rule.condition == Condition.STATISTICAL and not (1 <= rule.threshold <= 20):
+            errors["threshold"] = "A robust z-score cut-off between 1 and 20 (3.5 is usual)."
+    elif rule.event:
+        if rule.event not in Event.values:
+            errors["event"] = f"Choose one of {', '.join(Event.values)}."
+        if rule.condition:
+            errors["condition"] = "An event rule has no condition."
+        if rule.threshold is not None and rule.threshold <= 0:
+            errors["threshold"] = "Hours or days: above 0."
+    if not isinstance(rule.filters, dict) or any(
+        k not in DIMENSIONS or not isinstance(v, list) or not all(isinstance(x, str) for x in v)
+        for k, v in (rule.filters or {}).items()
+    ):
+        errors["filters"] = f"{{dimension: [values]}} with dimensions of {', '.join(DIMENSIONS)}."
+    if not isinstance(rule.roles, list) or not all(isinstance(r, str) for r in rule.roles):
+        errors["roles"] = "A list of role names."
+    if rule.schedule == "daily" and rule.daily_at is None:
+        errors["daily_at"] = "A daily rule needs its time."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def save_rule(
+    actor, store, rule: AlertRule | None = None, *, via: str = "web", recipients=None, **fields
+) -> AlertRule:
+    """Create a rule (rule None) or change one; validated, audited."""
+    unknown = set(fields) - set(RULE_FIELDS)
+    if unknown:
+        raise ValidationError({k: "This field cannot be set." for k in sorted(unknown)})
+    before = None if rule is None else audit.snapshot(rule, RULE_FIELDS)
+    if rule is None:
+        rule = AlertRule(store=store)
+    elif rule.store_id != store.pk:
+        raise ValidationError({"rule": "Not a rule of this store."})
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    if isinstance(rule.threshold, (int, float, str)):
+        rule.threshold = Decimal(str(rule.threshold))
+    clean_rule(rule)
+    rule.full_clean(exclude=["store"])
+    rule.save()
+    if recipients is not None:
+        rule.recipients.set(recipients)
+    audit.record(
+        actor,
+        rule,
+        "create" if before is None else "update",
+        before,
+        audit.snapshot(rule, RULE_FIELDS),
+        via=via,
+    )
+    return rule
+
+
+@dataclass
+class Round:
+    """What one evaluation of a store did (or, dry, would do)."""
+
+    opened: list[Alert] = field(default_factory=list)
+    kept: list[Alert] = field(default_factory=list)
+    resolved: list[Alert] = field(default_factory=list)
+    cooling: list[tuple[AlertRule, str]] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+    findings: dict[int, list] = field(default_factory=dict)
+
+
+def _recipients(rule: AlertRule):
+    """The rule's people and the members of its roles who hold the store; with neither, the
+    store's members who may view alerts (superusers see every store's anyway)."""
+    from shopops.core.access import can
+
+    User = get_user_model()
+    members = User.objects.filter(
+        Q(grants__store=rule.store_id) | Q(is_superuser=True), is_active=True
+    ).distinct()
+    chosen = set(rule.recipients.values_list("pk", flat=True))
+    if rule.roles:
+        chosen |= set(members.filter(groups__name__in=rule.roles).values_list("pk", flat=True))
+    if not chosen and not rule.roles:
+        chosen = {u.pk for u in members if can(u, "alerts")}
+    if rule.metric and lookup(rule.metric).cost:  # a role that must not see costs never does
+        from shopops.core.access import can_see_costs
+
+        chosen = {pk for pk in chosen if can_see_costs(User.objects.get(pk=pk))}
+    return chosen
+
+
+def _open(rule: AlertRule, found: evaluation.Finding, now: datetime) -> Alert | None:
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                store_id=rule.store_id,
+                rule=rule,
+                scope=found.scope,
+                severity=rule.severity,
+                title_zh=found.title_zh[:300],
+                title_en=found.title_en[:300],
+                value=found.value,
+                day=found.day,
+                subject=found.subject,
+                detail=found.detail,
+                opened_at=now,
+                last_seen_at=now,
+            )
+    except IntegrityError:  # another evaluation opened it a moment ago
+        return None
+    AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.OPENED, at=now)
+    Notification.objects.bulk_create(
+        [Notification(user_id=pk, alert=alert, created_at=now) for pk in _recipients(rule)],
+        ignore_conflicts=True,
+    )
+    return alert
+
+
+def _cooling(rule: AlertRule, scope: str, now: datetime) -> bool:
+    if not rule.cooldown_minutes:
+        return False
+    since = now - timedelta(minutes=rule.cooldown_minutes)
+    return Alert.objects.filter(rule=rule, scope=scope, opened_at__gt=since).exists()
+
+
+def run(
+    store,
+    *,
+    rules=None,
+    now: datetime | None = None,
+    day: date | None = None,
+    dry_run: bool = False,
+) -> Round:
+    """Evaluate the store's rules (its enabled ones unless given) and apply what they found.
+    `dry_run`: say what would open and resolve, write nothing (the "test this rule" button
+    and `./shopops alerts evaluate --dry-run`)."""
+    now = now or timezone.now()
+    if rules is None:
+        ensure_default_rules(store)
+        rules = list(AlertRule.objects.filter(store=store, enabled=True))
+    result = Round()
+    outcomes = evaluation.evaluate(store, rules, now=now, day=day)
+    for rule in rules:
+        outcome = outcomes[rule.pk]
+        if isinstance(outcome, Exception):
+            result.errors[rule.pk] = f"{type(outcome).__name__}: {outcome}"
+            continue  # its open alerts stay as they are: nothing was judged
+        if outcome.skipped:
+            result.skipped[rule.pk] = outcome.skipped
+        result.findings[rule.pk] = outcome.findings
+        with transaction.atomic():
+            unresolved = {
+                a.scope: a
+                for a in Alert.objects.select_for_update()
+                .filter(rule=rule)
+                .exclude(state=AlertState.RESOLVED)
+            }
+            scopes = set()
+            for found in outcome.findings:
+                scopes.add(found.scope)
+                alert = unresolved.get(found.scope)
+                if alert is not None:
+                    result.kept.append(alert)
+                    if not dry_run:
+                        alert.last_seen_at, alert.value = now, found.value
+                        alert.detail, alert.day = found.detail, found.day
+                        alert.title_zh, alert.title_en = found.title_zh[:300], found.title_en[:300]
+                        alert.save(
+                            update_fields=[
+                                "last_seen_at",
+                                "value",
+                                "detail",
+                                "day",
+                                "title_zh",
+                                "title_en",
+                            ]
+                        )
+                elif _cooling(rule, found.scope, now):
+                    result.cooling.append((rule, found.scope))
+                elif dry_run:
+                    result.opened.append(
+                        Alert(
+                            rule=rule,
+                            scope=found.scope,
+                            title_zh=found.title_zh,
+                            title_en=found.title_en,
+                            value=found.value,
+                            day=found.day,
+                        )
+                    )
+                else:
+                    alert = _open(rule, found, now)
+                    if alert is not None:
+                        result.opened.append(alert)
+            for scope, alert in unresolved.items():
+                if scope in scopes or outcome.skipped:
+                    continue  # a rule that could not judge leaves its alerts open
+                result.resolved.append(alert)
+                if not dry_run:
+                    _close(alert, None, AlertEvent.Action.AUTO_RESOLVED, "", now)
+            if not dry_run:
+                AlertRule.objects.filter(pk=rule.pk).update(last_evaluated_at=now)
+    return result
+
+
+def _close(alert: Alert, actor, action: str, note: str, now: datetime) -> None:
+    alert.state, alert.resolved_at = AlertState.RESOLVED, now
+    alert.save(update_fields=["state", "resolved_at"])
+    AlertEvent.objects.create(
+        alert=alert, action=action, actor=audit.acting_user(actor), note=note, at=now
+    )
+
+
+@transaction.atomic
+def acknowledge(actor, alert: Alert, note: str = "") -> Alert:
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.state != AlertState.OPEN:
+        raise ValidationError(
+            {"state": f"The alert is {alert.state}: only an open one is acknowledged."}
+        )
+    now = timezone.now()
+    alert.state = AlertState.ACKNOWLEDGED
+    alert.save(update_fields=["state"])
+    AlertEvent.objects.create(
+        alert=alert,
+        action=AlertEvent.Action.ACKNOWLEDGED,
+        actor=audit.acting_user(actor),
+        note=note,
+        at=now,
+    )
+    return alert
+
+
+@transaction.atomic
+def resolve(actor, alert: Alert, note: str = "") -> Alert:
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.state == AlertState.RESOLVED:
+        raise ValidationError({"state": "The alert is resolved already."})
+    _close(alert, actor, AlertEvent.Action.RESOLVED, note, timezone.now())
+    return alert
+
+
+def mark_read(user, notifications=None) -> int:
+    """Mark the user's notifications read (all unread ones unless given); returns how many."""
+    rows = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notifications is not None:
+        rows = rows.filter(pk__in=[n.pk if hasattr(n, "pk") else n for n in notifications])
+    return rows.update(read_at=timezone.now())

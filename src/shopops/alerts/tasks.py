@@ -1,0 +1,40 @@
+"""The worker evaluates each store's due rules every few minutes (alerts.schedule): after
+an import within that time, hourly and daily rules on their schedule."""
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+log = logging.getLogger(__name__)
+
+
+def evaluate_due(now) -> int:
+    """Evaluate every store's due rules; returns the alerts opened. One store's failure is
+    logged and the others go on."""
+    from shopops.alerts import schedule, services
+    from shopops.core.models import Store
+
+    opened = 0
+    for store in Store.objects.filter(is_active=True):
+        services.ensure_default_rules(store)
+        rules = schedule.due(store, now)
+        if not rules:
+            continue
+        try:
+            result = services.run(store, rules=rules, now=now)
+        except Exception:
+            log.exception("alert evaluation of %s failed", store.code)
+            continue
+        opened += len(result.opened)
+        for rule_id, error in result.errors.items():
+            log.warning("alert rule %s of %s failed: %s", rule_id, store.code, error)
+    return opened
+
+
+@db_periodic_task(crontab(minute="*/2"))
+@lock_task("alert-evaluation")
+def evaluate_alerts():
+    from django.utils import timezone
+
+    evaluate_due(timezone.now())
