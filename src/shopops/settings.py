@@ -292,6 +292,27 @@ else:
 if env_bool("SHOPOPS_HUEY_IMMEDIATE"):
     HUEY["immediate"] = True
 
+# Alerts: the address links in messages point to, and e-mail (the console by default; SMTP
+# with SHOPOPS_EMAIL_HOST, _PORT, _USER, _PASSWORD, _TLS and SHOPOPS_EMAIL_FROM).
+SHOPOPS_BASE_URL = os.environ.get("SHOPOPS_BASE_URL", "http://127.0.0.1:8000")
+if os.environ.get("SHOPOPS_EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["SHOPOPS_EMAIL_HOST"],
+                "port": int(os.environ.get("SHOPOPS_EMAIL_PORT", "587")),
+                "username": os.environ.get("SHOPOPS_EMAIL_USER", ""),
+                "password": os.environ.get("SHOPOPS_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("SHOPOPS_EMAIL_TLS", True),
+                "timeout": 10,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("SHOPOPS_EMAIL_FROM", "ShopOps <shopops@localhost>")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -90,6 +90,10 @@ class AlertRule(StoreOwned):
         verbose_name=_("recipients"),
     )
     roles = models.JSONField(_("recipient roles"), default=list, blank=True)  # group names
+    # Where its alerts are sent; none chosen: every channel of the store taking the severity.
+    channels = models.ManyToManyField(
+        "Channel", blank=True, related_name="rules", verbose_name=_("channels")
+    )
     # The default rule this one was made from (alerts.defaults), so a store gets each once.
     default_key = models.CharField(max_length=40, blank=True)
     last_evaluated_at = models.DateTimeField(null=True, blank=True)
@@ -218,3 +222,92 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.alert_id}"
+
+
+class ChannelKind(models.TextChoices):
+    DINGTALK = "dingtalk", _("DingTalk robot")
+    WECOM = "wecom", _("WeCom group robot")
+    FEISHU = "feishu", _("Feishu/Lark bot")
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("JSON webhook")
+
+
+class Channel(StoreOwned):
+    """Where a store's alerts (and morning report) are sent. The URL and secret stay on the
+    server: pages show them masked, logs and errors never carry them."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    url = models.CharField(_("webhook URL"), max_length=500, blank=True)
+    secret = models.CharField(_("secret"), max_length=200, blank=True)
+    emails = models.JSONField(_("e-mail addresses"), default=list, blank=True)
+    slack = models.BooleanField(_("Slack-compatible payload"), default=False)  # webhook only
+    # Alerts of this severity or above come here unless a rule names its own channels.
+    min_severity = models.CharField(
+        _("least severity"), max_length=8, choices=Severity.choices, default=Severity.WARNING
+    )
+    enabled = models.BooleanField(_("on"), default=True)
+    failing = models.BooleanField(_("failing"), default=False)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["store", "pk"]
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_url(self) -> str:
+        """https://oapi.dingtalk.com/…a1b2: enough to tell two robots apart."""
+        if not self.url:
+            return ""
+        head = self.url.split("?", 1)[0].split("/")
+        return f"{'/'.join(head[:3])}/…{self.url[-4:]}"
+
+
+class Delivery(models.Model):
+    """One message to one channel: an alert's state change, a digest of several, a test
+    message or a morning report. Queued, retried with backoff, sent at most once per
+    alert state (the unique constraint)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        SENT = "sent", _("Sent")
+        BATCHED = "batched", _("Sent in a digest")
+        FAILED = "failed", _("Failed")
+
+    store = models.ForeignKey("core.Store", on_delete=models.CASCADE)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=24)  # opened | resolved | digest | test | report
+    title = models.CharField(max_length=300)
+    text = models.TextField()  # markdown
+    link = models.CharField(max_length=500, blank=True)
+    digest = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="batched"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "alert", "event"],
+                condition=Q(alert__isnull=False),
+                name="uniq_alert_delivery",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.event}:{self.status}"

@@ -16,13 +16,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from shopops.alerts import defaults, evaluation
+from shopops.alerts import defaults, delivery, evaluation
 from shopops.alerts.models import (
     Alert,
     AlertEvent,
     AlertRule,
     AlertState,
+    Channel,
+    ChannelKind,
     Condition,
+    Delivery,
     Event,
     Notification,
 )
@@ -189,7 +192,16 @@ def _open(rule: AlertRule, found: evaluation.Finding, now: datetime) -> Alert | 
         [Notification(user_id=pk, alert=alert, created_at=now) for pk in _recipients(rule)],
         ignore_conflicts=True,
     )
+    if delivery.enqueue(alert, "opened", now):
+        transaction.on_commit(_send_soon)
     return alert
+
+
+def _send_soon() -> None:
+    """The worker sends the queue now rather than at its next minute."""
+    from shopops.alerts.tasks import deliver_alerts_now
+
+    deliver_alerts_now()
 
 
 def _cooling(rule: AlertRule, scope: str, now: datetime) -> bool:
@@ -282,6 +294,8 @@ def run(
 def _close(alert: Alert, actor, action: str, note: str, now: datetime) -> None:
     alert.state, alert.resolved_at = AlertState.RESOLVED, now
     alert.save(update_fields=["state", "resolved_at"])
+    if delivery.enqueue(alert, "resolved", now):
+        transaction.on_commit(_send_soon)
     AlertEvent.objects.create(
         alert=alert, action=action, actor=audit.acting_user(actor), note=note, at=now
     )
@@ -322,3 +336,79 @@ def mark_read(user, notifications=None) -> int:
     if notifications is not None:
         rows = rows.filter(pk__in=[n.pk if hasattr(n, "pk") else n for n in notifications])
     return rows.update(read_at=timezone.now())
+
+
+CHANNEL_FIELDS = ("kind", "name", "url", "secret", "emails", "slack", "min_severity", "enabled")
+ROBOT_HOSTS = {"dingtalk": "dingtalk.com", "wecom": "qyapi.weixin.qq.com",
+               "feishu": ("feishu.cn", "larksuite.com")}  # fmt: skip
+
+
+def clean_channel(channel: Channel) -> None:
+    """ValidationError naming the field: a malformed webhook URL, a robot URL of another
+    platform's host (a loopback address is taken, for a relay or a test), bad addresses."""
+    from urllib.parse import urlsplit
+
+    from django.core.validators import URLValidator, validate_email
+
+    errors: dict[str, str] = {}
+    if channel.kind not in ChannelKind.values:
+        errors["kind"] = f"Choose one of {', '.join(ChannelKind.values)}."
+    elif channel.kind == ChannelKind.EMAIL:
+        if not channel.emails or not isinstance(channel.emails, list):
+            errors["emails"] = "At least one address."
+        else:
+            for address in channel.emails:
+                try:
+                    validate_email(address)
+                except ValidationError:
+                    errors["emails"] = f"Not an e-mail address: {address!r}."
+    else:
+        try:
+            URLValidator(schemes=["https", "http"])(channel.url)
+        except ValidationError:
+            errors["url"] = "A full http(s) URL, as the platform gave it."
+        else:
+            host = urlsplit(channel.url).hostname or ""
+            expected = ROBOT_HOSTS.get(channel.kind)
+            local = host in ("127.0.0.1", "localhost", "::1")
+            if expected and not local and not host.endswith(expected):
+                errors["url"] = f"Not a {channel.get_kind_display()} address ({expected})."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def save_channel(actor, store, channel: Channel | None = None, *, via: str = "web",
+                 **fields) -> Channel:  # fmt: skip
+    """Create or change a channel. A secret or URL left empty on a change keeps the stored
+    one (pages never show them back); the audit log records that they changed, not them."""
+    unknown = set(fields) - set(CHANNEL_FIELDS)
+    if unknown:
+        raise ValidationError({k: "This field cannot be set." for k in sorted(unknown)})
+    shown = [f for f in CHANNEL_FIELDS if f not in ("url", "secret")]
+    before = None if channel is None else audit.snapshot(channel, shown)
+    if channel is None:
+        channel = Channel(store=store)
+    elif channel.store_id != store.pk:
+        raise ValidationError({"channel": "Not a channel of this store."})
+    for name, value in fields.items():
+        if name in ("url", "secret") and not value and channel.pk:
+            continue
+        setattr(channel, name, value)
+    clean_channel(channel)
+    channel.full_clean(exclude=["store"])
+    channel.failing, channel.last_error = False, ""
+    channel.save()
+    after = audit.snapshot(channel, shown)
+    if {"url", "secret"} & {k for k, v in fields.items() if v}:
+        after["credentials"] = "changed"
+    audit.record(actor, channel, "create" if before is None else "update", before, after,
+                 via=via)  # fmt: skip
+    return channel
+
+
+def send_test_message(actor, channel: Channel) -> Delivery:
+    """Queue a test message to the channel (the page's "send a test message")."""
+    who = getattr(actor, "username", "") or "ShopOps"
+    text = f"{channel.store.name} 的预警会发到这里（{who} 发送的测试消息）。"
+    return delivery.queue_message(channel, "test", "【测试】ShopOps 预警通道", text)

@@ -2,9 +2,10 @@
 an import within that time, hourly and daily rules on their schedule."""
 
 import logging
+from contextlib import suppress
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +39,20 @@ def evaluate_alerts():
     from django.utils import timezone
 
     evaluate_due(timezone.now())
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("alert-delivery")
+def deliver_alerts():
+    """Send the due deliveries: retries come due, and a minute's limit frees up."""
+    from shopops.alerts import delivery
+
+    delivery.dispatch()
+
+
+@db_task(retries=0)
+def deliver_alerts_now():
+    from huey.exceptions import TaskLockedException
+
+    with suppress(TaskLockedException):  # the minute's run is sending already
+        deliver_alerts.call_local()
