@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("shopops.analytics.urls")),
     path("", include("shopops.ingest.urls")),
     path("", include("shopops.monitoring.urls")),
+    path("", include("shopops.alerts.urls")),
     path("", include("shopops.orders.urls")),
     path("", include("shopops.inventory.urls")),
     path("", include("shopops.planning.urls")),

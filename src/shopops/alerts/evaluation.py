@@ -72,9 +72,24 @@ class MetricReader:
     """The days a store's metric rules need, read once per slice and period."""
 
     def __init__(self, store, day: date):
+        from shopops.monitoring import coverage
+
         self.store, self.day = store, day
         self._series: dict[tuple, dict] = {}
         self._year: dict[tuple, dict] = {}
+        self.begins = coverage.first_day(store)
+        self.available = coverage.has(store, day, day) if self.begins else {}
+
+    def cannot_judge(self, key: str) -> str:
+        """Why the day says nothing of the metric: no orders yet, or its source (the
+        traffic or ads export, buyer ids) missing that day; "" when it can be judged. A
+        day of no orders in a store that has them is a real zero, and is judged."""
+        from shopops.monitoring import coverage
+
+        if self.begins is None or self.day < self.begins:
+            return f"{key}: no orders before {self.day}"
+        lacking = sorted(s for s in coverage.needs(key) if not self.available.get(s))
+        return f"{key}: no {', '.join(lacking)} data on {self.day}" if lacking else ""
 
     @staticmethod
     def _slice(filters: dict) -> tuple:
@@ -114,6 +129,11 @@ def metric_rule(rule: AlertRule, reader: MetricReader, benchmarks: dict, targets
     store, day = reader.store, reader.day
     metric = lookup(rule.metric)
     higher = metric.higher_is_better
+    if rule.condition not in Condition.values:
+        raise ValueError(f"rule {rule.pk}: unknown condition {rule.condition!r}")
+    why = reader.cannot_judge(rule.metric)
+    if why:
+        return Outcome(skipped=why)
     actual = reader.value(rule, day)
     if actual is None:
         return Outcome(skipped=f"{rule.metric}: no data on {day}")

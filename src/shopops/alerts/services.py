@@ -192,16 +192,8 @@ def _open(rule: AlertRule, found: evaluation.Finding, now: datetime) -> Alert | 
         [Notification(user_id=pk, alert=alert, created_at=now) for pk in _recipients(rule)],
         ignore_conflicts=True,
     )
-    if delivery.enqueue(alert, "opened", now):
-        transaction.on_commit(_send_soon)
+    delivery.enqueue(alert, "opened", now)  # the worker sends it (alerts.tasks)
     return alert
-
-
-def _send_soon() -> None:
-    """The worker sends the queue now rather than at its next minute."""
-    from shopops.alerts.tasks import deliver_alerts_now
-
-    deliver_alerts_now()
 
 
 def _cooling(rule: AlertRule, scope: str, now: datetime) -> bool:
@@ -294,8 +286,7 @@ def run(
 def _close(alert: Alert, actor, action: str, note: str, now: datetime) -> None:
     alert.state, alert.resolved_at = AlertState.RESOLVED, now
     alert.save(update_fields=["state", "resolved_at"])
-    if delivery.enqueue(alert, "resolved", now):
-        transaction.on_commit(_send_soon)
+    delivery.enqueue(alert, "resolved", now)
     AlertEvent.objects.create(
         alert=alert, action=action, actor=audit.acting_user(actor), note=note, at=now
     )

@@ -11,8 +11,8 @@ log = logging.getLogger(__name__)
 
 
 def evaluate_due(now) -> int:
-    """Evaluate every store's due rules; returns the alerts opened. One store's failure is
-    logged and the others go on."""
+    """Evaluate every store's due rules; returns the alerts opened and resolved. One store's
+    failure is logged and the others go on."""
     from shopops.alerts import schedule, services
     from shopops.core.models import Store
 
@@ -27,7 +27,7 @@ def evaluate_due(now) -> int:
         except Exception:
             log.exception("alert evaluation of %s failed", store.code)
             continue
-        opened += len(result.opened)
+        opened += len(result.opened) + len(result.resolved)
         for rule_id, error in result.errors.items():
             log.warning("alert rule %s of %s failed: %s", rule_id, store.code, error)
     return opened
@@ -38,7 +38,8 @@ def evaluate_due(now) -> int:
 def evaluate_alerts():
     from django.utils import timezone
 
-    evaluate_due(timezone.now())
+    if evaluate_due(timezone.now()):
+        deliver_alerts_now()  # what opened or resolved goes out now, not at the next minute
 
 
 @db_periodic_task(crontab(minute="*"))

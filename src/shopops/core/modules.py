@@ -98,6 +98,8 @@ MODULES: tuple[Module, ...] = (
         "ti-bell-ringing",
         "loop",
         _("Threshold, target and change rules with in-app, e-mail and webhook delivery."),
+        built=True,
+        page="alerts:center",
     ),
     Module(
         "products",

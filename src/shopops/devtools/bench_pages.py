@@ -30,6 +30,7 @@ APP_URLCONFS = (
     "analytics",
     "ingest",
     "monitoring",
+    "alerts",
     "orders",
     "inventory",
     "planning",

@@ -1,5 +1,6 @@
 """What the shell (sidebar, store switcher, user menu) needs on every page."""
 
+from shopops.alerts.queries import unread_count
 from shopops.core.access import granted_stores, visible_modules
 from shopops.core.modules import SECTIONS
 from shopops.core.roles import role_of
@@ -23,4 +24,5 @@ def shell(request):
         "current_store": request.store,
         "switchable_stores": granted_stores(user).order_by("code"),
         "user_role": role.label if role else None,
+        "unread_notifications": unread_count(user),
     }
