@@ -4,14 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shopops.core.models import StoreOwned
 
 
 class Severity(models.TextChoices):
-    INFO = "info", _("Notice")  # 提示
-    WARNING = "warning", _("Warning")  # 警告
-    CRITICAL = "critical", _("Critical")  # 严重
+    INFO = "info", pgettext_lazy("severity", "Notice")  # 提示
+    WARNING = "warning", pgettext_lazy("severity", "Warning")  # 警告
+    CRITICAL = "critical", pgettext_lazy("severity", "Critical")  # 严重
 
 
 class Condition(models.TextChoices):
