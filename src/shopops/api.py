@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from shopops.alerts.api import router as alerts_router
 from shopops.analytics.api import install_costs_handler
 from shopops.analytics.api import router as metrics_router
 from shopops.core.api import audit_router, me_router, rates_router, stores_router
@@ -39,6 +40,7 @@ api.add_router("/imports", imports_router)
 api.add_router("/metrics", metrics_router)
 api.add_router("/goals", goals_router)
 api.add_router("/reports", reports_router)
+api.add_router("/alerts", alerts_router)
 api.add_router("/orders", orders_router)
 api.add_router("/shipments", shipments_router)
 api.add_router("/inventory", inventory_router)
