@@ -735,6 +735,23 @@ def bench_dashboard_cmd(requests, months, out_fmt):
     sys.exit(bench_dashboard.run(requests, months, out_fmt))
 
 
+@bench.command("alerts")
+@click.option("--stores", default=20, show_default=True, type=int)
+@click.option(
+    "--orders", default=60000, show_default=True, type=int, help="Orders a store (about)."
+)
+@click.option("--months", default=12, show_default=True, type=int, help="History a store.")
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def bench_alerts_cmd(stores, orders, months, out_fmt):
+    """One evaluation round of the default rules over STORES demo stores, cold and warm,
+    with its engine calls, against the same rules unbatched in the same run."""
+    from shopops.devtools import bench_alerts
+
+    sys.exit(bench_alerts.run(stores, orders, months, out_fmt))
+
+
 @bench.command("pages")
 @click.option("--requests", default=10, show_default=True, type=int, help="Warm requests per page.")
 @click.option("--months", default=12, show_default=True, type=int, help="Demo history.")

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from shopops.alerts import defaults, delivery, evaluation
+from shopops.alerts import defaults, delivery, evaluation, locks
 from shopops.alerts.models import (
     Alert,
     AlertEvent,
@@ -229,12 +229,7 @@ def run(
             result.skipped[rule.pk] = outcome.skipped
         result.findings[rule.pk] = outcome.findings
         with transaction.atomic():
-            unresolved = {
-                a.scope: a
-                for a in Alert.objects.select_for_update()
-                .filter(rule=rule)
-                .exclude(state=AlertState.RESOLVED)
-            }
+            unresolved = {a.scope: a for a in locks.unresolved(rule)}
             scopes = set()
             for found in outcome.findings:
                 scopes.add(found.scope)
@@ -294,7 +289,7 @@ def _close(alert: Alert, actor, action: str, note: str, now: datetime) -> None:
 
 @transaction.atomic
 def acknowledge(actor, alert: Alert, note: str = "") -> Alert:
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    alert = locks.alert(alert.pk)
     if alert.state != AlertState.OPEN:
         raise ValidationError(
             {"state": f"The alert is {alert.state}: only an open one is acknowledged."}
@@ -314,7 +309,7 @@ def acknowledge(actor, alert: Alert, note: str = "") -> Alert:
 
 @transaction.atomic
 def resolve(actor, alert: Alert, note: str = "") -> Alert:
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    alert = locks.alert(alert.pk)
     if alert.state == AlertState.RESOLVED:
         raise ValidationError({"state": "The alert is resolved already."})
     _close(alert, actor, AlertEvent.Action.RESOLVED, note, timezone.now())

@@ -15,8 +15,8 @@ from shopops.inventory.models import StockLevel, Warehouse
 
 # Session, user, its permissions (2), the store (2), warehouses, the ledger, the count and
 # the page of stock rows, the count of rows below safety stock, and what the base template
-# reads.
-LEVELS_PAGE_QUERIES = 12
+# reads (with the top bar's count of unread notifications).
+LEVELS_PAGE_QUERIES = 13
 
 
 def _stock_rows(store, skus: int, warehouses: int = 3) -> None:
