@@ -88,6 +88,7 @@ class ChannelIn(Schema):
     slack: bool | None = None
     min_severity: str | None = None
     enabled: bool | None = None
+    morning_report: bool | None = None
 
 
 class ChannelOut(Schema):
@@ -100,6 +101,7 @@ class ChannelOut(Schema):
     slack: bool
     min_severity: str
     enabled: bool
+    morning_report: bool
     failing: bool
     last_error: str
 
@@ -120,7 +122,8 @@ def _rule(rule: AlertRule) -> dict:
 def _channel(c: Channel) -> dict:
     return {"id": c.pk, "kind": c.kind, "name": c.name, "url": c.masked_url,
             "signed": bool(c.secret), "emails": c.emails, "slack": c.slack,
-            "min_severity": c.min_severity, "enabled": c.enabled, "failing": c.failing,
+            "min_severity": c.min_severity, "enabled": c.enabled,
+            "morning_report": c.morning_report, "failing": c.failing,
             "last_error": c.last_error}  # fmt: skip
 
 

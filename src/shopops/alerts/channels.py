@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 import requests
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 
 from shopops.alerts.models import Channel, ChannelKind
 
@@ -116,12 +116,16 @@ def _answer(channel: Channel, response: requests.Response) -> Answer:
     return Answer(True)
 
 
-def send(channel: Channel, title: str, text: str, link: str = "", extra: dict | None = None
-         ) -> Answer:  # fmt: skip
-    """Send one message; what the answer means for the queue."""
+def send(channel: Channel, title: str, text: str, link: str = "", extra: dict | None = None,
+         attachment: tuple[str, bytes, str] | None = None) -> Answer:  # fmt: skip
+    """Send one message; what the answer means for the queue. `attachment` (name, bytes,
+    type) goes with an e-mail only."""
     if channel.kind == ChannelKind.EMAIL:
         try:
-            send_mail(title, f"{text}\n\n{link}".strip(), None, list(channel.emails))
+            mail = EmailMessage(title, f"{text}\n\n{link}".strip(), None, list(channel.emails))
+            if attachment:
+                mail.attach(*attachment)
+            mail.send()
         except OSError as exc:  # smtplib's errors are OSErrors: a network fault, retried
             return Answer(False, True, f"mail: {type(exc).__name__}")
         return Answer(True)

@@ -82,7 +82,12 @@ def _attempt(delivery: Delivery, now: datetime) -> None:
         from shopops.alerts.queries import as_dict
 
         extra["alert"] = as_dict(delivery.alert)
-    answer = speak.send(channel, delivery.title, delivery.text, delivery.link, extra)
+    attached = None
+    if channel.kind == "email" and delivery.event == "report":
+        from shopops.alerts.morning import attachment
+
+        attached = attachment(delivery)
+    answer = speak.send(channel, delivery.title, delivery.text, delivery.link, extra, attached)
     delivery.attempts += 1
     if answer.sent:
         delivery.status, delivery.sent_at, delivery.last_error = Delivery.Status.SENT, now, ""

@@ -4,6 +4,18 @@ from django.utils.translation import gettext_lazy as _
 from shopops.alerts.models import AlertRule, Channel
 
 
+def _style(form) -> None:
+    """The console's classes on each widget: check boxes, selects, the rest."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(field.widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        field.widget.attrs.setdefault("class", css)
+
+
 class RuleForm(forms.ModelForm):
     """A rule as the page edits it; services.save_rule validates and saves it. Filters are
     written `province:广东,浙江; channel:天猫`."""
@@ -33,10 +45,7 @@ class RuleForm(forms.ModelForm):
             self.initial["filters_text"] = "; ".join(
                 f"{k}:{','.join(v)}" for k, v in (self.instance.filters or {}).items()
             )
-        for name, field in self.fields.items():
-            css = "form-check-input" if name == "enabled" else "form-select" if isinstance(
-                field.widget, forms.Select) else "form-control"  # fmt: skip
-            field.widget.attrs.setdefault("class", css)
+        _style(self)
 
     def clean_filters_text(self) -> dict:
         out = {}
@@ -60,7 +69,16 @@ class ChannelForm(forms.ModelForm):
 
     class Meta:
         model = Channel
-        fields = ["kind", "name", "url", "secret", "slack", "min_severity", "enabled"]
+        fields = [
+            "kind",
+            "name",
+            "url",
+            "secret",
+            "slack",
+            "min_severity",
+            "enabled",
+            "morning_report",
+        ]
         widgets = {"url": forms.TextInput(), "secret": forms.PasswordInput(render_value=False)}
 
     def __init__(self, *args, **kwargs):
@@ -70,10 +88,7 @@ class ChannelForm(forms.ModelForm):
             self.fields["url"].widget.attrs["placeholder"] = self.instance.masked_url
             self.initial["url"] = ""
             self.initial["emails_text"] = ", ".join(self.instance.emails or [])
-        for name, field in self.fields.items():
-            css = "form-check-input" if name in ("enabled", "slack") else "form-select" if (
-                isinstance(field.widget, forms.Select)) else "form-control"  # fmt: skip
-            field.widget.attrs.setdefault("class", css)
+        _style(self)
 
     def clean_emails_text(self) -> list[str]:
         text = self.cleaned_data.get("emails_text") or ""

@@ -248,6 +248,9 @@ class Channel(StoreOwned):
         _("least severity"), max_length=8, choices=Severity.choices, default=Severity.WARNING
     )
     enabled = models.BooleanField(_("on"), default=True)
+    # The morning's daily report (core metrics against target, the flagged rows and their
+    # notes, the page's link; the XLSX attached to an e-mail) is sent here too.
+    morning_report = models.BooleanField(_("send the morning report"), default=False)
     failing = models.BooleanField(_("failing"), default=False)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -286,6 +289,7 @@ class Delivery(models.Model):
         Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
     )
     event = models.CharField(max_length=24)  # opened | resolved | digest | test | report
+    report_day = models.DateField(null=True, blank=True)  # the morning report's day
     title = models.CharField(max_length=300)
     text = models.TextField()  # markdown
     link = models.CharField(max_length=500, blank=True)
@@ -306,7 +310,12 @@ class Delivery(models.Model):
                 fields=["channel", "alert", "event"],
                 condition=Q(alert__isnull=False),
                 name="uniq_alert_delivery",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "report_day"],
+                condition=Q(report_day__isnull=False),
+                name="uniq_report_delivery",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
 

@@ -324,7 +324,8 @@ def mark_read(user, notifications=None) -> int:
     return rows.update(read_at=timezone.now())
 
 
-CHANNEL_FIELDS = ("kind", "name", "url", "secret", "emails", "slack", "min_severity", "enabled")
+CHANNEL_FIELDS = ("kind", "name", "url", "secret", "emails", "slack", "min_severity", "enabled",
+                  "morning_report")  # fmt: skip
 ROBOT_HOSTS = {"dingtalk": "dingtalk.com", "wecom": "qyapi.weixin.qq.com",
                "feishu": ("feishu.cn", "larksuite.com")}  # fmt: skip
 

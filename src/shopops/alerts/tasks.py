@@ -57,3 +57,15 @@ def deliver_alerts_now():
 
     with suppress(TaskLockedException):  # the minute's run is sending already
         deliver_alerts.call_local()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("morning-report-push")
+def push_morning_reports():
+    """Yesterday's report to the channels that take it, once the report is made."""
+    from django.utils import timezone
+
+    from shopops.alerts import morning
+
+    if morning.push(timezone.now()):
+        deliver_alerts_now()
