@@ -57,6 +57,12 @@ SHARES = (
 )
 
 
+def _only(fields: dict, allowed) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError({k: "This field cannot be set." for k in sorted(unknown)})
+
+
 def ensure_default_rules(store) -> int:
     """The store's default rules it does not have yet (alerts.defaults)."""
     return defaults.ensure(store, AlertRule)
@@ -106,9 +112,7 @@ def save_rule(
     actor, store, rule: AlertRule | None = None, *, via: str = "web", recipients=None, **fields
 ) -> AlertRule:
     """Create a rule (rule None) or change one; validated, audited."""
-    unknown = set(fields) - set(RULE_FIELDS)
-    if unknown:
-        raise ValidationError({k: "This field cannot be set." for k in sorted(unknown)})
+    _only(fields, RULE_FIELDS)
     before = None if rule is None else audit.snapshot(rule, RULE_FIELDS)
     if rule is None:
         rule = AlertRule(store=store)
@@ -369,9 +373,7 @@ def save_channel(actor, store, channel: Channel | None = None, *, via: str = "we
                  **fields) -> Channel:  # fmt: skip
     """Create or change a channel. A secret or URL left empty on a change keeps the stored
     one (pages never show them back); the audit log records that they changed, not them."""
-    unknown = set(fields) - set(CHANNEL_FIELDS)
-    if unknown:
-        raise ValidationError({k: "This field cannot be set." for k in sorted(unknown)})
+    _only(fields, CHANNEL_FIELDS)
     shown = [f for f in CHANNEL_FIELDS if f not in ("url", "secret")]
     before = None if channel is None else audit.snapshot(channel, shown)
     if channel is None:

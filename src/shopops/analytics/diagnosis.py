@@ -161,25 +161,30 @@ def recent_level(series: dict, day, weeks: int) -> float:
     shrinks by four weeks; the day is tested against that median times this level, so a
     drift is not a new anomaly every day and a spike still is. A shift that lasts is flagged
     until it is most of the week (its first three or four days)."""
+    ratios = []
+    for ratio_of_day in _vs_same_weekday(series, day, weeks):
+        if ratio_of_day is not None:
+            ratios.append(ratio_of_day)
+            if len(ratios) == LEVEL_DAYS:
+                break
+    return median(ratios) if len(ratios) >= 3 else 1.0
+
+
+def _vs_same_weekday(series: dict, day, weeks: int):
+    """For each day of the `weeks` weeks before `day`, newest first: its value / the median
+    of the other same-weekday values of those weeks (None when it or they are not known)."""
     from datetime import timedelta
 
     window = [day - timedelta(days=i) for i in range(1, 7 * weeks + 1)]
-    ratios = []
     for x in window:
-        if len(ratios) == LEVEL_DAYS:
-            break
         value = series.get(x)
         same = [
             float(series[y])
             for y in window
             if y != x and y.weekday() == x.weekday() and series.get(y) is not None
         ]
-        if value is None or len(same) < 3:
-            continue
-        mid = median(same)
-        if mid:
-            ratios.append(float(value) / mid)
-    return median(ratios) if len(ratios) >= 3 else 1.0
+        mid = median(same) if len(same) >= 3 else None
+        yield float(value) / mid if value is not None and mid else None
 
 
 def weekday_spread(series: dict, day, weeks: int) -> float | None:
@@ -187,22 +192,7 @@ def weekday_spread(series: dict, day, weeks: int) -> float | None:
     it, the median of |value / median of the other same-weekday values - 1|, all weekdays
     pooled (7 x weeks values, so steadier than one weekday's eight). `series` is {date:
     value}; None when too little is known."""
-    from datetime import timedelta
-
-    window = [day - timedelta(days=i) for i in range(1, 7 * weeks + 1)]
-    residuals = []
-    for x in window:
-        value = series.get(x)
-        same = [
-            float(series[y])
-            for y in window
-            if y != x and y.weekday() == x.weekday() and series.get(y) is not None
-        ]
-        if value is None or len(same) < 3:
-            continue
-        mid = median(same)
-        if mid:
-            residuals.append(abs(float(value) / mid - 1))
+    residuals = [abs(r - 1) for r in _vs_same_weekday(series, day, weeks) if r is not None]
     return median(residuals) if len(residuals) >= 7 else None
 
 
