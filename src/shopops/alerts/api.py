@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 
 from shopops.alerts import queries, services
 from shopops.alerts.models import AlertRule, Channel
-from shopops.core.access import can, can_see_costs, get_scoped_or_404, granted_stores
+from shopops.core.access import can, get_scoped_or_404, granted_stores
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
 from shopops.core.schemas import responses
@@ -132,15 +132,6 @@ def _may_change(request) -> None:
         raise HttpError(403, "Your role may not change alert rules or channels.")
 
 
-def _rules(request, store):
-    rows = AlertRule.objects.filter(store=store)
-    if not can_see_costs(request.auth):
-        from shopops.analytics.catalog import CATALOG
-
-        rows = rows.exclude(metric__in=[k for k, m in CATALOG.items() if m.cost])
-    return rows
-
-
 def _alert(request, pk: int):
     return get_object_or_404(queries.alerts_of(granted_stores(request.auth), viewer=request.auth),
                              pk=pk)  # fmt: skip
@@ -178,7 +169,7 @@ def resolve(request, alert_id: int, payload: NoteIn):
 def list_rules(request, store: str):
     target = get_scoped_or_404(Store, request.auth, code=store)
     services.ensure_default_rules(target)
-    return [_rule(r) for r in _rules(request, target)]
+    return [_rule(r) for r in queries.rules_of(target, request.auth)]
 
 
 @router.post("/rules", response=responses({201: RuleOut}, 400, 404), summary="Create a rule")
@@ -194,7 +185,7 @@ def create_rule(request, store: str, payload: RuleIn):
 def change_rule(request, rule_id: int, payload: RuleIn):
     _may_change(request)
     rule = get_object_or_404(AlertRule, pk=rule_id, store__in=granted_stores(request.auth))
-    if not _rules(request, rule.store).filter(pk=rule.pk).exists():
+    if not queries.rules_of(rule.store, request.auth).filter(pk=rule.pk).exists():
         raise HttpError(404, "Not found")
     fields = payload.dict(exclude_none=True)
     return _rule(services.save_rule(request.auth, rule.store, rule, via="api", **fields))

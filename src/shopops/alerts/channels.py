@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 import requests
+from django.conf import settings
 from django.core.mail import EmailMessage
 
 from shopops.alerts.models import Channel, ChannelKind
@@ -45,6 +46,11 @@ class Answer:
     sent: bool
     retry: bool = False
     error: str = ""
+
+
+def absolute(path: str) -> str:
+    """A console path as messages link it (`SHOPOPS_BASE_URL`)."""
+    return settings.SHOPOPS_BASE_URL.rstrip("/") + path
 
 
 def dingtalk_sign(secret: str, timestamp: int) -> str:

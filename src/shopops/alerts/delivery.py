@@ -6,7 +6,6 @@ A failing channel never holds up the others: each is sent on its own."""
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -20,8 +19,7 @@ SEVERITY_ZH = {Severity.INFO: "提示", Severity.WARNING: "警告", Severity.CRI
 
 
 def link_of(alert: Alert) -> str:
-    base = getattr(settings, "SHOPOPS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-    return f"{base}/alerts/{alert.pk}/"
+    return speak.absolute(f"/alerts/{alert.pk}/")
 
 
 def message_of(alert: Alert, event: str) -> tuple[str, str]:

@@ -18,9 +18,11 @@ from django.utils import timezone
 from shopops.alerts.models import AlertRule, Benchmark, Condition, Direction, Event
 from shopops.analytics import display
 from shopops.analytics.catalog import lookup
-from shopops.analytics.diagnosis import recent_level, robust_score, weekday_spread
+from shopops.analytics.diagnosis import weekday_test
 from shopops.analytics.queries import metrics
 from shopops.core.numbers import ratio, relative_change
+from shopops.monitoring import conditions
+from shopops.monitoring.daily_report import goal_rule
 
 HISTORY_WEEKS = 8  # the statistical rule's baseline: the daily report's
 RECENT_IMPORTS = timedelta(days=7)  # an import that failed is an alert this long
@@ -77,6 +79,7 @@ class MetricReader:
         self.store, self.day = store, day
         self._series: dict[tuple, dict] = {}
         self._year: dict[tuple, dict] = {}
+        self._left_out: set[date] | None = None
         self.begins = coverage.first_day(store)
         self.available = coverage.has(store, day, day) if self.begins else {}
 
@@ -102,6 +105,8 @@ class MetricReader:
             by_slice[self._slice(rule.filters)].add(rule.metric)
             if rule.condition == Condition.YEAR_CHANGE:
                 yearly[self._slice(rule.filters)].add(rule.metric)
+            if rule.condition == Condition.STATISTICAL:
+                by_slice[()].add("orders")  # the store's closures, left out of baselines
         first = self.day - timedelta(weeks=HISTORY_WEEKS)
         for key, keys in by_slice.items():
             rows = metrics(sorted(keys), self.store, first, self.day, "day", filters=dict(key))
@@ -120,6 +125,18 @@ class MetricReader:
     def series(self, rule) -> dict[date, object]:
         rows = self._series[self._slice(rule.filters)]
         return {d: r.get(rule.metric) for d, r in rows.items()}
+
+    def left_out(self) -> set[date]:
+        """The days the statistical baseline leaves out, as the daily report's does: event
+        days, days before the store's first order, and closures."""
+        from shopops.monitoring import calendar, coverage
+
+        if self._left_out is None:
+            first = self.day - timedelta(weeks=HISTORY_WEEKS)
+            orders = {d: r.get("orders") for d, r in self._series[()].items()}
+            gaps = coverage.left_out(self.store, orders, self.day, first)
+            self._left_out = gaps["days"] | set(calendar.days_of(first, self.day))
+        return self._left_out
 
     def last_year(self, rule):
         return self._year[self._slice(rule.filters)].get(rule.metric)
@@ -179,14 +196,9 @@ def metric_rule(rule: AlertRule, reader: MetricReader, benchmarks: dict, targets
         if target is None:
             return Outcome(skipped=f"{rule.metric}: no goal covers {day}")
         achieved = ratio(actual, target)
-        if achieved is not None and (achieved < t if higher else achieved > 2 - t):
-            pct, share = display.percent(achieved), display.percent(t)
-            return found(
-                f"达成率 {pct}，低于目标的 {share}",
-                f"at {pct} of target, under {share}",
-                target=str(target),
-                achievement=str(achieved),
-            )
+        if conditions.is_under(achieved, t, higher):
+            zh, en = goal_rule(achieved, t, higher)
+            return found(zh, en, target=str(target), achievement=str(achieved))
         return Outcome()
     if c == Condition.BENCHMARK:
         bench = benchmarks.get(rule.metric)
@@ -226,18 +238,11 @@ def metric_rule(rule: AlertRule, reader: MetricReader, benchmarks: dict, targets
             )
         return Outcome()
     if c == Condition.STATISTICAL:
-        from shopops.monitoring import calendar
-
-        first = day - timedelta(weeks=HISTORY_WEEKS)
-        skip = set(calendar.days_of(first, day))
+        skip = reader.left_out()
         if day in skip:
             return Outcome(skipped=f"{day} is an event day: its plan judges it")
         series = {d: v for d, v in reader.series(rule).items() if d not in skip and d < day}
-        history = [series.get(day - timedelta(weeks=k)) for k in range(1, HISTORY_WEEKS + 1)]
-        level = recent_level(series, day, HISTORY_WEEKS)
-        score = robust_score(
-            float(actual) / level, history, weekday_spread(series, day, HISTORY_WEEKS)
-        )
+        score, _level = weekday_test(series, day, actual, HISTORY_WEEKS)
         if score is None:
             return Outcome(skipped=f"{rule.metric}: under three weeks of history")
         moved = Decimal(str(score))
@@ -453,9 +458,9 @@ def evaluate(
     day = day or report_day(store, now)
     out: dict[int, Outcome | Exception] = {}
     metric_rules = [r for r in rules if r.metric]
-    reader = MetricReader(store, day)
-    benchmarks, targets = {}, {}
-    if metric_rules:
+    reader, benchmarks, targets = None, {}, {}
+    if metric_rules:  # an hourly round of event rules reads no metric at all
+        reader = MetricReader(store, day)
         try:
             reader.prefetch(metric_rules)
         except Exception as exc:

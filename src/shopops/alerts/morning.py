@@ -6,10 +6,10 @@ permission may see: the people behind a robot are not known."""
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 
+from shopops.alerts.channels import absolute
 from shopops.alerts.models import Channel, Delivery
 
 FLAGGED_SHOWN = 5  # flagged rows in one message; the page has the rest
@@ -40,8 +40,7 @@ def summary(report) -> tuple[str, str, str]:
         ongoing = report_export.ongoing_lines(report, AnonymousUser())
         if ongoing:
             text += "\n\n**持续问题**\n" + "\n".join(f"- {line}" for line in ongoing)
-    base = getattr(settings, "SHOPOPS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-    link = f"{base}/reports/daily/?date={report.day.isoformat()}"
+    link = absolute(f"/reports/daily/?date={report.day.isoformat()}")
     return f"【日报】{report.store.name} {report.day}", text, link
 
 

@@ -1,15 +1,26 @@
 """Reads of alerts: a store's (or a person's stores') alerts, their JSON shape for the CLI
 and the API, and a person's unread notifications."""
 
-from shopops.alerts.models import Alert, AlertState, Notification
+from shopops.alerts.models import Alert, AlertRule, AlertState, Notification
+
+
+def hidden_metrics(viewer) -> list[str]:
+    """The catalog's metrics `viewer` may not receive (`analytics.queries.hidden_costs`):
+    their rules and those rules' alerts are not shown to them. None: no person."""
+    from shopops.analytics.catalog import CATALOG
+    from shopops.analytics.queries import hidden_costs
+
+    return hidden_costs(list(CATALOG), viewer)
+
+
+def rules_of(store, viewer=None):
+    """A store's rules that `viewer` may see."""
+    return AlertRule.objects.filter(store=store).exclude(metric__in=hidden_metrics(viewer))
 
 
 def alerts_of(stores, *, state: str = "", severity: str = "", viewer=None):
     """Alerts of the stores, newest first; `state` "open" means not resolved. A viewer who
     may not see costs never receives an alert of a cost metric's rule."""
-    from shopops.analytics.catalog import CATALOG
-    from shopops.core.access import can_see_costs
-
     rows = Alert.objects.filter(store__in=stores).select_related("rule", "store")
     if state == "open":
         rows = rows.exclude(state=AlertState.RESOLVED)
@@ -17,9 +28,7 @@ def alerts_of(stores, *, state: str = "", severity: str = "", viewer=None):
         rows = rows.filter(state=state)
     if severity:
         rows = rows.filter(severity=severity)
-    if viewer is not None and not can_see_costs(viewer):
-        rows = rows.exclude(rule__metric__in=[k for k, m in CATALOG.items() if m.cost])
-    return rows
+    return rows.exclude(rule__metric__in=hidden_metrics(viewer))
 
 
 def as_dict(alert: Alert) -> dict:

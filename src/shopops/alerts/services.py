@@ -151,24 +151,27 @@ class Round:
     findings: dict[int, list] = field(default_factory=dict)
 
 
-def _recipients(rule: AlertRule):
+def _recipients(rule: AlertRule) -> set[int]:
     """The rule's people and the members of its roles who hold the store; with neither, the
-    store's members who may view alerts (superusers see every store's anyway)."""
-    from shopops.core.access import can
+    store's members who may view alerts (superusers see every store's anyway). A role that
+    must not see costs never gets an alert of a cost metric."""
+    from shopops.analytics.queries import is_cost
+    from shopops.core.access import can, can_see_costs
 
-    User = get_user_model()
-    members = User.objects.filter(
-        Q(grants__store=rule.store_id) | Q(is_superuser=True), is_active=True
-    ).distinct()
+    holding = (
+        get_user_model()
+        .objects.filter(Q(grants__store=rule.store_id) | Q(is_superuser=True), is_active=True)
+        .distinct()
+    )
+    members = {u.pk: u for u in holding}
     chosen = set(rule.recipients.values_list("pk", flat=True))
     if rule.roles:
-        chosen |= set(members.filter(groups__name__in=rule.roles).values_list("pk", flat=True))
+        chosen |= set(holding.filter(groups__name__in=rule.roles).values_list("pk", flat=True))
     if not chosen and not rule.roles:
-        chosen = {u.pk for u in members if can(u, "alerts")}
-    if rule.metric and lookup(rule.metric).cost:  # a role that must not see costs never does
-        from shopops.core.access import can_see_costs
-
-        chosen = {pk for pk in chosen if can_see_costs(User.objects.get(pk=pk))}
+        chosen = {pk for pk, u in members.items() if can(u, "alerts")}
+    if rule.metric and is_cost(rule.metric):
+        users = {**members, **{u.pk: u for u in rule.recipients.all()}}
+        chosen = {pk for pk in chosen if can_see_costs(users[pk])}
     return chosen
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from shopops.alerts import queries, services
 from shopops.alerts.forms import ChannelForm, RuleForm
 from shopops.alerts.models import Alert, AlertRule, AlertState, Channel, Notification, Severity
-from shopops.core.access import can, can_see_costs
+from shopops.core.access import can, granted_stores
 from shopops.core.decorators import login_view, module_view
 from shopops.core.middleware import require_store
 
@@ -69,7 +69,9 @@ def center(request):
 def _alert_of(request, pk) -> Alert:
     """An alert of any store the person holds (a notification may be of another store than
     the one chosen); a cost rule's alert is not found for a role that must not see costs."""
-    return get_object_or_404(queries.alerts_of(_stores(request.user), viewer=request.user), pk=pk)
+    return get_object_or_404(
+        queries.alerts_of(granted_stores(request.user), viewer=request.user), pk=pk
+    )
 
 
 @module_view("alerts", "view")  # whoever sees an alert may acknowledge or resolve it
@@ -96,28 +98,20 @@ def detail(request, pk: int):
     })  # fmt: skip
 
 
-def _rules_of(request, store):
-    rules = AlertRule.objects.filter(store=store).prefetch_related("channels")
-    if not can_see_costs(request.user):
-        from shopops.analytics.catalog import CATALOG
-
-        rules = rules.exclude(metric__in=[k for k, m in CATALOG.items() if m.cost])
-    return rules
-
-
 @module_view("alerts")
 def rules(request):
     store = require_store(request)
     services.ensure_default_rules(store)
     return render(request, "alerts/rules.html", {
-        "rules": _rules_of(request, store), "can_edit": can(request.user, "alerts", "change"),
+        "rules": queries.rules_of(store, request.user).prefetch_related("channels"),
+        "can_edit": can(request.user, "alerts", "change"),
     })  # fmt: skip
 
 
 @module_view("alerts", "change")
 def rule_edit(request, pk: int | None = None):
     store = require_store(request)
-    rule = get_object_or_404(_rules_of(request, store), pk=pk) if pk else None
+    rule = get_object_or_404(queries.rules_of(store, request.user), pk=pk) if pk else None
     form = RuleForm(request.POST or None, instance=rule, store=store)
     tried = None
     if request.method == "POST" and request.POST.get("action") == "toggle" and rule:
@@ -151,7 +145,7 @@ def rule_edit(request, pk: int | None = None):
 def rule_test(request, pk: int):
     """What the rule would open and resolve on a day, without sending or writing anything."""
     store = require_store(request)
-    rule = get_object_or_404(_rules_of(request, store), pk=pk)
+    rule = get_object_or_404(queries.rules_of(store, request.user), pk=pk)
     try:
         day = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
@@ -208,13 +202,7 @@ def notifications(request):
         services.mark_read(request.user)
         return redirect("alerts:notifications")
     rows = Notification.objects.filter(user=request.user).select_related("alert__store")
-    visible = queries.alerts_of(_stores(request.user), viewer=request.user).values("pk")
+    visible = queries.alerts_of(granted_stores(request.user), viewer=request.user).values("pk")
     rows = rows.filter(alert__in=visible)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "alerts/notifications.html", {"page": page})
-
-
-def _stores(user):
-    from shopops.core.access import granted_stores
-
-    return granted_stores(user)

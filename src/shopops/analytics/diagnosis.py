@@ -170,6 +170,19 @@ def recent_level(series: dict, day, weeks: int) -> float:
     return median(ratios) if len(ratios) >= 3 else 1.0
 
 
+def weekday_test(series: dict, day, value, weeks: int) -> tuple[float | None, float]:
+    """(robust score, recent level) of `value` on `day` against the same weekday of the
+    `weeks` weeks before it, at the store's recent level, with the MAD floored by the
+    store's day-to-day spread: the daily report's statistical test, and the alerts'.
+    `series` is {date: value} with the days a baseline leaves out already removed."""
+    from datetime import timedelta
+
+    history = [series.get(day - timedelta(weeks=k)) for k in range(1, weeks + 1)]
+    level = recent_level(series, day, weeks)
+    score = robust_score(float(value) / level, history, weekday_spread(series, day, weeks))
+    return score, level
+
+
 def _vs_same_weekday(series: dict, day, weeks: int):
     """For each day of the `weeks` weeks before `day`, newest first: its value / the median
     of the other same-weekday values of those weeks (None when it or they are not known)."""

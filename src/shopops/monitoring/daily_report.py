@@ -21,10 +21,8 @@ from shopops.analytics.diagnosis import (
     by_dimension,
     drivers,
     explain_gmv,
-    recent_level,
-    robust_score,
     side_text,
-    weekday_spread,
+    weekday_test,
 )
 from shopops.analytics.queries import metrics
 from shopops.core import audit
@@ -359,14 +357,12 @@ def build(store, day: date) -> DailyReport:
         else:
             series = {date.fromisoformat(p): r.get(key) for p, r in rows.items()}
             series = {d: v for d, v in series.items() if d not in skip}
-            spread = weekday_spread(series, day, HISTORY_WEEKS)
-            level = recent_level(series, day, HISTORY_WEEKS)
             # A trailing 30-day rate moves slowly and its weeks overlap: against the same
             # weekday it measures drift, not a day; its target and threshold judge it.
-            score = (
-                None
+            score, level = (
+                (None, 1.0)
                 if key in WINDOWED or actual is None
-                else robust_score(float(actual) / level, history, spread)
+                else weekday_test(series, day, actual, HISTORY_WEEKS)
             )
             row["score"] = score
             reason, rule_zh, rule_en = flag(metric, actual, history, rules, score, level)
