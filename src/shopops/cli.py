@@ -536,6 +536,67 @@ def alerts_evaluate(store_code, day, dry_run, out_fmt):
         sys.exit(1)
 
 
+@alerts.group("benchmarks")
+def alerts_benchmarks():
+    """A store's benchmarks (行业基准) for its benchmark rules, e.g. the industry's CTR."""
+
+
+@alerts_benchmarks.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option("--dry-run", is_flag=True, help="Check the file, write nothing.")
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def alerts_benchmarks_import(path, store_code, dry_run, out_fmt):
+    """Import benchmarks from CSV or XLSX with the columns metric, value and optionally
+    source (指标, 基准值, 来源); a share as 0.035 or 3.5%. All or none."""
+    setup_django(migrate=True)
+    from shopops.alerts import benchmarks
+    from shopops.ingest.errors import ImportFailed
+
+    store_obj = store_named(store_code)
+    try:
+        done = benchmarks.import_file(None, store_obj, Path(path), dry_run=dry_run, via="cli")
+    except ImportFailed as exc:
+        fail(exc.message)
+    if out_fmt == "json":
+        click.echo(json.dumps({"store": store_obj.code, **done}, ensure_ascii=False))
+        return
+    click.echo(
+        f"{store_obj.code}: {done['benchmarks']} benchmarks ({', '.join(done['metrics'])}): "
+        f"{done['inserted']} new, {done['updated']} changed, {done['unchanged']} unchanged"
+        + (" (dry run: nothing written)" if dry_run else "")
+    )
+
+
+@alerts_benchmarks.command("list")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def alerts_benchmarks_list(store_code, out_fmt):
+    """The store's benchmarks."""
+    setup_django(migrate=True)
+    from shopops.alerts import benchmarks
+
+    store_obj = store_named(store_code)
+    rows = [
+        {"metric": b.metric, "value": str(b.value), "source": b.source}
+        for b in benchmarks.of_store(store_obj)
+    ]
+    if out_fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(
+            "No benchmarks. ./shopops alerts benchmarks import FILE --store CODE "
+            "(columns metric, value, source)."
+        )
+    for r in rows:
+        click.echo(f"{r['metric']:<16} {r['value']:>16}  {r['source']}")
+
+
 @alerts.command("list")
 @click.option("--store", "store_code", default=None, help="Store code [default: every store].")
 @click.option(

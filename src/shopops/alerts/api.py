@@ -222,3 +222,75 @@ def test_channel(request, channel_id: int):
     _may_change(request)
     channel = get_object_or_404(Channel, pk=channel_id, store__in=granted_stores(request.auth))
     return Status(202, {"delivery": services.send_test_message(request.auth, channel).pk})
+
+
+class BenchmarkIn(Schema):
+    metric: str
+    value: Decimal
+    source: str = ""
+
+
+class BenchmarksIn(Schema):
+    items: list[BenchmarkIn]
+
+
+class BenchmarkOut(Schema):
+    metric: str
+    value: str
+    source: str
+    updated_at: str
+
+
+def _benchmarks(request, target) -> list[dict]:
+    from shopops.alerts import benchmarks
+
+    hidden = set(queries.hidden_metrics(request.auth))
+    return [
+        {"metric": b.metric, "value": str(b.value), "source": b.source,
+         "updated_at": b.updated_at.isoformat()}
+        for b in benchmarks.of_store(target, hidden)
+    ]  # fmt: skip
+
+
+@router.get("/benchmarks", response=responses({200: list[BenchmarkOut]}, 404),
+            summary="A store's benchmarks (行业基准) for its benchmark rules")  # fmt: skip
+def list_benchmarks(request, store: str):
+    return _benchmarks(request, get_scoped_or_404(Store, request.auth, code=store))
+
+
+@router.put("/benchmarks", response=responses({200: list[BenchmarkOut]}, 400, 404),
+            summary="Set benchmarks of a store, all or none; the others are kept")  # fmt: skip
+def set_benchmarks(request, store: str, payload: BenchmarksIn):
+    from django.core.exceptions import ValidationError
+
+    from shopops.alerts import benchmarks
+
+    _may_change(request)
+    target = get_scoped_or_404(Store, request.auth, code=store)
+    hidden = set(queries.hidden_metrics(request.auth))
+    rows = [benchmarks.BenchmarkRow(i.metric, i.value, i.source) for i in payload.items]
+    for n, row in enumerate(rows):  # each refusal named by its item
+        try:
+            key = benchmarks.check(row).metric
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"items[{n}].{k}": v for k, v in exc.message_dict.items()}
+            ) from None
+        if key in hidden:
+            raise ValidationError({f"items[{n}].metric": f"unknown metric {row.metric!r}"})
+    benchmarks.set_benchmarks(request.auth, target, rows, via="api")
+    return _benchmarks(request, target)
+
+
+@router.delete("/benchmarks/{metric}", response=responses({204: None}, 404),
+               summary="Remove a store's benchmark of a metric")  # fmt: skip
+def remove_benchmark(request, metric: str, store: str):
+    from shopops.alerts import benchmarks
+
+    _may_change(request)
+    target = get_scoped_or_404(Store, request.auth, code=store)
+    if metric in queries.hidden_metrics(request.auth) or not benchmarks.remove(
+        request.auth, target, metric, via="api"
+    ):
+        raise HttpError(404, "Not found")
+    return Status(204, None)

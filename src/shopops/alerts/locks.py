@@ -14,3 +14,10 @@ def alert(pk: int):
     from shopops.alerts.models import Alert
 
     return Alert.objects.select_for_update().get(pk=pk)
+
+
+def benchmarks(store, metrics: set[str]):
+    """A store's benchmarks of these metrics while they are set or removed."""
+    from shopops.alerts.models import Benchmark
+
+    return Benchmark.objects.select_for_update().filter(store=store, metric__in=sorted(metrics))

@@ -99,8 +99,11 @@ def clean_rule(rule: AlertRule) -> None:
         for k, v in (rule.filters or {}).items()
     ):
         errors["filters"] = f"{{dimension: [values]}} with dimensions of {', '.join(DIMENSIONS)}."
-    if not isinstance(rule.roles, list) or not all(isinstance(r, str) for r in rule.roles):
-        errors["roles"] = "A list of role names."
+    from shopops.core.roles import ROLES
+
+    names = [r.group_name for r in ROLES]
+    if not isinstance(rule.roles, list) or not all(r in names for r in rule.roles):
+        errors["roles"] = f"A list of role names, of {', '.join(names)}."
     if rule.schedule == "daily" and rule.daily_at is None:
         errors["daily_at"] = "A daily rule needs its time."
     if errors:
@@ -203,11 +206,30 @@ def _open(rule: AlertRule, found: evaluation.Finding, now: datetime) -> Alert | 
     return alert
 
 
-def _cooling(rule: AlertRule, scope: str, now: datetime) -> bool:
+def _cooling(rule: AlertRule, now: datetime) -> set[str]:
+    """The scopes the rule opened an alert for within its cooldown: one query a rule."""
     if not rule.cooldown_minutes:
-        return False
+        return set()
     since = now - timedelta(minutes=rule.cooldown_minutes)
-    return Alert.objects.filter(rule=rule, scope=scope, opened_at__gt=since).exists()
+    return set(Alert.objects.filter(rule=rule, opened_at__gt=since).values_list("scope", flat=True))
+
+
+SEEN = ("value", "detail", "day", "title_zh", "title_en")  # what a kept alert takes anew
+
+
+def _keep(alerts_found: list[tuple[Alert, evaluation.Finding]], now: datetime) -> None:
+    """Alerts found again: every one seen now (one UPDATE), and the ones whose value or
+    words moved saved with them; an unchanged alert costs no write of its own."""
+    if not alerts_found:
+        return
+    Alert.objects.filter(pk__in=[a.pk for a, _ in alerts_found]).update(last_seen_at=now)
+    for alert, found in alerts_found:
+        alert.last_seen_at = now
+        fresh = (found.value, found.detail, found.day, found.title_zh[:300], found.title_en[:300])
+        if tuple(getattr(alert, f) for f in SEEN) != fresh:
+            for name, value in zip(SEEN, fresh, strict=True):
+                setattr(alert, name, value)
+            alert.save(update_fields=list(SEEN))
 
 
 def run(
@@ -237,27 +259,15 @@ def run(
         result.findings[rule.pk] = outcome.findings
         with transaction.atomic():
             unresolved = {a.scope: a for a in locks.unresolved(rule)}
-            scopes = set()
+            cooling = _cooling(rule, now) if outcome.findings else set()
+            scopes, kept = set(), []
             for found in outcome.findings:
                 scopes.add(found.scope)
                 alert = unresolved.get(found.scope)
                 if alert is not None:
                     result.kept.append(alert)
-                    if not dry_run:
-                        alert.last_seen_at, alert.value = now, found.value
-                        alert.detail, alert.day = found.detail, found.day
-                        alert.title_zh, alert.title_en = found.title_zh[:300], found.title_en[:300]
-                        alert.save(
-                            update_fields=[
-                                "last_seen_at",
-                                "value",
-                                "detail",
-                                "day",
-                                "title_zh",
-                                "title_en",
-                            ]
-                        )
-                elif _cooling(rule, found.scope, now):
+                    kept.append((alert, found))
+                elif found.scope in cooling:
                     result.cooling.append((rule, found.scope))
                 elif dry_run:
                     result.opened.append(
@@ -274,6 +284,8 @@ def run(
                     alert = _open(rule, found, now)
                     if alert is not None:
                         result.opened.append(alert)
+            if not dry_run:
+                _keep(kept, now)
             for scope, alert in unresolved.items():
                 if scope in scopes or outcome.skipped:
                     continue  # a rule that could not judge leaves its alerts open

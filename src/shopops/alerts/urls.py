@@ -10,6 +10,7 @@ urlpatterns = [
     path("alerts/rules/new/", views.rule_edit, name="rule_new"),
     path("alerts/rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("alerts/rules/<int:pk>/test/", views.rule_test, name="rule_test"),
+    path("alerts/benchmarks/", views.benchmark_list, name="benchmarks"),
     path("alerts/channels/", views.channels, name="channels"),
     path("alerts/channels/new/", views.channel_edit, name="channel_new"),
     path("alerts/channels/<int:pk>/", views.channel_edit, name="channel_edit"),

@@ -11,17 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from shopops.alerts import queries, services
-from shopops.alerts.forms import ChannelForm, RuleForm
+from shopops.alerts import benchmarks, queries, services
+from shopops.alerts.forms import BenchmarkForm, BenchmarksFileForm, ChannelForm, RuleForm
 from shopops.alerts.models import Alert, AlertRule, AlertState, Channel, Notification, Severity
 from shopops.core.access import can, granted_stores
 from shopops.core.decorators import login_view, module_view
+from shopops.core.forms import show_refusal
 from shopops.core.middleware import require_store
-
-
-def _fail(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def subject_link(alert: Alert) -> tuple[str, str] | None:
@@ -130,7 +126,7 @@ def rule_edit(request, pk: int | None = None):
             saved = services.save_rule(request.user, store, stored, recipients=recipients,
                                        filters=filters, **fields)  # fmt: skip
         except ValidationError as exc:
-            _fail(form, exc)
+            show_refusal(form, exc)
         else:
             saved.channels.set(channels)
             if request.POST.get("action") == "test":
@@ -188,7 +184,7 @@ def channel_edit(request, pk: int | None = None):
             stored = Channel.objects.get(pk=channel.pk) if channel else None
             services.save_channel(request.user, store, stored, **data)
         except ValidationError as exc:
-            _fail(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Channel saved."))
             return redirect("alerts:channels")
@@ -206,3 +202,84 @@ def notifications(request):
     rows = rows.filter(alert__in=visible)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "alerts/notifications.html", {"page": page})
+
+
+@module_view("alerts")
+def benchmark_list(request):
+    """行业基准: the values the store's benchmark rules compare with; one entered by hand,
+    a file of them, one removed (the ops lead and admin). Cost metrics' benchmarks are not
+    shown to a role that may not see costs. A POST needs the change permission
+    (core.middleware)."""
+    store = require_store(request)
+    services.ensure_default_rules(store)  # the default CTR rule is one that waits for one
+    can_edit = can(request.user, "alerts", "change")
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = BenchmarkForm(request.POST if action == "set" else None)
+    file_form = BenchmarksFileForm(
+        request.POST if action == "file" else None, request.FILES if action == "file" else None
+    )
+    hidden = set(queries.hidden_metrics(request.user))
+    if action == "set" and form.is_valid():
+        done = _set_one(request, store, form, hidden)
+        if done:
+            messages.success(request, _("Benchmark saved."))
+            return redirect("alerts:benchmarks")
+    if action == "file" and file_form.is_valid():
+        done = _import_benchmarks(request, store, file_form)
+        if done is not None:
+            messages.success(request, _(
+                "%(benchmarks)d benchmarks: %(inserted)d new, %(updated)d changed, "
+                "%(unchanged)d unchanged.") % done)  # fmt: skip
+            return redirect("alerts:benchmarks")
+    if action == "remove":
+        metric = request.POST.get("metric", "")
+        if metric not in hidden and benchmarks.remove(request.user, store, metric):
+            messages.success(request, _("Benchmark removed."))
+        return redirect("alerts:benchmarks")
+    watched = set(
+        AlertRule.objects.filter(store=store, condition="benchmark", enabled=True).values_list(
+            "metric", flat=True
+        )
+    )
+    rows = benchmarks.of_store(store, hidden)
+    return render(request, "alerts/benchmarks.html", {
+        "rows": [benchmarks.shown(b, store.currency, b.metric in watched) for b in rows],
+        "form": form, "file_form": file_form, "can_edit": can_edit,
+        "unset": sorted(watched - {b.metric for b in rows} - hidden),
+    })  # fmt: skip
+
+
+def _set_one(request, store, form, hidden) -> bool:
+    from shopops.ingest.errors import RowError
+
+    data = form.cleaned_data
+    try:
+        key = benchmarks.metric_key(data["metric"])
+        if key in hidden:
+            raise benchmarks.UnknownMetric(f"unknown metric {data['metric']!r}")
+        value = benchmarks.parse_value(data["value"], key)
+        row = benchmarks.BenchmarkRow(key, value, data["source"])
+        benchmarks.set_benchmarks(request.user, store, [row])
+    except benchmarks.UnknownMetric as exc:
+        form.add_error("metric", str(exc))
+    except RowError as exc:
+        form.add_error("value", exc.reason)
+    except ValidationError as exc:
+        show_refusal(form, exc)
+    else:
+        return True
+    return False
+
+
+def _import_benchmarks(request, store, form):
+    from shopops.ingest.errors import ImportFailed
+    from shopops.ingest.services import save_upload
+
+    path, name = save_upload(form.cleaned_data["file"])
+    try:
+        return benchmarks.import_file(request.user, store, path, display_name=name, via="web")
+    except ImportFailed as exc:
+        form.add_error("file", exc.message)
+        return None
+    finally:
+        path.unlink(missing_ok=True)

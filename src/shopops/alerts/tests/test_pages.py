@@ -3,6 +3,7 @@ resolved with its history, a rule created, refused with its field named, tested 
 and switched off, a channel whose secret is never shown back, the notification centre with
 its unread count; who may edit rules and channels, and who does not see alerts at all."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -72,6 +73,30 @@ def test_a_rule_created_refused_tested_and_switched_off(as_role, store_a):
     rule.refresh_from_db()
     assert not rule.enabled
     assert not Alert.objects.exists()  # testing wrote nothing
+
+
+def test_a_rule_tells_the_roles_ticked_and_refuses_unknown_ones(as_role, store_a, role_users):
+    lead = as_role("ops_lead")
+    form = {"name": "退款率过高", "metric": "refund_rate", "condition": "above",
+            "threshold": "0.2", "direction": "worse", "severity": "warning",
+            "schedule": "daily", "daily_at": "08:30", "cooldown_minutes": "60",
+            "enabled": "on", "roles": ["客服专员", "仓储物流"]}  # fmt: skip
+    page = lead.get("/alerts/rules/new/").content.decode()
+    assert 'name="roles" value="客服专员"' in page
+    assert lead.post("/alerts/rules/new/", form).status_code == 302
+    rule = AlertRule.objects.get(name=form["name"])
+    assert sorted(rule.roles) == ["仓储物流", "客服专员"]
+    told = {role_users["customer_service"].pk, role_users["warehouse"].pk}
+    assert services._recipients(rule) == told
+    edit = lead.get(f"/alerts/rules/{rule.pk}/").content.decode()
+    ticked = re.findall(r'<input type="checkbox" name="roles" value="([^"]+)"[^>]*checked', edit)
+    assert sorted(ticked) == ["仓储物流", "客服专员"]
+    bad = lead.post("/alerts/rules/new/", {**form, "name": "x", "roles": ["老板"]})
+    assert bad.status_code == 200 and not AlertRule.objects.filter(name="x").exists()
+    with pytest.raises(services.ValidationError) as refused:
+        services.save_rule(None, store_a, name="y", metric="gmv", condition="below",
+                           threshold=1, roles=["老板"])  # fmt: skip
+    assert "roles" in refused.value.message_dict
 
 
 def test_a_channel_keeps_its_secret_and_sends_a_test(as_role, store_a):
