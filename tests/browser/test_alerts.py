@@ -72,3 +72,27 @@ def test_an_alert_from_notification_to_acknowledged_and_a_rule_tested(
     row.locator("button[value=toggle]").click()
     page.wait_for_selector(f"#rule-list tr[data-rule='{rule.pk}'][data-enabled='0']")
     assert "关闭" in page.inner_text(f"#rule-list tr[data-rule='{rule.pk}']")
+
+
+def test_a_benchmark_entered_and_a_rule_told_to_roles(live_server, page, screenshot_dir, store_a):
+    core_services.create_user(username="lead", password="Lead-pass-123", role="ops_lead",
+                              stores=[store_a])  # fmt: skip
+    sign_in(page, live_server.url, "lead", "Lead-pass-123")
+    page.goto(f"{live_server.url}/alerts/benchmarks/")
+    assert "ctr" in page.inner_text("#benchmarks-unset")  # the default CTR rule waits
+    page.fill("#benchmark-form input[name=metric]", "点击率")
+    page.fill("#benchmark-form input[name=value]", "3.5%")
+    page.fill("#benchmark-form input[name=source]", "生意参谋 行业大盘")
+    page.click("#benchmark-form button[type=submit]")
+    page.wait_for_selector("#benchmarks tr[data-benchmark=ctr]")
+    row = page.inner_text("#benchmarks tr[data-benchmark=ctr]")
+    assert "3.50%" in row and "规则在用" in row and "生意参谋" in row
+    assert page.locator("#benchmarks-unset").count() == 0
+    page.screenshot(path=str(screenshot_dir / "alert-benchmarks.png"), full_page=True)
+    rule = AlertRule.objects.get(store=store_a, default_key="stock_safety")
+    page.goto(f"{live_server.url}/alerts/rules/{rule.pk}/")
+    page.check("input[name=roles][value=仓储物流]")
+    page.click("button[value=save]")
+    page.wait_for_selector("#rule-list")
+    rule.refresh_from_db()
+    assert rule.roles == ["仓储物流"]
