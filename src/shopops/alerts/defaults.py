@@ -1,9 +1,9 @@
 """The rule set every store starts with, from the seeds' examples (SOP 附件 3, step 2 of the
 store guide): stock under its warning and safety lines, the 48-hour shipping promise,
-negative reviews, imports that failed, the worker, the day's GMV against its target, a
-conversion rate that fell unusually, GMV a third under the same weekday, and CTR 20% under
-the industry's (once a benchmark is entered). Each is switchable off and editable; a store
-gets each once (`AlertRule.default_key`)."""
+negative reviews, imports that failed, late tasks (their owners told), the worker, the
+day's GMV against its target, a conversion rate that fell unusually, GMV a third under the
+same weekday, and CTR 20% under the industry's (once a benchmark is entered). Each is
+switchable off and editable; a store gets each once (`AlertRule.default_key`)."""
 
 from datetime import time
 from decimal import Decimal
@@ -24,6 +24,8 @@ DEFAULT_RULES = {
                                      cooldown_minutes=24 * 60)),
     "import_failed": ("导入失败或有被拒行", dict(event="import_failed", severity="warning",
                                         schedule="after_import", cooldown_minutes=0)),
+    "task_overdue": ("任务已延期", dict(event="task_overdue", severity="warning",
+                                 schedule="hourly", cooldown_minutes=24 * 60)),
     "worker_down": ("后台任务进程无心跳", dict(event="worker_down", severity="critical",
                                       schedule="hourly", cooldown_minutes=60)),
     "gmv_target": ("销售额达成率低于 80%", dict(metric="gmv", condition="target",

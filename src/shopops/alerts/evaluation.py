@@ -40,6 +40,7 @@ class Finding:
     day: date | None = None
     subject: dict = field(default_factory=dict)
     detail: dict = field(default_factory=dict)
+    people: tuple[int, ...] = ()  # told besides the rule's recipients (a task's owner)
 
 
 @dataclass
@@ -402,6 +403,29 @@ def _imports(store, now: datetime) -> Outcome:
     return Outcome(out)
 
 
+def _late_tasks(store) -> Outcome:
+    """Each task marked 已延期 (planning.work.mark_late) is an alert its owner is told of."""
+    from shopops.planning.models import Task, TaskStatus
+
+    out = []
+    late = Task.objects.filter(store=store, status=TaskStatus.LATE).select_related("owner")
+    for task in late.order_by("due", "pk"):
+        owner = task.owner.username if task.owner_id else ""
+        out.append(
+            Finding(
+                f"task:{task.pk}",
+                f"任务已延期：{task.name}（截止 {task.due}{f'，负责人 {owner}' if owner else ''}）",
+                f"task late: {task.name} (due {task.due}{f', owner {owner}' if owner else ''})",
+                Decimal(task.progress),
+                None,
+                {"kind": "task", "task": task.pk},
+                {"due": task.due.isoformat(), "progress": task.progress, "owner": owner},
+                (task.owner_id,) if task.owner_id else (),
+            )
+        )
+    return Outcome(out)
+
+
 def _worker(now: datetime) -> Outcome:
     """Fires when a worker was seen and has stopped beating: a console run without any
     worker (the CLI alone) is not an outage."""
@@ -441,7 +465,7 @@ def event_rule(rule: AlertRule, now: datetime) -> Outcome:
     if e == Event.IMPORT_FAILED:
         return _imports(store, now)
     if e == Event.TASK_OVERDUE:
-        return Outcome(skipped="tasks arrive with the plans issue (16)")
+        return _late_tasks(store)
     if e == Event.WORKER_DOWN:
         return _worker(now)
     raise ValueError(f"rule {rule.pk}: unknown event {e!r}")

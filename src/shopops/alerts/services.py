@@ -154,10 +154,11 @@ class Round:
     findings: dict[int, list] = field(default_factory=dict)
 
 
-def _recipients(rule: AlertRule) -> set[int]:
+def _recipients(rule: AlertRule, people=()) -> set[int]:
     """The rule's people and the members of its roles who hold the store; with neither, the
-    store's members who may view alerts (superusers see every store's anyway). A role that
-    must not see costs never gets an alert of a cost metric."""
+    store's members who may view alerts (superusers see every store's anyway); and the
+    finding's own `people` who hold the store (a late task's owner). A role that must not
+    see costs never gets an alert of a cost metric."""
     from shopops.analytics.queries import is_cost
     from shopops.core.access import can, can_see_costs
 
@@ -172,6 +173,7 @@ def _recipients(rule: AlertRule) -> set[int]:
         chosen |= set(holding.filter(groups__name__in=rule.roles).values_list("pk", flat=True))
     if not chosen and not rule.roles:
         chosen = {pk for pk, u in members.items() if can(u, "alerts")}
+    chosen |= {pk for pk in people if pk in members}
     if rule.metric and is_cost(rule.metric):
         users = {**members, **{u.pk: u for u in rule.recipients.all()}}
         chosen = {pk for pk in chosen if can_see_costs(users[pk])}
@@ -199,7 +201,10 @@ def _open(rule: AlertRule, found: evaluation.Finding, now: datetime) -> Alert | 
         return None
     AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.OPENED, at=now)
     Notification.objects.bulk_create(
-        [Notification(user_id=pk, alert=alert, created_at=now) for pk in _recipients(rule)],
+        [
+            Notification(user_id=pk, alert=alert, created_at=now)
+            for pk in _recipients(rule, found.people)
+        ],
         ignore_conflicts=True,
     )
     delivery.enqueue(alert, "opened", now)  # the worker sends it (alerts.tasks)

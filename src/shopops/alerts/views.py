@@ -39,6 +39,8 @@ def subject_link(alert: Alert) -> tuple[str, str] | None:
         return _("Logistics"), reverse("orders:logistics")
     if kind == "import":
         return _("The import"), reverse("ingest:run", args=[subject["run"]])
+    if kind == "task":
+        return _("The task"), reverse("planning:task", args=[subject["task"]])
     return None
 
 

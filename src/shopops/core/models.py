@@ -221,7 +221,10 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["store", "-at"])]
+        indexes = [
+            models.Index(fields=["store", "-at"]),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
 

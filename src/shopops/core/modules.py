@@ -82,6 +82,8 @@ MODULES: tuple[Module, ...] = (
         "ti-list-check",
         "loop",
         _("Tasks with owners and dependencies, a Gantt view and daily checklists."),
+        built=True,
+        page="planning:tasks",
     ),
     Module(
         "daily_report",

@@ -1,41 +1,13 @@
 """The logistics reports as XLSX: 物流时效跟踪表 and 异常物流处理记录."""
 
-from io import BytesIO
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shopops.core.spreadsheets import append_row
-
-HEADER_FILL = "DDE7F5"
-
-
-def _sheet(title: str, headers: list[str], widths: list[int]):
-    # openpyxl (and numpy behind it, 0.35 s) is imported by the first export, not by the
-    # web server's start.
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    append_row(sheet, headers)
-    for cell in sheet[1]:
-        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = width
-    sheet.freeze_panes = "A2"
-    return book, sheet
-
-
-def _bytes(book) -> bytes:
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+from shopops.core.spreadsheets import append_row, new_sheet, workbook_bytes
 
 
 def timeliness_xlsx(rows, total) -> bytes:
-    book, sheet = _sheet(
+    book, sheet = new_sheet(
         _("Delivery timeliness"),
         [
             _("Carrier"),
@@ -73,11 +45,11 @@ def timeliness_xlsx(rows, total) -> bytes:
 
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
-    return _bytes(book)
+    return workbook_bytes(book)
 
 
 def cases_xlsx(cases, zone) -> bytes:
-    book, sheet = _sheet(
+    book, sheet = new_sheet(
         _("Logistics exceptions"),
         [
             _("Order no."),
@@ -123,4 +95,4 @@ def cases_xlsx(cases, zone) -> bytes:
         for col in (5, 7):
             sheet.cell(row, col).number_format = "yyyy-mm-dd hh:mm"
         sheet.cell(row, 10).number_format = "#,##0.00"
-    return _bytes(book)
+    return workbook_bytes(book)

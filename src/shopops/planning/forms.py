@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from shopops.analytics.catalog import CATALOG, TRAFFIC_SOURCES, UnknownMetric, lookup
 from shopops.core.forms import TablerFormMixin
 from shopops.planning.goals import GOAL_FIELDS
-from shopops.planning.models import Goal
+from shopops.planning.models import Goal, Task, TaskStatus
 
 
 def metric_choices(costs: bool) -> list[tuple[str, str]]:
@@ -59,3 +59,59 @@ class AdjustForm(TablerFormMixin, forms.Form):
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     total = forms.DecimalField(label=_("Target of these days"), max_digits=20, decimal_places=6)
+
+
+class TaskForm(TablerFormMixin, forms.ModelForm):
+    """A task as the page edits it; planning.work validates and saves it."""
+
+    depends_on = forms.ModelMultipleChoiceField(
+        label=_("Starts after"), queryset=Task.objects.none(), required=False,
+        help_text=_("Finish-to-start: the tasks that must be due before this one starts."),
+    )  # fmt: skip
+    force = forms.BooleanField(label=_("Save even if a dependency breaks"), required=False)
+
+    class Meta:
+        model = Task
+        fields = ["name", "description", "start", "due", "owner", "departments", "deliverable",
+                  "status", "progress", "notes", "goal"]  # fmt: skip
+        widgets = {
+            "start": forms.DateInput(attrs={"type": "date"}),
+            "due": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, store, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["goal"].queryset = Goal.objects.filter(store=store)
+        others = Task.objects.filter(store=store)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+            self.initial["depends_on"] = list(
+                self.instance.predecessor_links.values_list("depends_on", flat=True)
+            )
+        self.fields["depends_on"].queryset = others
+        self.fields["progress"].widget.attrs.update(min=0, max=100)
+
+
+class TaskFilterForm(forms.Form):
+    """The table's filters; every one optional."""
+
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    department = forms.CharField(label=_("Department"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    goal = forms.ModelChoiceField(label=_("Goal"), queryset=None, required=False)
+    start = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    end = forms.DateField(label=_("To"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    def __init__(self, *args, store, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["goal"].queryset = Goal.objects.filter(store=store)
+        self.fields["status"].choices = [("", _("Any status")), *TaskStatus.choices]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} form-control-sm"

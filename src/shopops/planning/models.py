@@ -68,3 +68,91 @@ class GoalDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal_id}@{self.day}"
+
+
+class TaskStatus(models.TextChoices):
+    TODO = "todo", _("Not started")
+    DOING = "doing", _("In progress")
+    DONE = "done", _("Done")
+    LATE = "late", _("Late")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATUSES = (TaskStatus.TODO, TaskStatus.DOING, TaskStatus.LATE)  # work still to do
+
+
+class Task(StoreOwned):
+    """A row of template 2 (运营执行任务分配与进度跟踪表): what is to be done, from when to
+    when, by whom, with which departments, delivering what. A task past its due date and
+    not done is 已延期 (`planning.work.mark_late`). Finish-to-start dependencies are
+    `TaskDependency` rows; its history is the audit log's entries of it (`planning.work`)."""
+
+    name = models.CharField(_("task name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    start = models.DateField(_("start"))
+    due = models.DateField(_("due"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    departments = models.CharField(_("collaborating departments"), max_length=200, blank=True)
+    deliverable = models.CharField(_("deliverable"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.TODO
+    )
+    progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    goal = models.ForeignKey(
+        Goal,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        verbose_name=_("goal"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["start", "due", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(due__gte=models.F("start")), name="task_due_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="task_progress_at_most_100"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["store", "status", "due"], name="task_store_status_due"),
+            models.Index(fields=["owner", "status"], name="task_owner_status"),
+        ]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskDependency(models.Model):
+    """Finish-to-start: `task` starts after `depends_on` is due."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="predecessor_links")
+    depends_on = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="successor_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "depends_on"], name="uniq_task_dependency"),
+            models.CheckConstraint(
+                condition=~models.Q(task=models.F("depends_on")), name="task_not_own_dependency"
+            ),
+        ]
+        verbose_name = _("task dependency")
+        verbose_name_plural = _("task dependencies")
+
+    def __str__(self) -> str:
+        return f"{self.depends_on_id} → {self.task_id}"

@@ -51,3 +51,61 @@ def goal_cards(goal_list, today) -> list[dict]:
             }
         )
     return out
+
+
+def tasks_of(store, filters: dict | None = None):
+    """The store's tasks by the table's filters (owner, department, status, goal, and a
+    date range that a task's span overlaps)."""
+    from shopops.planning.models import Task
+
+    f = filters or {}
+    rows = Task.objects.filter(store=store).select_related("owner", "goal")
+    if f.get("owner"):
+        rows = rows.filter(owner=f["owner"])
+    if f.get("department"):
+        rows = rows.filter(departments__icontains=f["department"])
+    if f.get("status"):
+        rows = rows.filter(status=f["status"])
+    if f.get("goal"):
+        rows = rows.filter(goal=f["goal"])
+    if f.get("start"):
+        rows = rows.filter(due__gte=f["start"])
+    if f.get("end"):
+        rows = rows.filter(start__lte=f["end"])
+    return rows.prefetch_related("predecessor_links__depends_on")
+
+
+def task_history(task_id: int) -> list[dict]:
+    """A task's history as the page lists it, newest first: when, who, what happened, a
+    comment, and each changed field with its value before and after."""
+    from shopops.planning import work
+    from shopops.planning.models import Task, TaskStatus
+
+    actions = {
+        work.Action.CREATED: _("created"), work.Action.CHANGED: _("changed"),
+        work.Action.COMMENTED: _("commented"), work.Action.LATE: _("marked late"),
+        work.Action.DELETED: _("deleted"),
+    }  # fmt: skip
+    statuses = dict(TaskStatus.choices)
+    labels = {f.name: f.verbose_name for f in Task._meta.fields}
+    labels["depends_on"] = _("starts after")
+
+    def shown(field, value):
+        if value in (None, "", []):
+            return "—"
+        return statuses.get(value, value) if field == "status" else value
+
+    out = []
+    for entry in work.history(task_id):
+        after, before = entry.after or {}, entry.before or {}
+        changes = []
+        if entry.action in (work.Action.CHANGED, work.Action.LATE):
+            changes = [
+                (labels.get(k, k), shown(k, before.get(k)), shown(k, v))
+                for k, v in after.items()
+                if k != "comment"
+            ]
+        out.append({"at": entry.at, "actor": entry.actor_name, "action": entry.action,
+                    "label": actions.get(entry.action, entry.action),
+                    "comment": after.get("comment", ""), "changes": changes})  # fmt: skip
+    return out

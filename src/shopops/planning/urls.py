@@ -6,4 +6,6 @@ app_name = "planning"
 urlpatterns = [
     path("goals/", views.goal_list, name="goals"),
     path("goals/<int:goal_id>/", views.goal_detail, name="goal"),
+    path("plans/", views.task_list, name="tasks"),
+    path("plans/<int:task_id>/", views.task_detail, name="task"),
 ]

@@ -14,7 +14,7 @@ from shopops.core.pagination import paginate
 from shopops.core.queries import store_people
 from shopops.planning import goals
 from shopops.planning.forms import AdjustForm, GoalForm
-from shopops.planning.queries import goal_cards, visible_goals
+from shopops.planning.queries import goal_cards, task_history, visible_goals
 
 
 @module_view("goals")
@@ -86,3 +86,109 @@ def _value(value, goal) -> str:
 
 def _shown(parts, goal) -> list[tuple[str, str]]:
     return [(label, _value(value, goal)) for label, value in parts]
+
+
+# --- tasks (计划与执行) ------------------------------------------------------------------
+
+
+def _task_form(request, store, task=None, data=None):
+    from shopops.planning.forms import TaskForm
+
+    return TaskForm(data, instance=task, store=store, owners=store_people(store))
+
+
+def _save_task(request, store, form, task=None):
+    """Create or change the task from the form; the refusal on the form, or the task."""
+    from shopops.planning import work
+
+    data = dict(form.cleaned_data)
+    depends_on = [t.pk for t in data.pop("depends_on")]
+    force = data.pop("force")
+    try:
+        if task is None:
+            return work.create_task(request.user, store, depends_on=depends_on, force=force,
+                                    **data)  # fmt: skip
+        return work.change_task(request.user, task, depends_on=depends_on, force=force, **data)
+    except work.DependencyBroken as exc:
+        form.add_error("force", _("This breaks a dependency: %(what)s. Tick the box to save "
+                                  "anyway.") % {"what": exc})  # fmt: skip
+    except work.NotAllowed as exc:
+        form.add_error(None, str(exc))
+    except ValidationError as exc:
+        show_refusal(form, exc)
+    return None
+
+
+@module_view("plans")
+def task_list(request):
+    """The plan as a table (template 2): filters, a new task, the XLSX export."""
+    from shopops.core.downloads import XLSX, attachment
+    from shopops.planning import task_export
+    from shopops.planning.forms import TaskFilterForm
+    from shopops.planning.queries import tasks_of
+
+    store = require_store(request)
+    people = store_people(store)
+    filters = TaskFilterForm(request.GET or None, store=store, owners=people)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    rows = tasks_of(store, chosen)
+    if request.GET.get("format") == "xlsx":
+        return attachment(task_export.tasks_xlsx(rows), f"运营执行任务表-{store.code}.xlsx", XLSX)
+    can_change = can(request.user, "plans", "change")
+    form = _task_form(request, store, data=request.POST or None) if can_change else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        task = _save_task(request, store, form)
+        if task is not None:
+            messages.success(request, _("Task saved."))
+            return redirect("planning:task", task_id=task.pk)
+    paged = paginate(request, rows, default=50)
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return render(request, "planning/task_list.html", {
+        "paged": paged, "tasks": paged.rows, "filters": filters, "form": form,
+        "export_query": query.urlencode(), "filtered": bool(chosen and any(chosen.values())),
+    })  # fmt: skip
+
+
+@module_view("plans")
+def task_detail(request, task_id: int):
+    """One task: its fields (the owner's, the lead's and an admin's to reschedule), what it
+    starts after and what waits for it, comments and the whole history."""
+    from shopops.planning import work
+    from shopops.planning.models import Task
+
+    store = require_store(request)
+    task = get_scoped_or_404(Task.objects.filter(store=store), request.user, pk=task_id)
+    can_change = can(request.user, "plans", "change")
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = _task_form(request, store, task, request.POST if action == "save" else None)
+    if not (can_change and work.may_reschedule(request.user, task)):
+        for name in work.RESCHEDULING:
+            form.fields[name].disabled = True
+    if action == "save" and form.is_valid() and _save_task(request, store, form, task):
+        messages.success(request, _("Task saved."))
+        return redirect("planning:task", task_id=task.pk)
+    if action == "comment":
+        try:
+            work.comment(request.user, task, request.POST.get("note", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("planning:task", task_id=task.pk)
+    dependants = list(Task.objects.filter(predecessor_links__depends_on=task))
+    if action == "delete":
+        try:
+            work.delete_task(request.user, task, confirm=request.POST.get("confirm") == "1")
+        except work.HasDependants:
+            messages.error(request, _("Other tasks depend on this one: confirm to delete it."))
+            return redirect("planning:task", task_id=task.pk)
+        except work.NotAllowed as exc:
+            messages.error(request, str(exc))
+            return redirect("planning:task", task_id=task.pk)
+        messages.success(request, _("Task deleted."))
+        return redirect("planning:tasks")
+    return render(request, "planning/task_detail.html", {
+        "task": task, "form": form, "can_change": can_change,
+        "may_delete": can_change and work.may_reschedule(request.user, task),
+        "predecessors": [link.depends_on for link in task.predecessor_links.all()],
+        "dependants": dependants, "history": task_history(task.pk),
+    })  # fmt: skip

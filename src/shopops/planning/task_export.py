@@ -1,0 +1,39 @@
+"""Template 2 (运营执行任务分配与进度跟踪表) as XLSX: its nine columns exactly, in the SOP's
+words, so that a team's own sheet and ours are the same sheet (the import reads it back)."""
+
+from shopops.core.spreadsheets import append_row, new_sheet, workbook_bytes
+from shopops.planning.models import TaskStatus
+
+HEADERS = ["任务名称", "任务描述", "起始时间", "截止时间", "负责人", "协作部门", "交付物",
+           "当前状态", "备注"]  # fmt: skip
+WIDTHS = [28, 40, 12, 12, 14, 18, 24, 10, 30]
+STATUS_ZH = {
+    TaskStatus.TODO: "待开始",
+    TaskStatus.DOING: "进行中",
+    TaskStatus.DONE: "已完成",
+    TaskStatus.LATE: "已延期",
+    TaskStatus.CANCELLED: "已取消",
+}
+
+
+def owner_name(user) -> str:
+    """How a sheet names the owner: the username, which the import resolves exactly."""
+    return user.username if user is not None else ""
+
+
+def rows(tasks) -> list[list]:
+    return [
+        [t.name, t.description, t.start, t.due, owner_name(t.owner), t.departments,
+         t.deliverable, STATUS_ZH[t.status], t.notes]
+        for t in tasks
+    ]  # fmt: skip
+
+
+def tasks_xlsx(tasks) -> bytes:
+    book, sheet = new_sheet("运营执行任务分配与进度跟踪表", HEADERS, WIDTHS)
+    for row in rows(tasks):
+        append_row(sheet, row)
+    for cells in sheet.iter_rows(min_row=2, min_col=3, max_col=4):
+        for cell in cells:
+            cell.number_format = "yyyy-mm-dd"
+    return workbook_bytes(book)

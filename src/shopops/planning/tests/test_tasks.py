@@ -1,0 +1,194 @@
+"""Tasks (issue 16): finish-to-start dependencies with cycles refused by name and broken
+ones confirmed first; who may reschedule; deletion of a task others wait for; 已延期 past the
+due date with the owner told through the alerts; the history of every change; the table,
+its filters and template 2's XLSX read back exactly."""
+
+import io
+from datetime import date, datetime, time, timedelta
+
+import openpyxl
+import pytest
+from django.core.exceptions import ValidationError
+
+from shopops.alerts import services as alerts
+from shopops.alerts.models import AlertRule, Notification
+from shopops.core.models import AuditEntry
+from shopops.planning import work
+from shopops.planning.models import Task, TaskStatus
+from shopops.planning.task_export import HEADERS
+
+pytestmark = pytest.mark.django_db
+
+START = date(2026, 12, 1)
+
+
+def _task(store, name, start, days=3, **fields):
+    return work.create_task(None, store, name=name, start=start,
+                            due=start + timedelta(days=days - 1), **fields)  # fmt: skip
+
+
+def test_dependencies_refuse_a_cycle_by_name_and_confirm_a_broken_one(store_a):
+    a = _task(store_a, "选品", START)
+    b = _task(store_a, "拍摄", START + timedelta(days=3), depends_on=[a.pk])
+    c = _task(store_a, "上架", START + timedelta(days=6), depends_on=[b.pk])
+    with pytest.raises(ValidationError) as cycle:
+        work.change_task(None, a, depends_on=[c.pk])
+    assert "「选品」 → 「上架」 → 「拍摄」 → 「选品」" in cycle.value.message_dict["depends_on"][0]
+    with pytest.raises(work.DependencyBroken) as broken:  # 拍摄 would start before 选品 is due
+        work.change_task(None, b, start=START + timedelta(days=1))
+    assert broken.value.broken[0].depends_on == a and "「拍摄」" in str(broken.value)
+    b.refresh_from_db()
+    assert b.start == START + timedelta(days=3)  # nothing written
+    with pytest.raises(work.DependencyBroken):  # 选品's due date past 拍摄's start
+        work.change_task(None, a, due=START + timedelta(days=4))
+    moved = work.change_task(None, b, start=START + timedelta(days=1), force=True)
+    assert moved.start == START + timedelta(days=1)
+    with pytest.raises(ValidationError) as own:
+        work.change_task(None, a, depends_on=[a.pk])
+    assert "itself" in own.value.message_dict["depends_on"][0]
+
+
+def test_only_the_owner_the_lead_and_an_admin_reschedule(store_a, role_users):
+    owner, other = role_users["product_ops"], role_users["content_editor"]
+    task = _task(store_a, "主图优化", START, owner=owner)
+    with pytest.raises(work.NotAllowed):
+        work.change_task(other, task, due=START + timedelta(days=9))
+    with pytest.raises(work.NotAllowed):
+        work.change_task(other, task, owner=other)
+    progressed = work.change_task(other, task, progress=40, status=TaskStatus.DOING,
+                                  note="初稿已出")  # fmt: skip
+    assert progressed.progress == 40
+    work.change_task(owner, task, due=START + timedelta(days=9))
+    work.change_task(role_users["ops_lead"], task, owner=other)
+    with pytest.raises(work.NotAllowed):
+        work.delete_task(owner, task)  # no longer the owner
+    entries = list(work.history(task.pk))
+    assert [e.action for e in entries] == ["update", "update", "update", "create"]
+    assert entries[2].after == {"status": "doing", "progress": 40, "comment": "初稿已出"}
+    assert entries[2].before == {"status": "todo", "progress": 0, "comment": None}
+    assert entries[0].actor_name == "ops_lead" and entries[0].after == {"owner": "content_editor"}
+
+
+def test_a_task_with_dependants_is_deleted_only_when_confirmed(store_a):
+    a = _task(store_a, "活动报名", START)
+    _task(store_a, "活动页面", START + timedelta(days=3), depends_on=[a.pk])
+    with pytest.raises(work.HasDependants) as asked:
+        work.delete_task(None, a)
+    assert "「活动页面」" in str(asked.value) and Task.objects.filter(pk=a.pk).exists()
+    work.delete_task(None, a, confirm=True)
+    assert not Task.objects.filter(pk=a.pk).exists()
+    gone = AuditEntry.objects.get(object_type="planning.task", object_id=str(a.pk),
+                                  action="delete")  # fmt: skip
+    assert gone.before["name"] == "活动报名" and len(gone.before["dependants"]) == 1
+
+
+def test_a_task_past_due_is_late_and_its_owner_is_told(store_a, role_users):
+    owner = role_users["warehouse"]
+    task = _task(store_a, "盘点", START, owner=owner)
+    done = _task(store_a, "已完成的", START, status=TaskStatus.DONE)
+    # The store's zone: the due date's end has passed on 12-04 at 00:30 there.
+    zone = store_a.zone
+    assert work.mark_late(datetime.combine(START + timedelta(days=2), time(23, 30), zone)) == []
+    after = datetime.combine(START + timedelta(days=3), time(0, 30), zone)
+    assert [t.pk for t in work.mark_late(after)] == [task.pk]
+    task.refresh_from_db()
+    done.refresh_from_db()
+    assert (
+        task.status == TaskStatus.LATE and done.status == TaskStatus.DONE and done.progress == 100
+    )
+    assert work.history(task.pk).first().action == "late"
+    alerts.ensure_default_rules(store_a)
+    rule = AlertRule.objects.get(store=store_a, default_key="task_overdue")
+    (alert,) = alerts.run(store_a, rules=[rule], now=after).opened
+    assert alert.scope == f"task:{task.pk}" and "盘点" in alert.title_zh
+    assert Notification.objects.filter(alert=alert, user=owner).exists()
+    assert alerts.run(store_a, rules=[rule], now=after).opened == []  # once
+    # Moved into the future, the task is open again and the alert resolves.
+    work.change_task(None, task, due=START + timedelta(days=10), now=after)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.TODO
+    assert [a.pk for a in alerts.run(store_a, rules=[rule], now=after).resolved] == [alert.pk]
+
+
+def test_bad_fields_are_named(store_a, store_b, role_users):
+    with pytest.raises(ValidationError) as bad:
+        work.create_task(None, store_a, name="", start=START, due=START - timedelta(days=1))
+    assert set(bad.value.message_dict) == {"name", "due"}
+    stranger = role_users["ops_lead"]
+    from shopops.core import services
+
+    outsider = services.create_user(username="outsider", password="Xx-12345678",
+                                    role="ops_lead", stores=[store_b])  # fmt: skip
+    with pytest.raises(ValidationError) as owner:
+        work.create_task(None, store_a, name="x", start=START, due=START, owner=outsider)
+    assert "owner" in owner.value.message_dict
+    assert work.create_task(None, store_a, name="x", start=START, due=START, owner=stranger)
+
+
+def test_the_table_filters_creates_and_exports_template_2(as_role, store_a, role_users):
+    lead = as_role("ops_lead")
+    empty = lead.get("/plans/").content.decode()
+    assert 'id="tasks-empty"' in empty
+    form = {"name": "618 预热页面", "description": "主会场与分会场", "start": "2026-12-01",
+            "due": "2026-12-05", "owner": role_users["content_editor"].pk,
+            "departments": "设计部、运营部", "deliverable": "活动页面", "status": "doing",
+            "progress": "30", "notes": "等主图"}  # fmt: skip
+    assert lead.post("/plans/", form).status_code == 302
+    first = Task.objects.get(name="618 预热页面")
+    refused = lead.post("/plans/", {**form, "name": "客服话术", "start": "2026-12-03",
+                                    "depends_on": [first.pk]})  # fmt: skip
+    assert "这会打破依赖" in refused.content.decode()
+    lead.post("/plans/", {**form, "name": "客服话术", "start": "2026-12-06", "due": "2026-12-08",
+                          "depends_on": [first.pk], "owner": "", "departments": "客服部",
+                          "status": "todo", "progress": "0"})  # fmt: skip
+    page = lead.get("/plans/?department=客服").content.decode()
+    second = Task.objects.get(name="客服话术")
+    assert page.count("<tr data-task=") == 1 and f'<tr data-task="{second.pk}"' in page
+    export = lead.get("/plans/?format=xlsx")
+    assert export["Content-Type"].startswith("application/vnd.openxml")
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0] == HEADERS
+    assert values[1] == ["618 预热页面", "主会场与分会场", datetime(2026, 12, 1),
+                         datetime(2026, 12, 5), "content_editor", "设计部、运营部", "活动页面",
+                         "进行中", "等主图"]  # fmt: skip
+    assert values[2][0] == "客服话术" and values[2][4] is None and values[2][7] == "待开始"
+
+
+def test_the_detail_page_comments_reschedules_and_deletes(as_role, store_a, role_users):
+    task = _task(store_a, "直通车调价", START, owner=role_users["product_ops"])
+    editor = as_role("content_editor")
+    page = editor.get(f"/plans/{task.pk}/").content.decode()
+    assert 'name="due"' in page and "disabled" in page.split('name="due"')[1][:200]
+    editor.post(f"/plans/{task.pk}/", {"action": "comment", "note": "关键词已整理"})
+    assert "关键词已整理" in editor.get(f"/plans/{task.pk}/").content.decode()
+    owner = as_role("product_ops")
+    owner.post(f"/plans/{task.pk}/", {"action": "save", "name": task.name, "start": "2026-12-01",
+                                      "due": "2026-12-09", "owner": role_users["product_ops"].pk,
+                                      "status": "doing", "progress": "50"})  # fmt: skip
+    task.refresh_from_db()
+    assert task.due == date(2026, 12, 9) and task.progress == 50
+    history = owner.get(f"/plans/{task.pk}/").content.decode()
+    assert "2026-12-03 → 2026-12-09" in history
+    assert 'id="task-delete"' not in editor.get(f"/plans/{task.pk}/").content.decode()
+    owner.post(f"/plans/{task.pk}/", {"action": "delete"})
+    assert not Task.objects.filter(pk=task.pk).exists()
+
+
+def test_who_sees_and_changes_plans(as_role, store_a, store_b):
+    from shopops.core.access import can
+    from shopops.core.roles import ROLES
+
+    mine = _task(store_a, "本店任务", START)
+    theirs = _task(store_b, "别店任务", START)
+    for role in ROLES:
+        client = as_role(role.key)
+        user = client.get("/plans/").wsgi_request.user
+        expected = 200 if can(user, "plans") else 403
+        assert client.get("/plans/").status_code == expected, role.key
+        assert client.get(f"/plans/{mine.pk}/").status_code == expected, role.key
+        if expected == 200:
+            assert client.get(f"/plans/{theirs.pk}/").status_code == 404, role.key
+        posted = client.post("/plans/", {"name": "x", "start": "2026-12-01", "due": "2026-12-01",
+                                         "status": "todo", "progress": "0"})  # fmt: skip
+        assert posted.status_code == (302 if can(user, "plans", "change") else 403), role.key
