@@ -15,6 +15,7 @@ from shopops.monitoring.api import router as reports_router
 from shopops.orders.api import router as orders_router
 from shopops.orders.api import shipments_router
 from shopops.planning.api import router as goals_router
+from shopops.planning.tasks_api import router as tasks_router
 
 api = NinjaAPI(
     title="ShopOps API",
@@ -39,6 +40,7 @@ api.add_router("/rates", rates_router)
 api.add_router("/imports", imports_router)
 api.add_router("/metrics", metrics_router)
 api.add_router("/goals", goals_router)
+api.add_router("/tasks", tasks_router)
 api.add_router("/reports", reports_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/orders", orders_router)

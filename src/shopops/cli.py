@@ -986,6 +986,56 @@ def store_list(fmt):
 
 
 @main.group()
+def tasks():
+    """A store's tasks (计划与执行, template 2)."""
+
+
+def _tasks_of(store_code, status):
+    from shopops.planning.queries import tasks_of
+
+    store_obj = store_named(store_code)
+    return store_obj, list(tasks_of(store_obj, {"status": status}))
+
+
+@tasks.command("list")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option("--status", default="", help="todo, doing, done, late or cancelled.")
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def tasks_list(store_code, status, out_fmt):
+    """The store's tasks by start date."""
+    setup_django(migrate=True)
+    from shopops.planning.tasks_api import task_dict
+
+    store_obj, rows = _tasks_of(store_code, status)
+    if out_fmt == "json":
+        click.echo(json.dumps([task_dict(t) for t in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(f"No tasks in {store_obj.code}. Add them on the console's 计划与执行 page.")
+    for t in rows:
+        owner = t.owner.username if t.owner_id else "—"
+        click.echo(f"{t.pk:>5}  {t.start}…{t.due}  {t.get_status_display():<10} "
+                   f"{t.progress:>3}%  {owner:<14} {t.name}")  # fmt: skip
+
+
+@tasks.command("export")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option("--status", default="", help="todo, doing, done, late or cancelled.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="The XLSX file to write (template 2's columns).")  # fmt: skip
+def tasks_export(store_code, status, out_path):
+    """Write the store's tasks as template 2 (运营执行任务分配与进度跟踪表)."""
+    setup_django(migrate=True)
+    from shopops.planning.task_export import tasks_xlsx
+
+    store_obj, rows = _tasks_of(store_code, status)
+    Path(out_path).write_bytes(tasks_xlsx(rows))
+    click.echo(f"{store_obj.code}: {len(rows)} tasks written to {out_path}")
+
+
+@main.group()
 def rates():
     """Exchange rates and the reporting currency (money of stores in different currencies)."""
 

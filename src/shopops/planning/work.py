@@ -228,8 +228,8 @@ def create_task(actor, store, *, depends_on=(), force=False, via="web", now=None
     if unknown:
         raise ValidationError({unknown[0]: "Not a field of a task."})
     task = Task(store=store, **fields)
+    clean(task)  # first: the status rules compare its dates
     _settle_status(task, today_of(store, now))
-    clean(task)
     predecessors = _predecessors(store, depends_on)
     broken = broken_by(task, predecessors)
     if broken and not force:
@@ -262,8 +262,8 @@ def change_task(
         raise NotAllowed(
             "Only the task's owner, the ops lead or an admin change its owner or dates."
         )
-    _settle_status(task, today_of(task.store, now))
     clean(task)
+    _settle_status(task, today_of(task.store, now))
     old_links = sorted(
         TaskDependency.objects.filter(task=task).values_list("depends_on", flat=True)
     )
