@@ -635,6 +635,32 @@ def write_measure(actor, store, day: date, metric: str, text: str, owner=None, d
 
 
 @transaction.atomic
+def measure_to_task(actor, store, measure_id: int, *, via="web"):
+    """A task from the measure in one step: the measure's words, owner and due date carried
+    over, starting today (the store's day), and the measure linked to it. A measure that
+    has its task already returns that task."""
+    from datetime import timedelta
+
+    from shopops.analytics.catalog import lookup
+    from shopops.planning import work
+
+    measure = AdjustmentMeasure.objects.select_related("task").get(store=store, pk=measure_id)
+    if measure.task_id:
+        return measure.task
+    start = work.today_of(store)
+    due = max(measure.due or start + timedelta(days=6), start)
+    label = lookup(measure.metric).zh
+    task = work.create_task(
+        actor, store, name=f"{label}调整：{measure.text.splitlines()[0][:80]}",
+        description=f"{measure.day} 日报 · {label} 的调整措施：\n{measure.text}",
+        start=start, due=due, owner=measure.owner, notes="", via=via, force=True,
+    )  # fmt: skip
+    AdjustmentMeasure.objects.filter(pk=measure.pk).update(task=task)
+    audit.record(actor, measure, "update", {"task": None}, {"task": task.pk}, store=store, via=via)
+    return task
+
+
+@transaction.atomic
 def save_settings(actor, store, *, core_metrics: list[str], send_at, thresholds: dict, via="web"):
     """The store's report settings as the team sets them (checked by the model), audited.
     The next report made uses them; reports already made keep their rows."""

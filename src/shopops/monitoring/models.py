@@ -85,6 +85,14 @@ class AdjustmentMeasure(StoreOwned):
         verbose_name=_("written by"),
     )
     written_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    task = models.ForeignKey(
+        "planning.Task",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("task"),
+    )  # the task made from it (`daily_report.measure_to_task`)
 
     class Meta:
         ordering = ["-written_at", "-id"]

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,6 +26,8 @@ def _day(request) -> date:
 def daily(request):
     store = require_store(request)
     day = _day(request)
+    if request.method == "POST" and request.POST.get("action") == "to_task":
+        return _measure_to_task(request, store)
     if request.method == "POST":
         form = MeasureForm(request.POST, store=store)
         if form.is_valid():
@@ -76,6 +78,7 @@ def daily(request):
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
             "can_write": can_write,
+            "can_plan": can_write and can(request.user, "plans", "change"),
             "anomalies": sum(1 for r in rows if r["anomaly"]),
             "context_lines": report_export.context_lines(report),
             "ongoing_lines": report_export.ongoing_lines(report, request.user),
@@ -142,3 +145,22 @@ def report_settings(request):
         "monitoring/settings.html",
         {"form": form, "catalog": [(m.key, m.label) for m in CATALOG.values()]},
     )
+
+
+def _measure_to_task(request, store):
+    """ "Make it a task": needs the plans' change permission too."""
+    from django.http import Http404
+
+    from shopops.monitoring.models import AdjustmentMeasure
+
+    if not can(request.user, "plans", "change"):
+        raise PermissionDenied
+    try:
+        task = daily_report.measure_to_task(request.user, store, int(request.POST["measure"]))
+    except (KeyError, ValueError, AdjustmentMeasure.DoesNotExist):
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return redirect(request.get_full_path())
+    messages.success(request, _("Task made from the measure."))
+    return redirect("planning:task", task_id=task.pk)

@@ -192,3 +192,34 @@ def test_who_sees_and_changes_plans(as_role, store_a, store_b):
         posted = client.post("/plans/", {"name": "x", "start": "2026-12-01", "due": "2026-12-01",
                                          "status": "todo", "progress": "0"})  # fmt: skip
         assert posted.status_code == (302 if can(user, "plans", "change") else 403), role.key
+
+
+def test_a_daily_report_measure_becomes_a_task_in_one_step(as_role, store_a, role_users):
+    from shopops.monitoring import daily_report
+    from shopops.monitoring.models import AdjustmentMeasure
+
+    owner = role_users["campaign_planner"]
+    day = daily_report.default_day(store_a)
+    text = "恢复「春季上新」预算\n并复查关键词"
+    measure = daily_report.write_measure(None, store_a, day, "gmv", text, owner=owner,
+                                         due=day + timedelta(days=5))  # fmt: skip
+    lead = as_role("ops_lead")
+    page = lead.get(f"/reports/daily/?date={day}").content.decode()
+    assert "data-measure-to-task" in page
+    made = lead.post("/reports/daily/", {"action": "to_task", "measure": measure.pk,
+                                         "date": day.isoformat()})  # fmt: skip
+    task = Task.objects.get(store=store_a)
+    assert made["Location"] == f"/plans/{task.pk}/"
+    assert task.name == "销售额调整：恢复「春季上新」预算" and "并复查关键词" in task.description
+    assert task.owner == owner and task.due == max(day + timedelta(days=5), task.start)
+    assert AdjustmentMeasure.objects.get(pk=measure.pk).task == task
+    again = lead.post("/reports/daily/", {"action": "to_task", "measure": measure.pk})
+    assert again["Location"] == f"/plans/{task.pk}/" and Task.objects.count() == 1
+    assert "data-measure-task" in lead.get(f"/reports/daily/?date={day}").content.decode()
+    analyst = as_role("analyst")  # writes reports? only with both permissions
+    from shopops.core.access import can
+
+    user = role_users["analyst"]
+    if not (can(user, "daily_report", "change") and can(user, "plans", "change")):
+        denied = analyst.post("/reports/daily/", {"action": "to_task", "measure": measure.pk})
+        assert denied.status_code == 403
