@@ -16,8 +16,8 @@ from shopops.alerts.models import Benchmark
 from shopops.analytics.catalog import CATALOG, UnknownMetric, lookup
 from shopops.analytics.display import is_percent, metric_shown
 from shopops.core import audit
-from shopops.ingest.errors import ImportFailed, RowError, where
-from shopops.ingest.readers import open_table
+from shopops.ingest.errors import RowError
+from shopops.ingest.reference import read_reference
 from shopops.ingest.values import to_decimal
 
 AUDITED = ["metric", "value", "source"]
@@ -34,7 +34,6 @@ HEADERS = {
     "来源": "source",
 }
 MAX_ROWS = 1_000  # the catalog has a few dozen metrics
-SHOWN = 20  # bad rows named in one message
 PLACES = Decimal("0.000001")  # Benchmark.value: 20 digits, 6 of them places
 LARGEST = Decimal(10) ** 14
 SOURCE_LENGTH = Benchmark._meta.get_field("source").max_length
@@ -88,47 +87,12 @@ def parse_value(text: str, metric: str, column: str = "value") -> Decimal:
 
 def read_file(path: Path, display_name: str | None = None) -> list[BenchmarkRow]:
     """Every row of the file as a checked benchmark, or ImportFailed naming the bad rows."""
-    table = open_table(path, display_name)
-    name = table.name
-    columns: dict[str, int] = {}
-    for i, title in enumerate(table.header):
-        field = HEADERS.get(title.strip().lower())
-        if field and field not in columns:
-            columns[field] = i
-    missing = [f for f in ("metric", "value") if f not in columns]
-    if missing:
-        table.close()
-        raise ImportFailed(
-            f"{name}: line 1: no column {', '.join(missing)} "
-            "(the file has the columns metric, value and optionally source)"
-        )
-    out, errors, seen = [], [], {}
-    for line, cells in table.rows:
-        if len(out) + len(errors) >= MAX_ROWS:
-            table.close()
-            raise ImportFailed(f"{name}: more than {MAX_ROWS:,} benchmarks in one file")
-        row = {f: (cells[i].strip() if i < len(cells) else "") for f, i in columns.items()}
-        if not any(row.values()):
-            continue
-        try:
-            parsed = _row(row)
-        except RowError as exc:
-            errors.append(f"{where(name, line, exc.column)}: {exc.reason}")
-            continue
-        if parsed.metric in seen:
-            errors.append(
-                f"{where(name, line, 'metric')}: {parsed.metric} is on line "
-                f"{seen[parsed.metric]} already"
-            )
-            continue
-        seen[parsed.metric] = line
-        out.append(parsed)
-    if errors:
-        more = f" (and {len(errors) - SHOWN} more)" if len(errors) > SHOWN else ""
-        raise ImportFailed("; ".join(errors[:SHOWN]) + more)
-    if not out:
-        raise ImportFailed(f"{name}: no benchmarks in the file")
-    return out
+    return read_reference(
+        path, display_name, headers=HEADERS, required=("metric", "value"), parse=_row,
+        key=lambda r: r.metric, key_column="metric", said=lambda r: r.metric,
+        max_rows=MAX_ROWS, noun="benchmarks",
+        columns_said="metric, value and optionally source",
+    )  # fmt: skip
 
 
 def _row(cells: dict) -> BenchmarkRow:

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 
 from shopops.core import rates
 from shopops.core.rates import RateRow
-from shopops.ingest.errors import ImportFailed, RowError, where
-from shopops.ingest.readers import open_table
+from shopops.ingest.errors import RowError
+from shopops.ingest.reference import read_reference
 from shopops.ingest.values import to_date, to_decimal
 
 HEADERS = {
@@ -26,52 +26,17 @@ HEADERS = {
     "汇率": "rate",
 }
 MAX_ROWS = 200_000  # 500 years of daily rates of a currency
-SHOWN = 20  # bad rows named in the message
 
 
 def read_rates(path: Path, display_name: str | None = None) -> list[RateRow]:
     """Every row of the file as a checked rate, or ImportFailed naming the bad rows."""
-    table = open_table(path, display_name)
-    name = table.name
-    columns = {}
-    for i, title in enumerate(table.header):
-        field = HEADERS.get(title.strip().lower())
-        if field and field not in columns:
-            columns[field] = i
-    missing = [f for f in ("date", "currency", "rate") if f not in columns]
-    if missing:
-        table.close()
-        raise ImportFailed(
-            f"{name}: line 1: no column {', '.join(missing)} "
-            "(the file has the columns date, currency, rate)"
-        )
     quote = rates.reporting_currency()
-    out, errors, seen = [], [], {}
-    for line, row in table.rows:
-        if len(out) + len(errors) >= MAX_ROWS:
-            table.close()
-            raise ImportFailed(f"{name}: more than {MAX_ROWS:,} rates in one file")
-        cells = {f: (row[i].strip() if i < len(row) else "") for f, i in columns.items()}
-        try:
-            parsed = _row(cells, quote)
-        except RowError as exc:
-            errors.append(f"{where(name, line, exc.column)}: {exc.reason}")
-            continue
-        key = (parsed.currency, parsed.day)
-        if key in seen:
-            errors.append(
-                f"{where(name, line, 'date')}: {parsed.currency} {parsed.day} is on line "
-                f"{seen[key]} already"
-            )
-            continue
-        seen[key] = line
-        out.append(parsed)
-    if errors:
-        more = f" (and {len(errors) - SHOWN} more)" if len(errors) > SHOWN else ""
-        raise ImportFailed("; ".join(errors[:SHOWN]) + more)
-    if not out:
-        raise ImportFailed(f"{name}: no rates in the file")
-    return out
+    return read_reference(
+        path, display_name, headers=HEADERS, required=("date", "currency", "rate"),
+        parse=lambda cells: _row(cells, quote), key=lambda r: (r.currency, r.day),
+        key_column="date", said=lambda r: f"{r.currency} {r.day}", max_rows=MAX_ROWS,
+        noun="rates", columns_said="date, currency, rate",
+    )  # fmt: skip
 
 
 def _row(cells: dict, quote: str) -> RateRow:
