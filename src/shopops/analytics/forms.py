@@ -7,7 +7,7 @@ from shopops.analytics.catalog import CATALOG
 from shopops.analytics.explorer import COMPARE_LABELS, DIM_LABELS, GRAIN_LABELS, GROUPS
 from shopops.analytics.request import parse_filters
 from shopops.core.access import can_see_costs
-from shopops.core.forms import TablerFormMixin
+from shopops.core.forms import DatePicker, TablerFormMixin
 
 
 def metric_choices(user) -> list:
@@ -28,8 +28,8 @@ def metric_choices(user) -> list:
 
 class ExplorerForm(TablerFormMixin, forms.Form):
     metric = forms.MultipleChoiceField(label=_("Metrics"), choices=())
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=DatePicker())
+    end = forms.DateField(label=_("To"), widget=DatePicker())
     by = forms.ChoiceField(
         label=_("Grain"), choices=list(GRAIN_LABELS.items()), initial="day", required=False
     )

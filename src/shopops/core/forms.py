@@ -8,6 +8,16 @@ from shopops.core.models import Store, User
 from shopops.core.services import STORE_AUDITED_FIELDS
 
 
+class DatePicker(forms.DateInput):
+    """The browser's date picker. Its value must be ISO (2026-12-05) whatever the language:
+    the Chinese locale's own format (2026/12/05) leaves the picker empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class TablerFormMixin:
     """Gives every widget the CSS class the console's theme expects."""
 
@@ -133,7 +143,7 @@ class CurrencySettingsForm(TablerFormMixin, forms.ModelForm):
 
 
 class RateForm(TablerFormMixin, forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Date"), widget=DatePicker())
     currency = forms.CharField(label=_("Currency"), max_length=3, min_length=3)
     rate = forms.DecimalField(
         label=_("Rate"),

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shopops.core.forms import TablerFormMixin
+from shopops.core.forms import DatePicker, TablerFormMixin
 
 
 class MovementForm(TablerFormMixin, forms.Form):
@@ -33,12 +33,8 @@ class ReadinessForm(TablerFormMixin, forms.Form):
     skus = forms.CharField(
         label=_("Campaign SKUs"), help_text=_("SKU codes, separated by commas or spaces.")
     )
-    start = forms.DateField(
-        label=_("Campaign from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end = forms.DateField(
-        label=_("Campaign to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start = forms.DateField(label=_("Campaign from"), widget=DatePicker())
+    end = forms.DateField(label=_("Campaign to"), widget=DatePicker())
     uplift = forms.DecimalField(
         label=_("Expected uplift (×)"),
         initial=3,

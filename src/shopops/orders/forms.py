@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shopops.core.forms import TablerFormMixin
+from shopops.core.forms import DatePicker, TablerFormMixin
 from shopops.orders.models import Compensation, FulfilmentSettings, HoldReason
 
 CARRIERS = ["顺丰", "中通", "圆通", "韵达", "申通", "京东物流", "EMS", "极兔"]
@@ -29,12 +29,8 @@ class CaseForm(TablerFormMixin, forms.Form):
 
 
 class RangeForm(TablerFormMixin, forms.Form):
-    start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end = forms.DateField(
-        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start = forms.DateField(label=_("From"), widget=DatePicker())
+    end = forms.DateField(label=_("To"), widget=DatePicker())
 
     @classmethod
     def of(cls, request, zone) -> tuple["RangeForm", date, date]:

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shopops.analytics.catalog import CATALOG, TRAFFIC_SOURCES, UnknownMetric, lookup
-from shopops.core.forms import TablerFormMixin
+from shopops.core.forms import DatePicker, TablerFormMixin
 from shopops.planning.goals import GOAL_FIELDS
 from shopops.planning.models import Goal, Task, TaskStatus
 
@@ -26,8 +26,8 @@ class GoalForm(TablerFormMixin, forms.ModelForm):
         model = Goal
         fields = [f for f in GOAL_FIELDS if f != "scope"]  # scope comes as text
         widgets = {
-            "start": forms.DateInput(attrs={"type": "date"}),
-            "end": forms.DateInput(attrs={"type": "date"}),
+            "start": DatePicker(),
+            "end": DatePicker(),
             "calculation_note": forms.Textarea(attrs={"rows": 2}),
         }
 
@@ -56,8 +56,8 @@ class GoalForm(TablerFormMixin, forms.ModelForm):
 
 
 class AdjustForm(TablerFormMixin, forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=DatePicker())
+    end = forms.DateField(label=_("To"), widget=DatePicker())
     total = forms.DecimalField(label=_("Target of these days"), max_digits=20, decimal_places=6)
 
 
@@ -75,8 +75,8 @@ class TaskForm(TablerFormMixin, forms.ModelForm):
         fields = ["name", "description", "start", "due", "owner", "departments", "deliverable",
                   "status", "progress", "notes", "goal"]  # fmt: skip
         widgets = {
-            "start": forms.DateInput(attrs={"type": "date"}),
-            "due": forms.DateInput(attrs={"type": "date"}),
+            "start": DatePicker(),
+            "due": DatePicker(),
             "description": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
@@ -103,9 +103,9 @@ class TaskFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     goal = forms.ModelChoiceField(label=_("Goal"), queryset=None, required=False)
     start = forms.DateField(label=_("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                            widget=DatePicker())  # fmt: skip
     end = forms.DateField(label=_("To"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                          widget=DatePicker())  # fmt: skip
 
     def __init__(self, *args, store, owners, **kwargs):
         super().__init__(*args, **kwargs)

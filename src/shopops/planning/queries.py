@@ -109,3 +109,26 @@ def task_history(task_id: int) -> list[dict]:
                     "label": actions.get(entry.action, entry.action),
                     "comment": after.get("comment", ""), "changes": changes})  # fmt: skip
     return out
+
+
+def gantt_data(tasks, can_move: bool) -> dict:
+    """What the Gantt chart draws: each task's bar (its dates, progress, the tasks it starts
+    after, a class by status, the owner under its name)."""
+    return {
+        "tasks": [
+            {
+                "id": str(t.pk),
+                "name": t.name,
+                "start": t.start.isoformat(),
+                "end": t.due.isoformat(),
+                "progress": t.progress,
+                "dependencies": ", ".join(
+                    str(link.depends_on_id) for link in t.predecessor_links.all()
+                ),
+                "custom_class": f"bar-{t.status}",
+                "description": t.owner.username if t.owner_id else "",
+            }
+            for t in tasks
+        ],
+        "can_move": can_move,
+    }

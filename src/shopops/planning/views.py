@@ -192,3 +192,17 @@ def task_detail(request, task_id: int):
         "predecessors": [link.depends_on for link in task.predecessor_links.all()],
         "dependants": dependants, "history": task_history(task.pk),
     })  # fmt: skip
+
+
+@module_view("plans")
+def task_gantt(request):
+    """The plan as a Gantt chart: bars, dependency arrows, today's line; dragging a bar or
+    its end reschedules the task (gantt.js through the API, which applies planning.work's
+    rules and warns of a broken dependency)."""
+    from shopops.planning.queries import gantt_data, tasks_of
+
+    store = require_store(request)
+    rows = list(tasks_of(store))
+    return render(request, "planning/task_gantt.html", {
+        "tasks": rows, "gantt": gantt_data(rows, can(request.user, "plans", "change")),
+    })  # fmt: skip

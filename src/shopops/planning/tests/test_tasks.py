@@ -160,6 +160,8 @@ def test_the_detail_page_comments_reschedules_and_deletes(as_role, store_a, role
     editor = as_role("content_editor")
     page = editor.get(f"/plans/{task.pk}/").content.decode()
     assert 'name="due"' in page and "disabled" in page.split('name="due"')[1][:200]
+    # The date pickers hold ISO dates in Chinese too (2026/12/01 would leave them empty).
+    assert 'type="date" name="start" value="2026-12-01"' in page
     editor.post(f"/plans/{task.pk}/", {"action": "comment", "note": "关键词已整理"})
     assert "关键词已整理" in editor.get(f"/plans/{task.pk}/").content.decode()
     owner = as_role("product_ops")
