@@ -186,7 +186,7 @@ def test(keyword, no_browser, no_postgres, pytest_args):
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("kind", type=click.Choice(list(KINDS)), metavar="KIND")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--store", "store_code", required=True, help="Store code.")
 @click.option(
@@ -224,7 +224,8 @@ def test(keyword, no_browser, no_postgres, pytest_args):
 def import_(
     kind, file, store_code, fmt, mapping_path, dry_run, skip_invalid, rejects_path, out_fmt
 ):
-    """Import a file of KIND (orders, order_lines, products, stock, traffic, ads)."""
+    """Import a file of KIND: orders, order_lines, products, stock, traffic, ads, tracking or
+    tasks (template 2)."""
     setup_django(migrate=True)
     from shopops.ingest.errors import ImportFailed
     from shopops.ingest.pipeline import load_mapping, run_import
@@ -1018,6 +1019,28 @@ def tasks_list(store_code, status, out_fmt):
         owner = t.owner.username if t.owner_id else "—"
         click.echo(f"{t.pk:>5}  {t.start}…{t.due}  {t.get_status_display():<10} "
                    f"{t.progress:>3}%  {owner:<14} {t.name}")  # fmt: skip
+
+
+@tasks.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option("--dry-run", is_flag=True, help="Check the sheet, write nothing.")
+def tasks_import(file, store_code, dry_run):
+    """Import a sheet in template 2 (任务名称 任务描述 起始时间 截止时间 负责人 协作部门 交付物
+    当前状态 备注), all or none; the same as ./shopops import tasks FILE."""
+    setup_django(migrate=True)
+    from shopops.ingest.errors import ImportFailed
+    from shopops.ingest.pipeline import run_import
+
+    store_obj = store_named(store_code)
+    try:
+        done = run_import(store=store_obj, kind="tasks", path=Path(file), dry_run=dry_run)
+    except ImportFailed as exc:
+        fail(exc.message)
+    click.echo(
+        f"{store_obj.code}: {done.rows} rows, {done.inserted} new, {done.updated} changed, "
+        f"{done.unchanged} unchanged" + (" (dry run: nothing written)" if dry_run else "")
+    )
 
 
 @tasks.command("export")

@@ -13,6 +13,7 @@ KIND_LABELS = {
     "traffic": pgettext_lazy("import kind", "Traffic"),
     "ads": pgettext_lazy("import kind", "Ads"),
     "tracking": pgettext_lazy("import kind", "Tracking events"),
+    "tasks": pgettext_lazy("import kind", "Tasks (template 2)"),
 }
 FORMAT_LABELS = [
     ("shopops", _("ShopOps CSV (templates below)")),

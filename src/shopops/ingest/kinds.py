@@ -153,6 +153,11 @@ class Kind:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     check: Callable[[dict], None] = field(default=lambda record: None)
+    # False for records that are not the metrics' facts (tasks): the lake and the metric
+    # cache are left alone after such an import.
+    facts: bool = True
+    # Other header names the canonical format takes for a column (template 2's Chinese ones).
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def required(self) -> list[str]:
@@ -194,6 +199,37 @@ class Kind:
         return tuple(record.get(k) or "" for k in self.key)
 
 
+TASK_STATUSES = {
+    "todo": "todo",
+    "doing": "doing",
+    "done": "done",
+    "late": "late",
+    "cancelled": "cancelled",
+    "待开始": "todo",
+    "未开始": "todo",
+    "进行中": "doing",
+    "已完成": "done",
+    "完成": "done",
+    "已延期": "late",
+    "延期": "late",
+    "已取消": "cancelled",
+    "取消": "cancelled",
+}
+# Template 2 (运营执行任务分配与进度跟踪表) as the SOP writes its header.
+TEMPLATE_2 = {
+    "任务名称": "name",
+    "任务描述": "description",
+    "起始时间": "start",
+    "开始时间": "start",
+    "截止时间": "due",
+    "负责人": "owner",
+    "协作部门": "departments",
+    "交付物": "deliverable",
+    "当前状态": "status",
+    "备注": "notes",
+}
+
+
 # paid_at must be present as a column, but an empty value means "not paid".
 NULLABLE_REQUIRED = {"paid_at"}
 
@@ -222,6 +258,11 @@ def _check_stock(r: dict) -> None:
 def _check_ads(r: dict) -> None:
     if r["clicks"] > r["impressions"]:
         raise RowError("clicks", f"{r['clicks']} is more than impressions {r['impressions']}")
+
+
+def _check_task(r: dict) -> None:
+    if r["due"] < r["start"]:
+        raise RowError("due", f"{r['due']} is before the start {r['start']}")
 
 
 def _check_traffic(r: dict) -> None:
@@ -345,5 +386,23 @@ KINDS: dict[str, Kind] = {
             C("description", text(500)),
         ),
         key=("carrier", "tracking_no", "at", "status"),
+    ),
+    "tasks": Kind(
+        "tasks",
+        (
+            C("name", text(200), True, "任务名称; a task of that name is updated"),
+            C("start", day, True, "起始时间"),
+            C("due", day, True, "截止时间"),
+            C("description", text(4000), doc="任务描述"),
+            C("owner", text(150), doc="负责人: a username (or full name) of the store"),
+            C("departments", text(200), doc="协作部门"),
+            C("deliverable", text(300), doc="交付物"),
+            C("status", choice(TASK_STATUSES), doc="当前状态: 待开始 进行中 已完成 已延期 已取消"),
+            C("notes", text(4000), doc="备注"),
+        ),
+        key=("name",),
+        check=_check_task,
+        facts=False,
+        aliases=TEMPLATE_2,
     ),
 }

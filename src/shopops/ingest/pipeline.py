@@ -303,7 +303,7 @@ def run_import(
                 columnar.fill_rows(Path(path), result.rejects)
             if dry_run:
                 transaction.set_rollback(True)
-            elif counts["inserted"] or counts["updated"]:
+            elif (counts["inserted"] or counts["updated"]) and spec.facts:
                 # In the import's transaction: the lake's marks commit with the rows.
                 facts_changed(store.pk)
     result.inserted, result.updated = counts["inserted"], counts["updated"]

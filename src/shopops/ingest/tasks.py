@@ -5,12 +5,14 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 @db_task(retries=0)
 def import_file(run_id: int):
     from shopops.ingest.isolation import execute
+    from shopops.ingest.kinds import KINDS
     from shopops.ingest.models import ImportRun
     from shopops.monitoring.tasks import after_new_facts
 
     run = execute(run_id)
     run = ImportRun.objects.get(pk=run.pk)
-    if run.status == ImportRun.Status.DONE and (run.inserted or run.updated):
+    facts = KINDS[run.kind].facts if run.kind in KINDS else True
+    if run.status == ImportRun.Status.DONE and (run.inserted or run.updated) and facts:
         after_new_facts(run.store_id)
 
 

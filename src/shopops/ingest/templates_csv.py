@@ -7,6 +7,17 @@ from shopops.core.spreadsheets import inert_row
 from shopops.ingest.kinds import KINDS
 
 EXAMPLES = {
+    "tasks": {
+        "name": "618 预热页面",
+        "start": "2026-05-20",
+        "due": "2026-05-28",
+        "description": "主会场与分会场页面",
+        "owner": "designer01",
+        "departments": "设计部、运营部",
+        "deliverable": "活动页面",
+        "status": "进行中",
+        "notes": "",
+    },
     "orders": {
         "order_id": "2851234567890",
         "paid_amount": "178.80",

@@ -24,7 +24,9 @@ from shopops.ingest.templates_csv import template
 def import_page(request):
     store = request.store
     mappings = SavedMapping.objects.filter(store=store) if store else SavedMapping.objects.none()
-    form = UploadForm(request.POST or None, request.FILES or None, mappings=mappings)
+    chosen = request.GET.get("kind")  # a page's "import" link names its kind
+    form = UploadForm(request.POST or None, request.FILES or None, mappings=mappings,
+                      initial={"kind": chosen} if chosen in KINDS else None)  # fmt: skip
     if request.method == "POST" and form.is_valid():
         if store is None:
             raise Http404("No store")

@@ -16,6 +16,7 @@ from shopops.inventory import locks
 from shopops.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from shopops.marketing.models import AdFact, TrafficFact
 from shopops.orders.models import Order, OrderLine, Shipment, ShipmentEvent
+from shopops.planning.models import Task
 
 ZERO = Decimal("0")
 
@@ -301,6 +302,51 @@ def write_tracking(store, records, counts, ctx):
         counts["unchanged"] += len(rows) - added
 
 
+TASK_FIELDS = ("name", "description", "start", "due", "owner", "departments", "deliverable",
+               "status", "notes")  # fmt: skip
+
+
+def write_tasks(store, records, counts, ctx):
+    """Template 2's rows as tasks (planning.work, its rules and history): a task of the same
+    name is updated, an owner is a username (or the full name) of someone who works on the
+    store. A row the planning rules refuse is named by its line."""
+    from django.core.exceptions import ValidationError
+
+    from shopops.core.queries import store_people
+    from shopops.planning import work
+    from shopops.planning.models import TaskStatus
+
+    people = {}
+    for user in store_people(store):
+        people[user.username] = user
+        people.setdefault(user.get_full_name().strip() or user.username, user)
+    names = [r["name"] for r in records]
+    existing = {t.name: t for t in Task.objects.filter(store=store, name__in=names)}
+    for r in records:
+        owner = None
+        if r.get("owner"):
+            owner = people.get(r["owner"])
+            if owner is None:
+                raise RowError("owner", f"{r['owner']!r} does not work on this store", r["_line"])
+        fields = {k: r.get(k) or "" for k in TASK_FIELDS}
+        fields.update(start=r["start"], due=r["due"], owner=owner,
+                      status=r.get("status") or TaskStatus.TODO)  # fmt: skip
+        task = existing.get(r["name"])
+        try:
+            if task is None:
+                existing[r["name"]] = work.create_task(None, store, force=True, via="import",
+                                                       **fields)  # fmt: skip
+                counts["inserted"] += 1
+            elif all(getattr(task, k) == v for k, v in fields.items()):
+                counts["unchanged"] += 1
+            else:
+                work.change_task(None, task, force=True, via="import", **fields)
+                counts["updated"] += 1
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise RowError(field, messages[0], r["_line"]) from None
+
+
 WRITERS = {
     "orders": write_orders,
     "order_lines": write_order_lines,
@@ -309,6 +355,7 @@ WRITERS = {
     "traffic": write_traffic,
     "ads": write_ads,
     "tracking": write_tracking,
+    "tasks": write_tasks,
 }
 
 
@@ -321,4 +368,5 @@ TOUCHED = {
     "traffic": (TrafficFact,),
     "ads": (AdFact,),
     "tracking": (ShipmentEvent,),
+    "tasks": (Task,),
 }

@@ -147,6 +147,7 @@ def task_list(request):
     return render(request, "planning/task_list.html", {
         "paged": paged, "tasks": paged.rows, "filters": filters, "form": form,
         "export_query": query.urlencode(), "filtered": bool(chosen and any(chosen.values())),
+        "can_import": can(request.user, "imports", "change"),
     })  # fmt: skip
 
 

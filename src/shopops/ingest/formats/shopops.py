@@ -8,3 +8,6 @@ class CanonicalAdapter(Adapter):
     name = "shopops"
     kinds = tuple(KINDS)
     strict_header = True
+
+    def column_map(self) -> dict[str, str]:
+        return {**super().column_map(), **self.kind.aliases}
