@@ -148,6 +148,7 @@ def demo(host, port, no_run, load_only, seed, months, target_orders):
 
         build(store_obj, dt.now(store_obj.zone).date() - timedelta(days=1))
     demo_setup.demo_fulfilment(store_obj)
+    demo_setup.demo_plan(store_obj)
     from shopops.analytics.lake_refresh import refresh_lake
     from shopops.inventory.replenishment import forecast
 

@@ -136,6 +136,65 @@ def demo_goals(store: Store, today: date | None = None) -> int:
     return made
 
 
+# The demo's plan for the quarter (template 2), days from today: (task, owner, start, length,
+# progress, status, the task it starts after, the goal's metric). Done ones in the past,
+# two past their due date and not done (已延期), some under way, some to come.
+DEMO_PLAN = [
+    ("大促活动报名与资源位申请", "campaign_planner", -45, 6, 100, "done", None, "gmv"),
+    ("大促主会场页面与主图", "content_editor", -38, 12, 100, "done", 0, "gmv"),
+    ("大促备货与入仓", "warehouse", -42, 18, 100, "done", None, None),
+    ("直通车大促预算与关键词", "product_ops", -30, 14, 100, "done", None, "gmv"),
+    ("客服大促话术与快捷短语", "customer_service", -26, 10, 100, "done", None, None),
+    ("大促复盘报告（模板 4）", "analyst", -14, 6, 60, "doing", 1, "gmv"),
+    ("老客复购短信召回", "user_ops", -16, 12, 40, "doing", None, "repurchase_rate"),
+    ("年末活动报名", "campaign_planner", -10, 7, 100, "done", None, "gmv"),
+    ("年末活动页面与主图", "content_editor", -2, 9, 50, "doing", 7, "gmv"),
+    ("年货节选品", "product_ops", -1, 12, 20, "doing", None, "aov"),
+    ("年末活动备货", "warehouse", -6, 14, 60, "doing", None, None),
+    ("年末活动复盘", "analyst", 14, 6, 0, "todo", 8, "gmv"),
+    ("下季度目标拆解（模板 1）", "ops_lead", 20, 8, 0, "todo", None, None),
+]
+
+
+def demo_plan(store: Store, today: date | None = None) -> int:
+    """The quarter's plan of tasks, tied to the demo's goals; once (none when the store has
+    tasks). Owners are the demo's role accounts that exist."""
+    from datetime import datetime, timedelta
+
+    from shopops.planning import work
+    from shopops.planning.models import Goal, Task
+
+    if Task.objects.filter(store=store).exists():
+        return 0
+    today = today or datetime.now(store.zone).date()
+    users = {u.username: u for u in User.objects.filter(username__in={r[1] for r in DEMO_PLAN})}
+    goals = {g.metric: g for g in Goal.objects.filter(store=store).order_by("start")}
+    made = []
+    for name, owner, offset, length, progress, status, after, metric in DEMO_PLAN:
+        start = today + timedelta(days=offset)
+        made.append(
+            work.create_task(
+                None, store, name=name, start=start, due=start + timedelta(days=length - 1),
+                owner=users.get(owner), status=status, progress=progress,
+                goal=goals.get(metric), depends_on=[made[after].pk] if after is not None else (),
+                departments=DEPARTMENTS.get(owner, ""), via="demo", now=None,
+            )
+        )  # fmt: skip
+    return len(made)
+
+
+DEPARTMENTS = {
+    "campaign_planner": "活动部、运营部",
+    "content_editor": "设计部",
+    "warehouse": "仓储部",
+    "product_ops": "商品部、推广部",
+    "customer_service": "客服部",
+    "analyst": "数据部",
+    "user_ops": "用户运营部",
+    "ops_lead": "运营部",
+}
+
+
 def demo_fulfilment(store: Store) -> int:
     """Today's open orders through channel intake, so the fulfilment pages have work: most
     reserve their stock, two wait for a SKU running out (库存不足), one has a buyer message

@@ -132,3 +132,17 @@ def gantt_data(tasks, can_move: bool) -> dict:
         ],
         "can_move": can_move,
     }
+
+
+MY_TASKS_SHOWN = 8
+
+
+def my_tasks(store, user) -> list:
+    """「我的任务」: the person's open tasks of the store, late ones and the nearest due first."""
+    from shopops.planning.models import OPEN_STATUSES, Task, TaskStatus
+
+    rows = Task.objects.filter(store=store, owner=user, status__in=OPEN_STATUSES)
+    late_first = [TaskStatus.LATE, TaskStatus.DOING, TaskStatus.TODO]
+    return sorted(rows.order_by("due", "pk")[:50], key=lambda t: late_first.index(t.status))[
+        :MY_TASKS_SHOWN
+    ]

@@ -48,8 +48,18 @@ def home(request):
             "modules": [m for m in visible_modules(request.user) if m.key != "dashboard"],
             "show_costs": can_see_costs(request.user),
             "worker": worker_status(),
+            "my_tasks": _my_tasks(store, request.user),
         },
     )
+
+
+def _my_tasks(store, user):
+    """「我的任务」 for those who see plans; None hides the card."""
+    if store is None or not can(user, "plans"):
+        return None
+    from shopops.planning.queries import my_tasks
+
+    return my_tasks(store, user)
 
 
 def placeholder(module):

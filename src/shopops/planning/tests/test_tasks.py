@@ -225,3 +225,41 @@ def test_a_daily_report_measure_becomes_a_task_in_one_step(as_role, store_a, rol
     if not (can(user, "daily_report", "change") and can(user, "plans", "change")):
         denied = analyst.post("/reports/daily/", {"action": "to_task", "measure": measure.pk})
         assert denied.status_code == 403
+
+
+def test_the_demo_plan_has_done_late_and_open_work_tied_to_goals(store_a, role_users):
+    from collections import Counter
+
+    from shopops.devtools.demo import DEMO_PLAN, demo_plan
+    from shopops.planning import goals
+
+    today = date(2026, 12, 2)
+    goals.create_goal(None, store_a, name="季度销售额", metric="gmv", target=1000000,
+                      period="quarter", start=date(2026, 10, 1),
+                      end=date(2026, 12, 31))  # fmt: skip
+    assert demo_plan(store_a, today=today) == len(DEMO_PLAN)
+    assert demo_plan(store_a, today=today) == 0  # once
+    tasks = Task.objects.filter(store=store_a)
+    statuses = Counter(t.status for t in tasks)
+    assert statuses == {"done": 6, "late": 2, "doing": 3, "todo": 2}
+    late = {t.name for t in tasks if t.status == TaskStatus.LATE}
+    assert late == {"大促复盘报告（模板 4）", "老客复购短信召回"}
+    assert all(t.due < today for t in tasks if t.status in ("done", "late"))
+    assert all(t.start <= today <= t.due for t in tasks if t.status == "doing")
+    assert tasks.filter(goal__metric="gmv").count() == 7
+    assert all(t.owner is not None for t in tasks)
+    assert not any(work.broken_by(t) for t in tasks)  # the plan keeps its dependencies
+
+
+def test_my_tasks_on_the_dashboard(as_role, store_a, role_users):
+    me = role_users["warehouse"]
+    late = _task(store_a, "盘点", START - timedelta(days=30), owner=me)
+    soon = _task(store_a, "入库", START + timedelta(days=400), owner=me)
+    _task(store_a, "别人的", START + timedelta(days=400), owner=role_users["product_ops"])
+    _task(store_a, "做完的", START + timedelta(days=400), owner=me, status=TaskStatus.DONE)
+    page = as_role("warehouse").get("/").content.decode()
+    card = page.split('id="my-tasks"')[1].split('id="')[0]
+    assert card.index(f'data-task="{late.pk}"') < card.index(f'data-task="{soon.pk}"')
+    assert "别人的" not in card and "做完的" not in card and 'data-status="late"' in card
+    other = as_role("analyst").get("/").content.decode()  # every role sees plans
+    assert "没有你在本店铺的未完成任务" in other.split('id="my-tasks"')[1]
