@@ -6,6 +6,7 @@ app_name = "monitoring"
 urlpatterns = [
     path("reports/daily/", views.daily, name="daily"),
     path("reports/daily/settings/", views.report_settings, name="settings"),
+    path("plans/checklists/", views.checklist, name="checklist"),
     re_path(
         r"^reports/daily/download\.(?P<fmt>xlsx|pdf)$",
         views.daily_download,

@@ -164,3 +164,41 @@ def _measure_to_task(request, store):
         return redirect(request.get_full_path())
     messages.success(request, _("Task made from the measure."))
     return redirect("planning:task", task_id=task.pk)
+
+
+@module_view("plans")
+def checklist(request):
+    """Today's checklist of a template (the daily check unless another is chosen): the
+    data-backed items checked now with their evidence, the rest ticked with a note; what
+    the previous list left unfinished."""
+    from django.shortcuts import get_object_or_404
+    from django.urls import reverse
+
+    from shopops.monitoring import checklists
+    from shopops.planning.checklist_templates import DAILY
+    from shopops.planning.models import ChecklistItem
+
+    store = require_store(request)
+    templates = list(checklists.templates_of(store))
+    chosen = request.GET.get("template") or request.POST.get("template")
+    template = next((t for t in templates if str(t.pk) == chosen), None) or next(
+        (t for t in templates if t.key == DAILY), templates[0]
+    )
+    today = checklists.today_of(store)
+    if request.method == "POST":
+        item = get_object_or_404(ChecklistItem, pk=request.POST.get("item"), checklist__store=store)
+        checklists.tick(request.user, item, request.POST.get("done") == "1",
+                        request.POST.get("note", ""))  # fmt: skip
+        return redirect(f"{request.path}?template={template.pk}#item-{item.pk}")
+    made = checklists.list_for(store, template, today)
+    checklists.run_checks(made)
+    items = list(made.items.select_related("done_by"))
+    for item in items:
+        url = item.evidence.get("url") if item.evidence else ""
+        item.link = reverse(url) + item.evidence.get("query", "") if url else ""
+    return render(request, "monitoring/checklist.html", {
+        "templates": templates, "template": template, "checklist": made, "items": items,
+        "done": sum(i.done for i in items), "left": checklists.unfinished_yesterday(
+            store, template, today),
+        "can_tick": can(request.user, "plans", "change"),
+    })  # fmt: skip

@@ -156,3 +156,93 @@ class TaskDependency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.depends_on_id} → {self.task_id}"
+
+
+class ChecklistTemplate(models.Model):
+    """A checklist's items to instantiate per store and day: the shipped ones (the store
+    launch check of seed 000 and the daily check of seed 004) have no store and every store
+    uses them; a store's own have its store."""
+
+    store = models.ForeignKey(
+        "core.Store", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("store")
+    )
+    key = models.CharField(_("key"), max_length=32, blank=True)  # the shipped ones' name
+    name = models.CharField(_("name"), max_length=200)
+    daily = models.BooleanField(_("every day"), default=False)
+
+    class Meta:
+        ordering = ["store_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=~models.Q(key=""), name="uniq_checklist_template_key"
+            )
+        ]
+        verbose_name = _("checklist template")
+        verbose_name_plural = _("checklist templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChecklistTemplateItem(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.CharField(_("item"), max_length=300)
+    auto = models.CharField(_("checked by the data"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("checklist template item")
+        verbose_name_plural = _("checklist template items")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Checklist(StoreOwned):
+    """A template's items for one store and day; made once (the unique key)."""
+
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("template")
+    )
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "template_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "template", "day"], name="uniq_checklist_day")
+        ]
+        verbose_name = _("checklist")
+        verbose_name_plural = _("checklists")
+
+    def __str__(self) -> str:
+        return f"{self.template} {self.day}"
+
+
+class ChecklistItem(models.Model):
+    """One item of a day's checklist: ticked by a person with a note, or by the data with
+    its evidence (`auto` names the data check; `evidence`: ok, what was found, a link).
+    `carried` marks an item left unfinished the day before."""
+
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.CharField(_("item"), max_length=300)
+    auto = models.CharField(_("checked by the data"), max_length=32, blank=True)
+    done = models.BooleanField(_("done"), default=False)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("done by"),
+    )  # fmt: skip
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    carried = models.BooleanField(_("left from the day before"), default=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+
+    def __str__(self) -> str:
+        return self.text

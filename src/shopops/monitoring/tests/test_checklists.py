@@ -1,0 +1,61 @@
+"""Checklists (issue 16) on a store without data: the shipped templates made once, the
+data-backed items answered with what the data cannot say, a person's tick with its note
+(audited) that a later check does not undo, yesterday's unfinished items shown the next
+morning, and who may tick."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from shopops.core.models import AuditEntry
+from shopops.monitoring import checklists
+from shopops.planning.models import ChecklistItem, ChecklistTemplate
+
+pytestmark = pytest.mark.django_db
+DAY = date(2026, 12, 2)
+
+
+def test_the_shipped_templates_and_a_days_list(store_a, role_users):
+    checklists.ensure_shipped()
+    checklists.ensure_shipped()
+    assert ChecklistTemplate.objects.filter(store__isnull=True).count() == 2
+    daily = ChecklistTemplate.objects.get(key="daily")
+    made = checklists.list_for(store_a, daily, DAY)
+    assert checklists.list_for(store_a, daily, DAY) == made  # once a day
+    checklists.run_checks(made)
+    found = {i.auto: i.evidence for i in made.items.exclude(auto="")}
+    assert (
+        found["data_arrived"]["ok"] is False
+        and "还没有订单数据" in found["data_arrived"]["summary"]
+    )
+    assert found["hot_stock"]["summary"] == "近 7 天没有成交，无法判断热销 SKU"
+    assert found["reviews"]["summary"] == "尚未导入评价，无法检查"
+    assert found["overdue_orders"]["ok"] is True
+    assert found["campaign_prices"] == {}  # a person ticks it until campaigns exist
+    hot = made.items.get(auto="hot_stock")
+    checklists.tick(role_users["warehouse"], hot, True, "已安排补货")
+    checklists.run_checks(made)
+    hot.refresh_from_db()
+    assert hot.done and hot.note == "已安排补货" and hot.done_by == role_users["warehouse"]
+    assert AuditEntry.objects.filter(object_type="planning.checklistitem", action="update").exists()
+    # The next morning shows what was left.
+    left = checklists.unfinished_yesterday(store_a, daily, DAY + timedelta(days=1))
+    assert "首页、主推商品详情页展示正常" in {i.text for i in left}
+    assert hot not in left
+
+
+def test_the_page_for_each_role(as_role, store_a, role_users):
+    from shopops.core.access import can
+    from shopops.core.roles import ROLES
+
+    for role in ROLES:
+        client = as_role(role.key)
+        page = client.get("/plans/checklists/")
+        assert page.status_code == 200, role.key
+        user = role_users[role.key]
+        assert ("data-tick" in page.content.decode()) == can(user, "plans", "change"), role.key
+    lead = as_role("ops_lead")
+    item = ChecklistItem.objects.filter(checklist__store=store_a, auto="").first()
+    lead.post("/plans/checklists/", {"item": item.pk, "done": "1", "note": "OK"})
+    item.refresh_from_db()
+    assert item.done and item.note == "OK"
