@@ -131,3 +131,26 @@ def test_the_daily_checklist_on_the_demo_store(live_server, page, screenshot_dir
     ticked = ChecklistItem.objects.filter(checklist__store=store, done_by__isnull=False)
     assert ticked.exists() and all(i.note == "已检查" for i in ticked)
     assert ChecklistItem.objects.filter(checklist__store=store, evidence__ok=True).exists()
+
+
+def test_a_daily_report_measure_becomes_a_task(live_server, page, screenshot_dir, store_a):
+    from shopops.monitoring import daily_report
+
+    lead = core_services.create_user(username="lead", password="Lead-pass-123",
+                                     role="ops_lead", stores=[store_a])  # fmt: skip
+    day = daily_report.default_day(store_a)
+    daily_report.write_measure(lead, store_a, day, "gmv", "恢复「春季上新」计划预算", owner=lead,
+                               due=day + timedelta(days=4))  # fmt: skip
+    sign_in(page, live_server.url, "lead", "Lead-pass-123")
+    page.goto(f"{live_server.url}/reports/daily/?date={day}")
+    page.click("form[data-measure-to-task] button")
+    page.wait_for_selector("#task-history")
+    task = Task.objects.get(store=store_a)
+    assert page.url.endswith(f"/plans/{task.pk}/")
+    assert page.input_value("#id_name") == "销售额调整：恢复「春季上新」计划预算"
+    assert page.input_value("#id_due") == max(day + timedelta(days=4), task.start).isoformat()
+    page.screenshot(path=str(screenshot_dir / "plans-from-measure.png"), full_page=True)
+    page.goto(f"{live_server.url}/reports/daily/?date={day}")
+    page.click("a[data-measure-task]")
+    page.wait_for_selector("#task-history")
+    assert page.url.endswith(f"/plans/{task.pk}/")
