@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from shopops.analytics.catalog import CATALOG, TRAFFIC_SOURCES, UnknownMetric, lookup
 from shopops.core.forms import DatePicker, TablerFormMixin
 from shopops.planning.goals import GOAL_FIELDS
-from shopops.planning.models import Goal, Task, TaskStatus
+from shopops.planning.models import Goal, LogEntry, Task, TaskStatus
 
 
 def metric_choices(costs: bool) -> list[tuple[str, str]]:
@@ -115,3 +115,20 @@ class TaskFilterForm(forms.Form):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = f"{css} form-control-sm"
+
+
+class LogEntryForm(TablerFormMixin, forms.ModelForm):
+    class Meta:
+        model = LogEntry
+        fields = ["kind", "at", "category", "text", "handling", "orders", "skus", "task"]
+        widgets = {
+            "at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "handling": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, store, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].queryset = Task.objects.filter(store=store)
+        self.fields["orders"].help_text = _("Order ids, separated by commas")
+        self.fields["skus"].help_text = _("SKU codes, separated by commas")

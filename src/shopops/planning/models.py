@@ -246,3 +246,42 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class LogKind(models.TextChoices):
+    DAILY = "daily", _("Daily operations log")
+    EXCEPTION = "exception", _("Exception log")
+
+
+class LogEntry(StoreOwned):
+    """An entry of the daily operations log (每日运营日志) or the exception log (异常处理记录):
+    when, who, a category, what happened, and for an exception its handling and result;
+    linked to orders, SKUs, an alert or a task. `search_text` is the text as the full-text
+    index reads it (planning.logbook.search_text), kept by the service that writes."""
+
+    kind = models.CharField(_("log"), max_length=16, choices=LogKind.choices)
+    at = models.DateTimeField(_("time"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("author"),
+    )  # fmt: skip
+    category = models.CharField(_("category"), max_length=64, blank=True)
+    text = models.TextField(_("what happened"))
+    handling = models.TextField(_("handling and result"), blank=True)
+    orders = models.CharField(_("orders"), max_length=500, blank=True)  # order ids, comma
+    skus = models.CharField(_("SKUs"), max_length=500, blank=True)
+    alert_id = models.IntegerField(_("alert"), null=True, blank=True)
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("task"),
+    )  # fmt: skip
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["store", "kind", "-at"], name="log_store_kind_at")]
+        verbose_name = _("log entry")
+        verbose_name_plural = _("log entries")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.text[:40]}"

@@ -8,5 +8,6 @@ urlpatterns = [
     path("goals/<int:goal_id>/", views.goal_detail, name="goal"),
     path("plans/", views.task_list, name="tasks"),
     path("plans/gantt/", views.task_gantt, name="gantt"),
+    path("plans/logs/", views.logs, name="logs"),
     path("plans/<int:task_id>/", views.task_detail, name="task"),
 ]

@@ -207,3 +207,45 @@ def task_gantt(request):
     return render(request, "planning/task_gantt.html", {
         "tasks": rows, "gantt": gantt_data(rows, can(request.user, "plans", "change")),
     })  # fmt: skip
+
+
+@module_view("plans")
+def logs(request):
+    """每日运营日志 and 异常处理记录: full-text search (planning.logbook), a new entry, the
+    XLSX export of what is shown."""
+    from django.utils import timezone
+
+    from shopops.core.downloads import XLSX, attachment
+    from shopops.planning import logbook
+    from shopops.planning.forms import LogEntryForm
+    from shopops.planning.models import LogKind
+
+    store = require_store(request)
+    kind = request.GET.get("kind") if request.GET.get("kind") in LogKind.values else ""
+    query = request.GET.get("q", "").strip()[:100]
+    rows = logbook.entries(store, kind=kind, query=query)
+    if request.GET.get("format") == "xlsx":
+        from shopops.planning.task_export import logs_xlsx
+
+        return attachment(logs_xlsx(rows[:20000], store.zone), f"运营日志-{store.code}.xlsx", XLSX)
+    form = None
+    if can(request.user, "plans", "change"):
+        now = timezone.now().astimezone(store.zone).replace(second=0, microsecond=0)
+        initial = {"kind": kind or LogKind.DAILY, "at": now}
+        form = LogEntryForm(request.POST or None, initial=initial, store=store)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                logbook.write(request.user, store, **data)
+            except ValidationError as exc:
+                show_refusal(form, exc)
+            else:
+                messages.success(request, _("Entry saved."))
+                return redirect(f"{request.path}?kind={data['kind']}")
+    paged = paginate(request, rows, default=50)
+    query_string = request.GET.copy()
+    query_string["format"] = "xlsx"
+    return render(request, "planning/logs.html", {
+        "paged": paged, "entries": paged.rows, "form": form, "kind": kind, "query": query,
+        "kinds": LogKind.choices, "export_query": query_string.urlencode(),
+    })  # fmt: skip
