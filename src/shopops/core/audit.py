@@ -47,7 +47,7 @@ def record(
         return None
     if action == "update" and before and after:
         changed = {k for k in after if before.get(k) != after.get(k)}
-        before = {k: before[k] for k in changed}
+        before = {k: before.get(k) for k in changed}  # a key new in `after` was None
         after = {k: after[k] for k in changed}
     if store is None:
         store = obj if isinstance(obj, Store) else getattr(obj, "store", None)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from shopops.analytics.catalog import CATALOG, TRAFFIC_SOURCES, UnknownMetric, lookup
 from shopops.core.forms import DatePicker, TablerFormMixin
 from shopops.planning.goals import GOAL_FIELDS
-from shopops.planning.models import Goal, LogEntry, Task, TaskStatus
+from shopops.planning.models import Goal, LogEntry, Risk, Task, TaskStatus
 
 
 def metric_choices(costs: bool) -> list[tuple[str, str]]:
@@ -132,3 +132,30 @@ class LogEntryForm(TablerFormMixin, forms.ModelForm):
         self.fields["task"].queryset = Task.objects.filter(store=store)
         self.fields["orders"].help_text = _("Order ids, separated by commas")
         self.fields["skus"].help_text = _("SKU codes, separated by commas")
+
+
+class SopForm(TablerFormMixin, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Procedure (Markdown)"), widget=forms.Textarea(attrs={"rows": 14})
+    )
+    problem = forms.CharField(label=_("Problem of the old flow"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    improvement = forms.CharField(label=_("Improved flow"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    effective_from = forms.DateField(label=_("Effective from"), required=False, widget=DatePicker())
+
+
+class RiskForm(TablerFormMixin, forms.ModelForm):
+    class Meta:
+        model = Risk
+        fields = ["risk", "signal", "plan", "owner", "last_seen"]
+        widgets = {
+            "signal": forms.Textarea(attrs={"rows": 2}),
+            "plan": forms.Textarea(attrs={"rows": 2}),
+            "last_seen": DatePicker(),
+        }
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners

@@ -285,3 +285,70 @@ class LogEntry(StoreOwned):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.text[:40]}"
+
+
+class Sop(StoreOwned):
+    """A standard operating procedure of the store (SOP 库): its versions are `SopVersion`
+    rows, the newest the one in force."""
+
+    title = models.CharField(_("title"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [models.UniqueConstraint(fields=["store", "title"], name="uniq_sop_title")]
+        verbose_name = _("SOP")
+        verbose_name_plural = _("SOPs")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SopVersion(models.Model):
+    """One version of an SOP, in Markdown, with the SOP update list's columns (SOP更新清单):
+    the old flow's problem, the improved flow, when it takes effect; who and when."""
+
+    sop = models.ForeignKey(Sop, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    body = models.TextField(_("text (Markdown)"))
+    problem = models.TextField(_("problem of the old flow"), blank=True)
+    improvement = models.TextField(_("improved flow"), blank=True)
+    effective_from = models.DateField(_("effective from"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("author"),
+    )  # fmt: skip
+    author_name = models.CharField(_("author"), max_length=150, blank=True)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["sop", "number"], name="uniq_sop_version")]
+        verbose_name = _("SOP version")
+        verbose_name_plural = _("SOP versions")
+
+    def __str__(self) -> str:
+        return f"{self.sop_id} v{self.number}"
+
+
+class Risk(StoreOwned):
+    """An entry of the risk library (风险库): the risk, the signal that it is happening, the
+    contingency plan, its owner and when it last happened."""
+
+    risk = models.CharField(_("risk"), max_length=200)
+    signal = models.TextField(_("trigger signal"), blank=True)
+    plan = models.TextField(_("contingency plan"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("owner"),
+    )  # fmt: skip
+    last_seen = models.DateField(_("last happened"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["risk", "pk"]
+        verbose_name = _("risk")
+        verbose_name_plural = _("risks")
+
+    def __str__(self) -> str:
+        return self.risk

@@ -249,3 +249,91 @@ def logs(request):
         "paged": paged, "entries": paged.rows, "form": form, "kind": kind, "query": query,
         "kinds": LogKind.choices, "export_query": query_string.urlencode(),
     })  # fmt: skip
+
+
+@module_view("plans")
+def sop_list(request):
+    """SOP 库: the store's SOPs (three to start from), a new one."""
+    from shopops.planning import sops
+    from shopops.planning.forms import SopForm
+    from shopops.planning.models import Sop
+
+    store = require_store(request)
+    sops.ensure_seeded(store)
+    form = SopForm(request.POST or None) if can(request.user, "plans", "change") else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            version = sops.save_sop(request.user, store, **form.cleaned_data)
+        except ValidationError as exc:
+            show_refusal(form, exc)
+        else:
+            return redirect("planning:sop", sop_id=version.sop_id)
+    rows = Sop.objects.filter(store=store).prefetch_related("versions")
+    return render(request, "planning/sop_list.html", {"sops": rows, "form": form})
+
+
+@module_view("plans")
+def sop_detail(request, sop_id: int):
+    """An SOP in force, rendered; its versions with the update list's columns; a diff of
+    two versions; a new version."""
+    from shopops.planning import sops
+    from shopops.planning.forms import SopForm
+    from shopops.planning.models import Sop
+
+    store = require_store(request)
+    sop = get_scoped_or_404(Sop.objects.filter(store=store), request.user, pk=sop_id)
+    versions = list(sop.versions.select_related("author"))
+    current = versions[0]
+    form = None
+    if can(request.user, "plans", "change"):
+        form = SopForm(request.POST or None, initial={"title": sop.title, "body": current.body})
+        if request.method == "POST" and form.is_valid():
+            try:
+                made = sops.save_sop(request.user, store, sop, **form.cleaned_data)
+            except ValidationError as exc:
+                show_refusal(form, exc)
+            else:
+                messages.success(
+                    request, _("New version saved.") if made else _("Nothing changed.")
+                )
+                return redirect("planning:sop", sop_id=sop.pk)
+    by_number = {v.number: v for v in versions}
+    compared = None
+    try:
+        a, b = int(request.GET.get("from", 0)), int(request.GET.get("to", 0))
+    except ValueError:
+        a = b = 0
+    if a in by_number and b in by_number and a != b:
+        older, newer = sorted((by_number[a], by_number[b]), key=lambda v: v.number)
+        compared = {"older": older, "newer": newer, "lines": sops.diff(older, newer)}
+    return render(request, "planning/sop_detail.html", {
+        "sop": sop, "current": current, "html": sops.render(current.body), "versions": versions,
+        "compared": compared, "form": form,
+    })  # fmt: skip
+
+
+@module_view("plans")
+def risk_list(request):
+    """风险库: risks with their signal, plan, owner and when they last happened."""
+    from shopops.planning import sops
+    from shopops.planning.forms import RiskForm
+    from shopops.planning.models import Risk
+
+    store = require_store(request)
+    editing = None
+    if request.GET.get("edit", "").isdigit():
+        editing = Risk.objects.filter(store=store, pk=int(request.GET["edit"])).first()
+    form = None
+    if can(request.user, "plans", "change"):
+        form = RiskForm(request.POST or None, instance=editing, owners=store_people(store))
+        if request.method == "POST" and form.is_valid():
+            stored = Risk.objects.get(pk=editing.pk) if editing else None
+            try:
+                sops.save_risk(request.user, store, stored, **form.cleaned_data)
+            except ValidationError as exc:
+                show_refusal(form, exc)
+            else:
+                messages.success(request, _("Risk saved."))
+                return redirect("planning:risks")
+    rows = Risk.objects.filter(store=store).select_related("owner")
+    return render(request, "planning/risks.html", {"risks": rows, "form": form, "editing": editing})
