@@ -146,3 +146,38 @@ def my_tasks(store, user) -> list:
     return sorted(rows.order_by("due", "pk")[:50], key=lambda t: late_first.index(t.status))[
         :MY_TASKS_SHOWN
     ]
+
+
+OVERLOAD_TASK_DAYS = 7  # more task-days than the week has days: more than one task a day
+
+
+def resources(store, first_monday, weeks: int = 8) -> dict:
+    """资源协调清单: for each owner and week, the open or done tasks that run in it and their
+    task-days (days of the week a task spans); a week past OVERLOAD_TASK_DAYS is
+    over-allocated."""
+    from datetime import timedelta
+
+    from shopops.planning.models import Task, TaskStatus
+
+    starts = [first_monday + timedelta(weeks=w) for w in range(weeks)]
+    end = starts[-1] + timedelta(days=6)
+    rows = (
+        Task.objects.filter(store=store, start__lte=end, due__gte=first_monday)
+        .exclude(status=TaskStatus.CANCELLED)
+        .select_related("owner")
+    )
+    people: dict[str, list[dict]] = {}
+    for task in rows:
+        who = task.owner.username if task.owner_id else ""
+        cells = people.setdefault(who, [{"tasks": [], "days": 0} for _ in starts])
+        for i, monday in enumerate(starts):
+            sunday = monday + timedelta(days=6)
+            overlap = (min(task.due, sunday) - max(task.start, monday)).days + 1
+            if overlap > 0:
+                cells[i]["tasks"].append(task.name)
+                cells[i]["days"] += overlap
+    for cells in people.values():
+        for cell in cells:
+            cell["over"] = cell["days"] > OVERLOAD_TASK_DAYS
+    ordered = sorted(people.items(), key=lambda kv: (kv[0] == "", kv[0]))
+    return {"weeks": starts, "people": ordered}

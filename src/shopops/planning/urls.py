@@ -8,6 +8,7 @@ urlpatterns = [
     path("goals/<int:goal_id>/", views.goal_detail, name="goal"),
     path("plans/", views.task_list, name="tasks"),
     path("plans/gantt/", views.task_gantt, name="gantt"),
+    path("plans/resources/", views.task_resources, name="resources"),
     path("plans/logs/", views.logs, name="logs"),
     path("plans/sops/", views.sop_list, name="sops"),
     path("plans/sops/<int:sop_id>/", views.sop_detail, name="sop"),

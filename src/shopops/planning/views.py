@@ -337,3 +337,25 @@ def risk_list(request):
                 return redirect("planning:risks")
     rows = Risk.objects.filter(store=store).select_related("owner")
     return render(request, "planning/risks.html", {"risks": rows, "form": form, "editing": editing})
+
+
+@module_view("plans")
+def task_resources(request):
+    """资源协调清单: tasks per person per week, over-allocated weeks marked."""
+    from datetime import timedelta
+
+    from shopops.planning import work
+    from shopops.planning.queries import OVERLOAD_TASK_DAYS, resources
+
+    store = require_store(request)
+    today = work.today_of(store)
+    monday = today - timedelta(days=today.weekday())
+    try:
+        shift = max(-52, min(52, int(request.GET.get("shift", 0))))
+    except ValueError:
+        shift = 0
+    first = monday + timedelta(weeks=shift - 1)
+    return render(request, "planning/resources.html", {
+        **resources(store, first), "shift": shift, "limit": OVERLOAD_TASK_DAYS,
+        "this_week": monday,
+    })  # fmt: skip

@@ -263,3 +263,22 @@ def test_my_tasks_on_the_dashboard(as_role, store_a, role_users):
     assert "别人的" not in card and "做完的" not in card and 'data-status="late"' in card
     other = as_role("analyst").get("/").content.decode()  # every role sees plans
     assert "没有你在本店铺的未完成任务" in other.split('id="my-tasks"')[1]
+
+
+def test_the_resource_plan_marks_an_over_allocated_week(as_role, store_a, role_users):
+    from shopops.planning.queries import resources
+
+    me = role_users["content_editor"]
+    monday = date(2026, 11, 30)
+    _task(store_a, "主图", monday, days=7, owner=me)
+    _task(store_a, "详情页", monday + timedelta(days=2), days=3, owner=me)
+    _task(store_a, "短视频", monday + timedelta(days=7), days=2, owner=me)
+    plan = resources(store_a, monday, weeks=2)
+    ((who, (first, second)),) = plan["people"]
+    assert who == "content_editor"
+    assert first["days"] == 10 and first["over"] and sorted(first["tasks"]) == ["主图", "详情页"]
+    assert second["days"] == 2 and not second["over"]
+    today = work.today_of(store_a)
+    shift = (monday - (today - timedelta(days=today.weekday()))).days // 7 + 1
+    page = as_role("ops_lead").get(f"/plans/resources/?shift={shift}").content.decode()
+    assert 'data-owner="content_editor"' in page and 'data-days="10" data-over' in page
