@@ -12,9 +12,11 @@ from shopops.core.validation import install_validation_handler
 from shopops.ingest.api import router as imports_router
 from shopops.inventory.api import router as inventory_router
 from shopops.monitoring.api import router as reports_router
+from shopops.monitoring.checklists_api import router as checklists_router
 from shopops.orders.api import router as orders_router
 from shopops.orders.api import shipments_router
 from shopops.planning.api import router as goals_router
+from shopops.planning.records_api import logs_router, risks_router, sops_router
 from shopops.planning.tasks_api import router as tasks_router
 
 api = NinjaAPI(
@@ -41,6 +43,10 @@ api.add_router("/imports", imports_router)
 api.add_router("/metrics", metrics_router)
 api.add_router("/goals", goals_router)
 api.add_router("/tasks", tasks_router)
+api.add_router("/checklists", checklists_router)
+api.add_router("/logs", logs_router)
+api.add_router("/sops", sops_router)
+api.add_router("/risks", risks_router)
 api.add_router("/reports", reports_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/orders", orders_router)
