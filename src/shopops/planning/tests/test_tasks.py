@@ -189,6 +189,9 @@ def test_who_sees_and_changes_plans(as_role, store_a, store_b):
         expected = 200 if can(user, "plans") else 403
         assert client.get("/plans/").status_code == expected, role.key
         assert client.get(f"/plans/{mine.pk}/").status_code == expected, role.key
+        for page in ("/plans/gantt/", "/plans/resources/", "/plans/checklists/",
+                     "/plans/logs/", "/plans/sops/", "/plans/risks/"):  # fmt: skip
+            assert client.get(page).status_code == expected, (role.key, page)
         if expected == 200:
             assert client.get(f"/plans/{theirs.pk}/").status_code == 404, role.key
         posted = client.post("/plans/", {"name": "x", "start": "2026-12-01", "due": "2026-12-01",

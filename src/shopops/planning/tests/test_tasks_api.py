@@ -70,6 +70,18 @@ def test_every_role_as_the_matrix_says(as_role, store_a, store_b):
         if can(user, "plans"):
             assert client.get(f"/api/v1/tasks/{theirs.pk}").status_code == 404, role.key
             assert client.get("/api/v1/tasks?store=beta").status_code == 404, role.key
+        if made.status_code == 201:  # its own task: the owner is nobody, only the lead moves it
+            own = made.json()["id"]
+            lead_only = 200 if role.key == "ops_lead" else 403
+            progressed = _patch(client, f"/api/v1/tasks/{own}", {"progress": 10})
+            assert progressed.status_code == 200, role.key
+            moved = _patch(client, f"/api/v1/tasks/{own}", {"due": "2026-12-05"})
+            assert moved.status_code == lead_only, role.key
+            said = _post(client, f"/api/v1/tasks/{own}/comments", {"note": "ok"})
+            assert said.status_code == 201, role.key
+            assert client.delete(f"/api/v1/tasks/{own}").status_code == (
+                204 if role.key == "ops_lead" else 403
+            ), role.key
 
 
 def test_the_cli_lists_and_exports(cli, tmp_path):
