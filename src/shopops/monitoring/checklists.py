@@ -43,11 +43,82 @@ def ensure_shipped() -> None:
         )
 
 
-def templates_of(store):
+def templates_of(store) -> list[ChecklistTemplate]:
+    """The shipped templates (or the store's edited copy standing in for one) and the
+    store's own."""
     ensure_shipped()
-    return ChecklistTemplate.objects.filter(store__isnull=True) | ChecklistTemplate.objects.filter(
-        store=store
+    own = list(ChecklistTemplate.objects.filter(store=store))
+    copied = {t.copied_from_id for t in own}
+    shipped = ChecklistTemplate.objects.filter(store__isnull=True).exclude(pk__in=copied)
+    return [*shipped, *own]
+
+
+def default_of(templates: list[ChecklistTemplate]) -> ChecklistTemplate:
+    """The daily check (or the store's copy of it), else the first template."""
+    from shopops.planning.checklist_templates import DAILY
+
+    def key(t):
+        return t.key or (t.copied_from.key if t.copied_from_id else "")
+
+    return next((t for t in templates if key(t) == DAILY), templates[0])
+
+
+@transaction.atomic
+def editable(actor, store, template: ChecklistTemplate) -> ChecklistTemplate:
+    """The store's own template to edit: a shipped one is copied first (its key kept on the
+    copy's source), so other stores keep the shipped items."""
+    if template.store_id == store.pk:
+        return template
+    copy = ChecklistTemplate.objects.filter(store=store, copied_from=template).first()
+    if copy is not None:
+        return copy
+    copy = ChecklistTemplate.objects.create(store=store, name=template.name, daily=template.daily,
+                                            copied_from=template)  # fmt: skip
+    ChecklistTemplateItem.objects.bulk_create(
+        ChecklistTemplateItem(template=copy, position=i.position, text=i.text, auto=i.auto)
+        for i in template.items.all()
     )
+    audit.record(actor, copy, "create", None, {"name": copy.name, "copied_from": template.pk},
+                 store=store)  # fmt: skip
+    return copy
+
+
+@transaction.atomic
+def add_template(actor, store, name: str, daily: bool) -> ChecklistTemplate:
+    from django.core.exceptions import ValidationError
+
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationError({"name": "A name of 1 to 200 characters."})
+    made = ChecklistTemplate.objects.create(store=store, name=name, daily=daily)
+    audit.record(actor, made, "create", None, {"name": name, "daily": daily}, store=store)
+    return made
+
+
+@transaction.atomic
+def add_item(actor, store, template: ChecklistTemplate, text: str) -> ChecklistTemplateItem:
+    from django.core.exceptions import ValidationError
+
+    text = (text or "").strip()
+    if not text or len(text) > 300:
+        raise ValidationError({"text": "An item of 1 to 300 characters."})
+    template = editable(actor, store, template)
+    last = template.items.order_by("-position").first()
+    item = ChecklistTemplateItem.objects.create(
+        template=template, text=text, position=(last.position + 1) if last else 0
+    )
+    audit.record(actor, item, "create", None, {"text": text}, store=store)
+    return item
+
+
+@transaction.atomic
+def remove_item(actor, store, item: ChecklistTemplateItem) -> None:
+    """Remove an item (from the store's copy when the template is shipped)."""
+    template = editable(actor, store, item.template)
+    target = template.items.filter(text=item.text, auto=item.auto).first()
+    if target is not None:
+        audit.record(actor, target, "delete", {"text": target.text}, None, store=store)
+        target.delete()
 
 
 # --- the data checks: each (ok, what was found, a link) --------------------------------

@@ -175,14 +175,13 @@ def checklist(request):
     from django.urls import reverse
 
     from shopops.monitoring import checklists
-    from shopops.planning.checklist_templates import DAILY
     from shopops.planning.models import ChecklistItem
 
     store = require_store(request)
     templates = list(checklists.templates_of(store))
     chosen = request.GET.get("template") or request.POST.get("template")
-    template = next((t for t in templates if str(t.pk) == chosen), None) or next(
-        (t for t in templates if t.key == DAILY), templates[0]
+    template = next((t for t in templates if str(t.pk) == chosen), None) or (
+        checklists.default_of(templates)
     )
     today = checklists.today_of(store)
     if request.method == "POST":
@@ -201,4 +200,46 @@ def checklist(request):
         "done": sum(i.done for i in items), "left": checklists.unfinished_yesterday(
             store, template, today),
         "can_tick": can(request.user, "plans", "change"),
+    })  # fmt: skip
+
+
+@module_view("plans")
+def checklist_templates(request):
+    """The checklists' templates: a shipped one edited becomes the store's copy; the store's
+    own added; items added and removed (the next day's lists use them)."""
+    from django.shortcuts import get_object_or_404
+
+    from shopops.monitoring import checklists
+    from shopops.planning.models import ChecklistTemplate, ChecklistTemplateItem
+
+    store = require_store(request)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "template":
+                made = checklists.add_template(request.user, store, request.POST.get("name", ""),
+                                               request.POST.get("daily") == "on")  # fmt: skip
+                return redirect(f"{request.path}#template-{made.pk}")
+            if action == "item":
+                template = get_object_or_404(
+                    ChecklistTemplate.objects.filter(store__isnull=True)
+                    | ChecklistTemplate.objects.filter(store=store),
+                    pk=request.POST.get("template"),
+                )
+                item = checklists.add_item(request.user, store, template,
+                                           request.POST.get("text", ""))  # fmt: skip
+                return redirect(f"{request.path}#template-{item.template_id}")
+            if action == "remove":
+                item = get_object_or_404(ChecklistTemplateItem, pk=request.POST.get("item"))
+                if item.template.store_id not in (None, store.pk):
+                    raise PermissionDenied
+                checklists.remove_item(request.user, store, item)
+                return redirect(request.path)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(request.path)
+    templates = checklists.templates_of(store)
+    return render(request, "monitoring/checklist_templates.html", {
+        "templates": [(t, list(t.items.all())) for t in templates],
+        "can_edit": can(request.user, "plans", "change"),
     })  # fmt: skip

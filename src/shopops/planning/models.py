@@ -169,6 +169,10 @@ class ChecklistTemplate(models.Model):
     key = models.CharField(_("key"), max_length=32, blank=True)  # the shipped ones' name
     name = models.CharField(_("name"), max_length=200)
     daily = models.BooleanField(_("every day"), default=False)
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("copied from"),
+    )  # fmt: skip  # a store's edited copy of a shipped template stands in for it
 
     class Meta:
         ordering = ["store_id", "pk"]

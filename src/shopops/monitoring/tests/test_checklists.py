@@ -59,3 +59,31 @@ def test_the_page_for_each_role(as_role, store_a, role_users):
     lead.post("/plans/checklists/", {"item": item.pk, "done": "1", "note": "OK"})
     item.refresh_from_db()
     assert item.done and item.note == "OK"
+
+
+def test_a_store_edits_a_shipped_template_as_its_own_copy(as_role, store_a, store_b, role_users):
+    lead = as_role("ops_lead")
+    checklists.ensure_shipped()
+    daily = ChecklistTemplate.objects.get(key="daily")
+    lead.post("/plans/checklists/templates/", {"action": "item", "template": daily.pk,
+                                               "text": "检查竞品价格"})  # fmt: skip
+    mine = checklists.templates_of(store_a)
+    copy = next(t for t in mine if t.copied_from_id == daily.pk)
+    assert daily not in mine and copy.store == store_a
+    assert "检查竞品价格" in {i.text for i in copy.items.all()}
+    assert "检查竞品价格" not in {i.text for i in daily.items.all()}  # others keep theirs
+    assert daily in checklists.templates_of(store_b)
+    assert checklists.default_of(mine) == copy
+    hot = copy.items.get(auto="hot_stock")
+    lead.post("/plans/checklists/templates/", {"action": "remove", "item": hot.pk})
+    assert not copy.items.filter(auto="hot_stock").exists()
+    lead.post("/plans/checklists/templates/", {"action": "template", "name": "大促当天检查"})
+    assert ChecklistTemplate.objects.filter(store=store_a, name="大促当天检查").exists()
+    page = lead.get("/plans/checklists/").content.decode()
+    assert "检查竞品价格" in page and "热销 SKU 库存高于预警线" not in page
+    from shopops.core.access import can
+
+    analyst = role_users["analyst"]
+    posted = as_role("analyst").post("/plans/checklists/templates/", {"action": "template",
+                                                                      "name": "x"})  # fmt: skip
+    assert posted.status_code == (302 if can(analyst, "plans", "change") else 403)
