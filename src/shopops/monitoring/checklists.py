@@ -4,7 +4,8 @@ person with a note; what was left unfinished yesterday is carried into today's l
 
 The data checks read the store as it is now: hot SKUs (the ten with the most units paid
 over the last 7 days) above their warning stock, paid orders not shipped past the promise,
-1–2 star reviews of the day before, the day before's orders arrived; promotion prices and
+1–2 star reviews of the day before and review or DSR scores falling, the day before's
+orders arrived; promotion prices and
 times wait for the campaigns (a person ticks them meanwhile)."""
 
 from datetime import date, datetime, timedelta
@@ -25,6 +26,7 @@ from shopops.planning.models import (
 HOT_SKUS = 10
 HOT_DAYS = 7
 LISTED = 10
+DSR_FALL = 0.1  # a fall in the average review or DSR score that is a problem
 
 
 def ensure_shipped() -> None:
@@ -155,16 +157,38 @@ def _overdue_orders(store, day: date, now: datetime) -> dict:
 
 
 def _reviews(store, day: date, now: datetime) -> dict:
+    """1–2 star reviews of the day, and the review and DSR scores of the last 7 days against
+    the 28 before them: a fall of 0.1 or more is a problem."""
+    from django.db.models import Avg
+
     from shopops.service.models import Review
 
     if not Review.objects.filter(store=store).exists():
         return _found(False, "尚未导入评价，无法检查", "")
     low, high = _window(store, day, day)
-    bad = Review.objects.filter(store=store, rating__lte=2, created_at__gte=low,
-                                created_at__lt=high).count()  # fmt: skip
-    if not bad:
-        return _found(True, f"{day} 没有 1–2 星评价", "")
-    return _found(False, f"{day} 有 {bad} 条 1–2 星评价", "alerts:center", count=bad)
+    reviews = Review.objects.filter(store=store)
+    bad = reviews.filter(rating__lte=2, created_at__gte=low, created_at__lt=high).count()
+    week_low, _ = _window(store, day - timedelta(days=6), day)
+    base_low, _ = _window(store, day - timedelta(days=34), day)
+    scores = ("rating", "dsr_description", "dsr_service", "dsr_shipping")
+    names = {"rating": "评分", "dsr_description": "描述相符", "dsr_service": "服务态度",
+             "dsr_shipping": "物流服务"}  # fmt: skip
+    recent = reviews.filter(created_at__gte=week_low, created_at__lt=high).aggregate(
+        **{k: Avg(k) for k in scores}
+    )
+    before = reviews.filter(created_at__gte=base_low, created_at__lt=week_low).aggregate(
+        **{k: Avg(k) for k in scores}
+    )
+    fell = [
+        f"{names[k]} {before[k]:.2f}→{recent[k]:.2f}"
+        for k in scores
+        if recent[k] is not None and before[k] is not None and before[k] - recent[k] >= DSR_FALL
+    ]
+    said = [f"{day} 有 {bad} 条 1–2 星评价"] if bad else [f"{day} 没有 1–2 星评价"]
+    if fell:
+        said.append("近 7 天较此前 28 天下降：" + "，".join(fell))
+    return _found(not bad and not fell, "；".join(said), "alerts:center" if bad else "",
+                  count=bad)  # fmt: skip
 
 
 def _data_arrived(store, day: date, now: datetime) -> dict:

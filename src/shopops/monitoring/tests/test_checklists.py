@@ -87,3 +87,24 @@ def test_a_store_edits_a_shipped_template_as_its_own_copy(as_role, store_a, stor
     posted = as_role("analyst").post("/plans/checklists/templates/", {"action": "template",
                                                                       "name": "x"})  # fmt: skip
     assert posted.status_code == (302 if can(analyst, "plans", "change") else 403)
+
+
+def test_reviews_and_a_falling_dsr(store_a):
+    from datetime import datetime, time
+
+    from shopops.service.models import Review
+
+    def review(n, days_back, rating, shipping):
+        at = datetime.combine(DAY - timedelta(days=days_back), time(12), store_a.zone)
+        Review.objects.create(store=store_a, review_id=f"R{n}", created_at=at, rating=rating,
+                              dsr_description=5, dsr_service=5, dsr_shipping=shipping)  # fmt: skip
+
+    for n in range(10):
+        review(n, 10 + n, 5, 5)  # the 28 days before: all fives
+    for n in range(10, 14):
+        review(n, 2 + n % 3, 5, 4)  # this week: shipping 4
+    found = checklists.CHECKS["reviews"](store_a, DAY - timedelta(days=1), None)
+    assert found["ok"] is False and "物流服务 5.00→4.00" in found["summary"]
+    review(99, 1, 2, 4)  # a 2-star review the day before
+    found = checklists.CHECKS["reviews"](store_a, DAY - timedelta(days=1), None)
+    assert f"{DAY - timedelta(days=1)} 有 1 条 1–2 星评价" in found["summary"]
