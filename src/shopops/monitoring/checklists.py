@@ -242,10 +242,7 @@ def list_for(store, template: ChecklistTemplate, day: date) -> Checklist:
         ChecklistItem(checklist=checklist, position=t.position, text=t.text, auto=t.auto)
         for t in template.items.all()
     ]
-    previous = (
-        Checklist.objects.filter(store=store, template=template, day__lt=day).order_by("-day")
-        .first()
-    )  # fmt: skip
+    previous = _previous(store, template, day)
     if previous is not None:
         fresh = {i.text for i in items}
         items += [
@@ -283,11 +280,14 @@ def run_checks(checklist: Checklist, now: datetime | None = None) -> None:
 
 def unfinished_yesterday(store, template, day: date) -> list[ChecklistItem]:
     """The previous list's items not done, as the next morning shows them."""
-    previous = (
-        Checklist.objects.filter(store=store, template=template, day__lt=day).order_by("-day")
-        .first()
-    )  # fmt: skip
+    previous = _previous(store, template, day)
     return list(previous.items.filter(done=False)) if previous else []
+
+
+def _previous(store, template, day: date) -> Checklist | None:
+    """The store's last list of the template before the day."""
+    earlier = Checklist.objects.filter(store=store, template=template, day__lt=day)
+    return earlier.order_by("-day").first()
 
 
 @transaction.atomic
