@@ -212,7 +212,15 @@ def task_gantt(request):
 @module_view("plans")
 def logs(request):
     """每日运营日志 and 异常处理记录: full-text search (planning.logbook), a new entry, the
-    XLSX export of what is shown."""
+    XLSX export of what is shown. Times are the store's: read and shown in its zone."""
+    from django.utils import timezone
+
+    store = require_store(request)
+    with timezone.override(store.zone):
+        return _logs(request, store)
+
+
+def _logs(request, store):
     from django.utils import timezone
 
     from shopops.core.downloads import XLSX, attachment
@@ -220,7 +228,6 @@ def logs(request):
     from shopops.planning.forms import LogEntryForm
     from shopops.planning.models import LogKind
 
-    store = require_store(request)
     kind = request.GET.get("kind") if request.GET.get("kind") in LogKind.values else ""
     query = request.GET.get("q", "").strip()[:100]
     rows = logbook.entries(store, kind=kind, query=query)

@@ -77,3 +77,19 @@ def test_the_logs_page_writes_searches_and_exports(as_role, store_a, role_users)
         posted = client.post("/plans/logs/", {"kind": "daily", "at": "2026-12-01T10:00",
                                               "text": role.key})  # fmt: skip
         assert posted.status_code == (302 if can(user, "plans", "change") else 403), role.key
+
+
+def test_a_log_time_is_the_stores_own(client, store_b):
+    from datetime import UTC
+
+    from shopops.core import services
+    from shopops.planning.models import LogEntry
+
+    user = services.create_user(username="ny", password="Ny-pass-12345", role="ops_lead",
+                                stores=[store_b])  # fmt: skip
+    client.force_login(user)
+    client.post("/stores/switch/", {"store": "beta"})
+    client.post("/plans/logs/", {"kind": "daily", "at": "2026-12-01T09:30", "text": "开店"})
+    entry = LogEntry.objects.get(store=store_b)
+    assert entry.at == datetime(2026, 12, 1, 14, 30, tzinfo=UTC)  # 09:30 in New York
+    assert "2026-12-01 09:30" in client.get("/plans/logs/").content.decode()
