@@ -36,6 +36,19 @@ def store_people(store):
     )
 
 
+def store_person(store, username: str, field: str = "owner"):
+    """The active user of that username who works on the store; None for no name; a
+    ValidationError naming `field` for a name of nobody there (an API's owner by name)."""
+    from django.core.exceptions import ValidationError
+
+    if not username:
+        return None
+    found = store_people(store).filter(username=username).first()
+    if found is None:
+        raise ValidationError({field: f"No user {username!r} works on this store."})
+    return found
+
+
 def stores_for(user):
     return granted_stores(user).order_by("code")
 

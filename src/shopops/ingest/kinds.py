@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from shopops.core import bounds
 from shopops.ingest.errors import RowError
 from shopops.ingest.values import to_date, to_datetime, to_decimal, to_int
+from shopops.planning import template2
 
 
 @dataclass
@@ -199,35 +200,13 @@ class Kind:
         return tuple(record.get(k) or "" for k in self.key)
 
 
+# Template 2's words (planning.template2), as well as the statuses' own values.
 TASK_STATUSES = {
-    "todo": "todo",
-    "doing": "doing",
-    "done": "done",
-    "late": "late",
-    "cancelled": "cancelled",
-    "待开始": "todo",
-    "未开始": "todo",
-    "进行中": "doing",
-    "已完成": "done",
-    "完成": "done",
-    "已延期": "late",
-    "延期": "late",
-    "已取消": "cancelled",
-    "取消": "cancelled",
+    **{value: value for value in template2.STATUS_WORDS},
+    **{word: value for value, word in template2.STATUS_WORDS.items()},
+    **template2.STATUS_SYNONYMS,
 }
-# Template 2 (运营执行任务分配与进度跟踪表) as the SOP writes its header.
-TEMPLATE_2 = {
-    "任务名称": "name",
-    "任务描述": "description",
-    "起始时间": "start",
-    "开始时间": "start",
-    "截止时间": "due",
-    "负责人": "owner",
-    "协作部门": "departments",
-    "交付物": "deliverable",
-    "当前状态": "status",
-    "备注": "notes",
-}
+TEMPLATE_2 = {**dict(template2.COLUMNS), **template2.HEADER_SYNONYMS}
 
 
 # paid_at must be present as a column, but an empty value means "not paid".
@@ -397,7 +376,11 @@ KINDS: dict[str, Kind] = {
             C("owner", text(150), doc="负责人: a username (or full name) of the store"),
             C("departments", text(200), doc="协作部门"),
             C("deliverable", text(300), doc="交付物"),
-            C("status", choice(TASK_STATUSES), doc="当前状态: 待开始 进行中 已完成 已延期 已取消"),
+            C(
+                "status",
+                choice(TASK_STATUSES),
+                doc="当前状态: " + " ".join(template2.STATUS_WORDS.values()),
+            ),
             C("notes", text(4000), doc="备注"),
         ),
         key=("name",),

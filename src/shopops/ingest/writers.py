@@ -302,10 +302,6 @@ def write_tracking(store, records, counts, ctx):
         counts["unchanged"] += len(rows) - added
 
 
-TASK_FIELDS = ("name", "description", "start", "due", "owner", "departments", "deliverable",
-               "status", "notes")  # fmt: skip
-
-
 def write_tasks(store, records, counts, ctx):
     """Template 2's rows as tasks (planning.work, its rules and history): a task of the same
     name is updated, an owner is a username (or the full name) of someone who works on the
@@ -313,7 +309,7 @@ def write_tasks(store, records, counts, ctx):
     from django.core.exceptions import ValidationError
 
     from shopops.core.queries import store_people
-    from shopops.planning import work
+    from shopops.planning import template2, work
     from shopops.planning.models import TaskStatus
 
     people = {}
@@ -328,7 +324,7 @@ def write_tasks(store, records, counts, ctx):
             owner = people.get(r["owner"])
             if owner is None:
                 raise RowError("owner", f"{r['owner']!r} does not work on this store", r["_line"])
-        fields = {k: r.get(k) or "" for k in TASK_FIELDS}
+        fields = {k: r.get(k) or "" for k in template2.FIELDS}
         fields.update(start=r["start"], due=r["due"], owner=owner,
                       status=r.get("status") or TaskStatus.TODO)  # fmt: skip
         task = existing.get(r["name"])

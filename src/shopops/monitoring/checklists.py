@@ -5,8 +5,8 @@ person with a note; what was left unfinished yesterday is carried into today's l
 The data checks read the store as it is now: hot SKUs (the ten with the most units paid
 over the last 7 days) above their warning stock, paid orders not shipped past the promise,
 1–2 star reviews of the day before and review or DSR scores falling, the day before's
-orders arrived; promotion prices and
-times wait for the campaigns (a person ticks them meanwhile)."""
+orders arrived; promotion prices and times wait for the campaigns (a person ticks them
+meanwhile)."""
 
 from datetime import date, datetime, timedelta
 
@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from shopops.analytics.request import local_window
 from shopops.core import audit
 from shopops.planning.checklist_templates import SHIPPED
 from shopops.planning.models import (
@@ -130,7 +131,7 @@ def _hot_stock(store, day: date, now: datetime) -> dict:
     from shopops.inventory.queries import level_rows
     from shopops.orders.models import OrderLine
 
-    low, high = _window(store, day - timedelta(days=HOT_DAYS - 1), day)
+    low, high = local_window(store, day - timedelta(days=HOT_DAYS - 1), day)
     hot = list(
         OrderLine.objects.filter(order__store=store, order__paid_at__gte=low,
                                  order__paid_at__lt=high)
@@ -165,11 +166,11 @@ def _reviews(store, day: date, now: datetime) -> dict:
 
     if not Review.objects.filter(store=store).exists():
         return _found(False, "尚未导入评价，无法检查", "")
-    low, high = _window(store, day, day)
+    low, high = local_window(store, day, day)
     reviews = Review.objects.filter(store=store)
     bad = reviews.filter(rating__lte=2, created_at__gte=low, created_at__lt=high).count()
-    week_low, _ = _window(store, day - timedelta(days=6), day)
-    base_low, _ = _window(store, day - timedelta(days=34), day)
+    week_low, _ = local_window(store, day - timedelta(days=6), day)
+    base_low, _ = local_window(store, day - timedelta(days=34), day)
     scores = ("rating", "dsr_description", "dsr_service", "dsr_shipping")
     names = {"rating": "评分", "dsr_description": "描述相符", "dsr_service": "服务态度",
              "dsr_shipping": "物流服务"}  # fmt: skip
@@ -213,21 +214,11 @@ CHECKS = {
 }
 
 
-def _window(store, first: date, last: date):
-    from shopops.analytics.request import local_window
-
-    return local_window(store, first, last)
-
-
 def _found(ok: bool, summary: str, url_name: str, query: str = "", **extra) -> dict:
     return {"ok": ok, "summary": summary, "url": url_name, "query": query, **extra}
 
 
 # --- lists ----------------------------------------------------------------------------
-
-
-def today_of(store, now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(store.zone).date()
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
 from shopops.core.schemas import responses
 from shopops.monitoring import checklists
+from shopops.planning import work
 from shopops.planning.models import ChecklistItem
 
 router = Router(tags=["checklists"], auth=ModuleAuth("plans"))
@@ -55,7 +56,7 @@ def today(request, store: str, template: int | None = None):
     )
     if chosen is None:
         raise HttpError(404, "Not found")
-    made = checklists.list_for(target, chosen, checklists.today_of(target))
+    made = checklists.list_for(target, chosen, work.today_of(target))
     checklists.run_checks(made)
     return {"id": made.pk, "template": chosen.name, "day": made.day.isoformat(),
             "items": [_item(i) for i in made.items.select_related("done_by")]}  # fmt: skip

@@ -175,6 +175,7 @@ def checklist(request):
     from django.urls import reverse
 
     from shopops.monitoring import checklists
+    from shopops.planning import work
     from shopops.planning.models import ChecklistItem
 
     store = require_store(request)
@@ -183,7 +184,7 @@ def checklist(request):
     template = next((t for t in templates if str(t.pk) == chosen), None) or (
         checklists.default_of(templates)
     )
-    today = checklists.today_of(store)
+    today = work.today_of(store)
     if request.method == "POST":
         item = get_object_or_404(ChecklistItem, pk=request.POST.get("item"), checklist__store=store)
         checklists.tick(request.user, item, request.POST.get("done") == "1",

@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from shopops.core.access import get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
-from shopops.core.queries import store_people
+from shopops.core.queries import store_person
 from shopops.core.schemas import responses
 from shopops.planning import logbook, sops
 from shopops.planning.models import Risk, Sop
@@ -123,13 +123,8 @@ def list_risks(request, store: str):
 
 @risks_router.post("", response=responses({201: RiskOut}, 400, 404), summary="Add a risk")
 def add_risk(request, store: str, payload: RiskIn):
-    from django.core.exceptions import ValidationError
-
     target = get_scoped_or_404(Store, request.auth, code=store)
     fields = payload.dict()
-    name = fields.pop("owner")
-    owner = store_people(target).filter(username=name).first() if name else None
-    if name and owner is None:
-        raise ValidationError({"owner": f"No user {name!r} works on this store."})
+    owner = store_person(target, fields.pop("owner"))
     return Status(201, _risk(sops.save_risk(request.auth, target, owner=owner, via="api",
                                             **fields)))  # fmt: skip

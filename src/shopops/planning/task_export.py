@@ -2,18 +2,9 @@
 words, so that a team's own sheet and ours are the same sheet (the import reads it back)."""
 
 from shopops.core.spreadsheets import append_row, new_sheet, workbook_bytes
-from shopops.planning.models import TaskStatus
+from shopops.planning.template2 import HEADERS, STATUS_WORDS
 
-HEADERS = ["任务名称", "任务描述", "起始时间", "截止时间", "负责人", "协作部门", "交付物",
-           "当前状态", "备注"]  # fmt: skip
 WIDTHS = [28, 40, 12, 12, 14, 18, 24, 10, 30]
-STATUS_ZH = {
-    TaskStatus.TODO: "待开始",
-    TaskStatus.DOING: "进行中",
-    TaskStatus.DONE: "已完成",
-    TaskStatus.LATE: "已延期",
-    TaskStatus.CANCELLED: "已取消",
-}
 
 
 def owner_name(user) -> str:
@@ -24,7 +15,7 @@ def owner_name(user) -> str:
 def rows(tasks) -> list[list]:
     return [
         [t.name, t.description, t.start, t.due, owner_name(t.owner), t.departments,
-         t.deliverable, STATUS_ZH[t.status], t.notes]
+         t.deliverable, STATUS_WORDS[t.status], t.notes]
         for t in tasks
     ]  # fmt: skip
 

@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 from shopops.core.access import get_scoped_or_404, granted_stores
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
-from shopops.core.queries import store_people
+from shopops.core.queries import store_people, store_person
 from shopops.core.schemas import responses
 from shopops.planning import work
 from shopops.planning.models import Goal, Task
@@ -79,11 +79,7 @@ def _fields(store, payload: TaskIn) -> dict:
 
     data = payload.dict(exclude_none=True, exclude={"force", "note", "depends_on"})
     if "owner" in data:
-        name = data.pop("owner")
-        found = store_people(store).filter(username=name).first() if name else None
-        if name and found is None:
-            raise ValidationError({"owner": f"No user {name!r} works on this store."})
-        data["owner"] = found
+        data["owner"] = store_person(store, data["owner"])
     if "goal" in data:
         goal = Goal.objects.filter(store=store, pk=data["goal"]).first()
         if goal is None:

@@ -91,7 +91,14 @@ def _shown(parts, goal) -> list[tuple[str, str]]:
 # --- tasks (计划与执行) ------------------------------------------------------------------
 
 
-def _task_form(request, store, task=None, data=None):
+def _as_xlsx(request) -> str:
+    """The page's query string (its filters) asking for the XLSX export of what it shows."""
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return query.urlencode()
+
+
+def _task_form(store, task=None, data=None):
     from shopops.planning.forms import TaskForm
 
     return TaskForm(data, instance=task, store=store, owners=store_people(store))
@@ -135,18 +142,16 @@ def task_list(request):
     if request.GET.get("format") == "xlsx":
         return attachment(task_export.tasks_xlsx(rows), f"运营执行任务表-{store.code}.xlsx", XLSX)
     can_change = can(request.user, "plans", "change")
-    form = _task_form(request, store, data=request.POST or None) if can_change else None
+    form = _task_form(store, data=request.POST or None) if can_change else None
     if request.method == "POST" and form is not None and form.is_valid():
         task = _save_task(request, store, form)
         if task is not None:
             messages.success(request, _("Task saved."))
             return redirect("planning:task", task_id=task.pk)
     paged = paginate(request, rows, default=50)
-    query = request.GET.copy()
-    query["format"] = "xlsx"
     return render(request, "planning/task_list.html", {
         "paged": paged, "tasks": paged.rows, "filters": filters, "form": form,
-        "export_query": query.urlencode(), "filtered": bool(chosen and any(chosen.values())),
+        "export_query": _as_xlsx(request), "filtered": bool(chosen and any(chosen.values())),
         "can_import": can(request.user, "imports", "change"),
     })  # fmt: skip
 
@@ -162,7 +167,7 @@ def task_detail(request, task_id: int):
     task = get_scoped_or_404(Task.objects.filter(store=store), request.user, pk=task_id)
     can_change = can(request.user, "plans", "change")
     action = request.POST.get("action") if request.method == "POST" else None
-    form = _task_form(request, store, task, request.POST if action == "save" else None)
+    form = _task_form(store, task, request.POST if action == "save" else None)
     if not (can_change and work.may_reschedule(request.user, task)):
         for name in work.RESCHEDULING:
             form.fields[name].disabled = True
@@ -250,11 +255,9 @@ def _logs(request, store):
                 messages.success(request, _("Entry saved."))
                 return redirect(f"{request.path}?kind={data['kind']}")
     paged = paginate(request, rows, default=50)
-    query_string = request.GET.copy()
-    query_string["format"] = "xlsx"
     return render(request, "planning/logs.html", {
         "paged": paged, "entries": paged.rows, "form": form, "kind": kind, "query": query,
-        "kinds": LogKind.choices, "export_query": query_string.urlencode(),
+        "kinds": LogKind.choices, "export_query": _as_xlsx(request),
     })  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from shopops.core import audit
 from shopops.planning import locks
-from shopops.planning.models import OPEN_STATUSES, Goal, Task, TaskDependency, TaskStatus
+from shopops.planning.models import Goal, Task, TaskDependency, TaskStatus
 
 FIELDS = ("name", "description", "start", "due", "owner", "departments", "deliverable",
           "status", "progress", "notes", "goal")  # fmt: skip
@@ -139,10 +139,6 @@ class Action:
     COMMENTED, LATE = "comment", "late"
 
 
-def _record(actor, task: Task, action: str, before, after, via="web") -> None:
-    audit.record(actor, task, action, before, after, via=via)
-
-
 def history(task_id: int):
     """The task's entries, newest first (a deleted task's too)."""
     from shopops.core.models import AuditEntry
@@ -240,7 +236,7 @@ def create_task(actor, store, *, depends_on=(), force=False, via="web", now=None
         [TaskDependency(task=task, depends_on=p) for p in predecessors]
     )
     after = {**snapshot(task), "depends_on": [p.pk for p in predecessors]}
-    _record(actor, task, Action.CREATED, None, after, via=via)
+    audit.record(actor, task, Action.CREATED, None, after, via=via)
     return task
 
 
@@ -284,14 +280,11 @@ def change_task(
             TaskDependency.objects.bulk_create(
                 [TaskDependency(task=task, depends_on=p) for p in predecessors]
             )
-    changed_before = {k: v for k, v in before.items() if after[k] != v}
-    changed_after = {k: after[k] for k in changed_before}
-    if links != old_links:
-        changed_before["depends_on"], changed_after["depends_on"] = old_links, links
+    before["depends_on"], after["depends_on"] = old_links, links
     if note:
-        changed_before["comment"], changed_after["comment"] = None, note[:4000]
-    if changed_after:
-        _record(actor, task, Action.CHANGED, changed_before, changed_after, via=via)
+        after["comment"] = note[:4000]
+    # The audit log keeps the fields that changed, and nothing when none did.
+    audit.record(actor, task, Action.CHANGED, before, after, via=via)
     return task
 
 
@@ -300,7 +293,7 @@ def comment(actor, task: Task, text: str, *, via="web") -> None:
     text = (text or "").strip()
     if not text:
         raise ValidationError({"note": "Write the comment."})
-    _record(actor, task, Action.COMMENTED, None, {"comment": text[:4000]}, via=via)
+    audit.record(actor, task, Action.COMMENTED, None, {"comment": text[:4000]}, via=via)
 
 
 @transaction.atomic
@@ -312,7 +305,7 @@ def delete_task(actor, task: Task, *, confirm=False, via="web") -> None:
     if dependants and not confirm:
         raise HasDependants(dependants)
     before = {**snapshot(task), "dependants": [t.pk for t in dependants]}
-    _record(actor, task, Action.DELETED, before, None, via=via)
+    audit.record(actor, task, Action.DELETED, before, None, via=via)
     task.delete()
 
 
@@ -337,11 +330,7 @@ def mark_late(now: datetime | None = None, stores=None) -> list[Task]:
                 before = task.status
                 task.status = TaskStatus.LATE
                 task.save(update_fields=["status", "updated_at"])
-                _record(None, task, Action.LATE, {"status": before}, {"status": task.status},
+                audit.record(None, task, Action.LATE, {"status": before}, {"status": task.status},
                         via="worker")  # fmt: skip
                 marked.append(task)
     return marked
-
-
-def open_tasks(store):
-    return Task.objects.filter(store=store, status__in=OPEN_STATUSES)

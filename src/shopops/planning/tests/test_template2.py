@@ -60,6 +60,12 @@ def test_export_read_back_and_imported_into_an_empty_store(tmp_path, store_a, st
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
 
 
+def test_the_sheets_status_words_name_every_status():
+    from shopops.planning.template2 import STATUS_WORDS
+
+    assert set(STATUS_WORDS) == set(TaskStatus.values)
+
+
 def test_a_bad_date_in_row_7_is_refused_naming_row_7(tmp_path, store_a):
     book = openpyxl.Workbook()
     sheet = book.active
