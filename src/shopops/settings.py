@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shopops.planning",
     "shopops.analytics",
     "shopops.monitoring",
+    "shopops.campaigns",
     "shopops.alerts",
     "shopops.web",
 ]
@@ -196,6 +197,14 @@ except InvalidOperation:
     _share_ok = False
 if not _share_ok:
     raise ImproperlyConfigured("SHOPOPS_CONCENTRATION_SHARE: a share above 0 and at most 1")
+
+# The platform's stacking order of the promotion stages after item prices (campaigns.pricing):
+# "order,coupon" (店铺优惠 then 店铺优惠券, as Tmall and Taobao) or "coupon,order".
+SHOPOPS_PROMO_STACKING = tuple(
+    s.strip() for s in os.environ.get("SHOPOPS_PROMO_STACKING", "order,coupon").split(",")
+)
+if sorted(SHOPOPS_PROMO_STACKING) != ["coupon", "order"]:
+    raise ImproperlyConfigured("SHOPOPS_PROMO_STACKING: order,coupon or coupon,order")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -75,6 +75,7 @@ COST_FIELDS = frozenset(
         "payment_fee_rate",
         "shipping_cost_per_order",
         "packaging_cost_per_order",
+        "margin_floor",
         "commission",
         "payment_fees",
         "shipping_cost",

@@ -85,6 +85,18 @@ class Store(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    # Campaigns refuse to launch while a SKU's worst-case price leaves less than this margin.
+    margin_floor = models.DecimalField(
+        _("campaign margin floor"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.05"),
+        validators=[MinValueValidator(Decimal("-1")), MaxValueValidator(Decimal("1"))],
+        help_text=_(
+            "The least profit a campaign price may leave, as a fraction of the price paid, "
+            "e.g. 0.05."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

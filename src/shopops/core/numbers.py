@@ -144,6 +144,27 @@ def split(total, weights: Sequence, unit: Decimal = CENT) -> list[Decimal]:
     return _in_units(_largest_remainder(numerators, td * un * whole), unit)
 
 
+def split_cents(total: int, weights: list[int]) -> list[int]:
+    """`split` for whole cents in integers (for the hot paths: imports, the promotion
+    calculator): `total` cents by integer weights, by the module's residue rule; equal
+    shares when the weights add up to zero or less."""
+    if not weights:
+        return []
+    whole = sum(weights)
+    if whole <= 0:
+        weights, whole = [1] * len(weights), len(weights)
+    parts, remainders = [], []
+    for w in weights:
+        part, rest = divmod(total * w, whole)
+        parts.append(part)
+        remainders.append(rest)
+    left = total - sum(parts)
+    if left:
+        for i in sorted(range(len(parts)), key=lambda i: (-remainders[i], i))[:left]:
+            parts[i] += 1
+    return parts
+
+
 # --- ratios -------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ def store_dict(store: Store, user) -> dict:
             "payment_fee_rate": store.payment_fee_rate,
             "shipping_cost_per_order": store.shipping_cost_per_order,
             "packaging_cost_per_order": store.packaging_cost_per_order,
+            "margin_floor": store.margin_floor,
         },
         user,
     )

@@ -18,6 +18,7 @@ class StoreOut(Schema):
     payment_fee_rate: Decimal | None = None
     shipping_cost_per_order: Decimal | None = None
     packaging_cost_per_order: Decimal | None = None
+    margin_floor: Decimal | None = None
 
 
 class StoreIn(Schema):
@@ -30,6 +31,7 @@ class StoreIn(Schema):
     payment_fee_rate: Decimal = Decimal("0")
     shipping_cost_per_order: Decimal = Decimal("0")
     packaging_cost_per_order: Decimal = Decimal("0")
+    margin_floor: Decimal = Decimal("0.05")
 
 
 class StorePatch(Schema):
@@ -46,6 +48,7 @@ class StorePatch(Schema):
     payment_fee_rate: Decimal | None = None
     shipping_cost_per_order: Decimal | None = None
     packaging_cost_per_order: Decimal | None = None
+    margin_floor: Decimal | None = None
     is_active: bool | None = None
 
 

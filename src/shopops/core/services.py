@@ -18,6 +18,7 @@ STORE_AUDITED_FIELDS = [
     "payment_fee_rate",
     "shipping_cost_per_order",
     "packaging_cost_per_order",
+    "margin_floor",
     "is_active",
 ]
 

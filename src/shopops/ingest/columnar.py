@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from django.db import connection
 
 from shopops.catalog.models import Sku
-from shopops.core.numbers import line_amount
+from shopops.core.numbers import line_amount, split_cents
 from shopops.customers.models import Customer
 from shopops.ingest import kinds, values
 from shopops.ingest.bulk import _reserve_ids, upsert
@@ -908,24 +908,3 @@ def _sqlite_money(value) -> Decimal:
     if isinstance(value, int | str):
         return Decimal(value).quantize(CENT)
     return Context(prec=15).create_decimal_from_float(value).quantize(CENT)
-
-
-def split_cents(total: int, weights: list[int]) -> list[int]:
-    """`core.numbers.split` of `total` cents by weights in cents, in whole cents: each exact
-    share rounded down, the cents left one each to the largest remainders, ties to the
-    earliest; equal shares when the weights add up to zero or less."""
-    if not weights:
-        return []
-    whole = sum(weights)
-    if whole <= 0:
-        weights, whole = [1] * len(weights), len(weights)
-    parts, remainders = [], []
-    for w in weights:
-        part, rest = divmod(total * w, whole)
-        parts.append(part)
-        remainders.append(rest)
-    left = total - sum(parts)
-    if left:
-        for i in sorted(range(len(parts)), key=lambda i: (-remainders[i], i))[:left]:
-            parts[i] += 1
-    return parts

@@ -1,0 +1,201 @@
+"""Campaigns (活动): the plan, its phases, SKUs, promotion rules, budgets and targets.
+
+A campaign's dates are its phases' (预热/正式/返场); its targets become goals of its main
+phase (planning.Goal), so the dashboard, the daily report and the goal pages track them as
+any goal. Promotion rules keep their parameters as JSON validated by `campaigns.rules`, the
+one place that reads them into the calculator's `pricing.Rule`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shopops.core.fields import MoneyField
+from shopops.core.models import StoreOwned
+
+
+class CampaignKind(models.TextChoices):
+    PLATFORM = "platform", _("Platform event (平台大促)")
+    STORE = "store", _("Store event (店铺活动)")
+    LAUNCH = "launch", _("New product launch (新品)")
+    CLEARANCE = "clearance", _("Clearance (清仓)")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    LAUNCHED = "launched", _("Launched")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Campaign(StoreOwned):
+    name = models.CharField(_("theme"), max_length=200)
+    kind = models.CharField(
+        _("type"), max_length=16, choices=CampaignKind.choices, default=CampaignKind.STORE
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    rules_note = models.TextField(_("rules for shoppers"), blank=True)
+    # None: the store's margin floor.
+    margin_floor = models.DecimalField(
+        _("margin floor"), max_digits=6, decimal_places=4, null=True, blank=True
+    )
+    uplift = models.DecimalField(
+        _("expected demand uplift"), max_digits=6, decimal_places=2, default=3
+    )
+    flash_exclusive = models.BooleanField(
+        _("flash-sale units take no other promotion"), default=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("launched by"),
+    )
+    # The margin-guard violations accepted at launch: [{sku, price, margin, floor}].
+    accepted_exceptions = models.JSONField(_("accepted margin exceptions"), default=list)
+    tasks = models.ManyToManyField(
+        "planning.Task", blank=True, related_name="+", verbose_name=_("tasks")
+    )
+    checklist = models.ForeignKey(
+        "planning.Checklist",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("launch checklist"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.TextChoices):
+    PREHEAT = "preheat", _("Pre-heat (预热)")
+    MAIN = "main", _("Main (正式)")
+    ENCORE = "encore", _("Encore (返场)")
+
+
+class CampaignPhase(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases")
+    phase = models.CharField(_("phase"), max_length=16, choices=Phase.choices)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "phase"], name="uniq_campaign_phase"),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="campaign_phase_dates"
+            ),
+        ]
+        verbose_name = _("campaign phase")
+        verbose_name_plural = _("campaign phases")
+
+
+class CampaignSku(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="skus")
+    sku = models.ForeignKey(
+        "catalog.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU")
+    )
+    # None: the list price.
+    campaign_price = MoneyField(_("campaign price"), null=True, blank=True, default=None)
+    stock_cap = models.PositiveIntegerField(_("stock cap"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "sku"], name="uniq_campaign_sku")
+        ]
+        verbose_name = _("campaign SKU")
+        verbose_name_plural = _("campaign SKUs")
+
+
+class RuleKind(models.TextChoices):
+    FULL_REDUCTION = "full_reduction", _("Spend and save (满减)")
+    ITEM_DISCOUNT = "item_discount", _("Multi-buy discount (满件折)")
+    FLASH_SALE = "flash_sale", _("Flash sale (秒杀)")
+    COUPON = "coupon", _("Coupon (优惠券)")
+    GIFT = "gift", _("Gift with purchase (赠品)")
+
+
+class PromotionRule(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(_("type"), max_length=16, choices=RuleKind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    stackable = models.BooleanField(_("stacks with other promotions"), default=True)
+    params = models.JSONField(_("parameters"), default=dict)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("promotion rule")
+        verbose_name_plural = _("promotion rules")
+
+    def __str__(self) -> str:
+        return self.name or self.get_kind_display()
+
+
+class Channel(models.TextChoices):
+    ZTC = "直通车", _("直通车 (search ads)")
+    YLMF = "引力魔方", _("引力魔方/钻展 (display ads)")
+    TBK = "淘宝客", _("淘宝客 (affiliates)")
+    FEED = "信息流", _("信息流 (feed ads)")
+    OFFSITE = "站外", _("Off-site (站外)")
+    OTHER = "其他", _("Other (其他)")
+
+
+class CampaignBudget(models.Model):
+    """One line of the 站内推广计划表: a channel's budget, target and optimisation cycle."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="budgets")
+    channel = models.CharField(_("channel"), max_length=32, choices=Channel.choices)
+    amount = MoneyField(_("budget"))
+    target = models.CharField(_("target"), max_length=200, blank=True)
+    cycle = models.CharField(_("optimisation cycle"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "channel"], name="uniq_campaign_budget")
+        ]
+        verbose_name = _("campaign budget")
+        verbose_name_plural = _("campaign budgets")
+
+
+class CampaignTarget(models.Model):
+    """A target of the campaign's main phase, kept as a goal (planning.Goal)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
+    metric = models.CharField(_("metric"), max_length=64)
+    target = models.DecimalField(_("target"), max_digits=20, decimal_places=6)
+    goal = models.ForeignKey(
+        "planning.Goal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "metric"], name="uniq_campaign_target")
+        ]
+        verbose_name = _("campaign target")
+        verbose_name_plural = _("campaign targets")
