@@ -64,7 +64,9 @@ class Campaign(StoreOwned):
         verbose_name=_("launched by"),
     )
     # The margin-guard violations accepted at launch: [{sku, price, margin, floor}].
-    accepted_exceptions = models.JSONField(_("accepted margin exceptions"), default=list)
+    accepted_exceptions = models.JSONField(
+        _("accepted margin exceptions"), default=list, blank=True
+    )
     tasks = models.ManyToManyField(
         "planning.Task", blank=True, related_name="+", verbose_name=_("tasks")
     )
@@ -111,6 +113,9 @@ class CampaignPhase(models.Model):
         verbose_name = _("campaign phase")
         verbose_name_plural = _("campaign phases")
 
+    def __str__(self) -> str:
+        return f"{self.phase} {self.start}…{self.end}"
+
 
 class CampaignSku(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="skus")
@@ -128,6 +133,9 @@ class CampaignSku(models.Model):
         ]
         verbose_name = _("campaign SKU")
         verbose_name_plural = _("campaign SKUs")
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} {self.campaign_price}"
 
 
 class RuleKind(models.TextChoices):
@@ -181,6 +189,9 @@ class CampaignBudget(models.Model):
         verbose_name = _("campaign budget")
         verbose_name_plural = _("campaign budgets")
 
+    def __str__(self) -> str:
+        return f"{self.channel} {self.amount}"
+
 
 class CampaignTarget(models.Model):
     """A target of the campaign's main phase, kept as a goal (planning.Goal)."""
@@ -199,3 +210,6 @@ class CampaignTarget(models.Model):
         ]
         verbose_name = _("campaign target")
         verbose_name_plural = _("campaign targets")
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.target}"
