@@ -725,6 +725,24 @@ def bench_replenish_cmd(skus, data, out_fmt):
     sys.exit(bench_replenish.run(Path(data), skus, out_fmt))
 
 
+@bench.command("promo")
+@click.option("--carts", default=100_000, show_default=True, type=int, help="Random carts.")
+@click.option(
+    "--naive-carts",
+    default=None,
+    type=int,
+    help="Of the same carts, how many the naive search prices (default: all of them).",
+)
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def bench_promo_cmd(carts, naive_carts, out_fmt):
+    """The promotion calculator's carts/s against a naive search of every combination."""
+    from shopops.devtools import bench_promo
+
+    sys.exit(bench_promo.run(carts, carts if naive_carts is None else naive_carts, out_fmt))
+
+
 @bench.command("startup")
 @click.option("--runs", default=5, show_default=True, type=int, help="Runs of each command.")
 @click.option(

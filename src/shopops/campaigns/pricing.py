@@ -243,8 +243,8 @@ def _discount(rule: Rule, base: int, units: int) -> int | None:
     raise PricingError(f"{rule.key}: {rule.kind} is not a rule of a price stage.")
 
 
-def _effect(rule: Rule, parts: Sequence[_Part], amounts: Sequence[int], day) -> list[int] | None:
-    """The cents off each part under `rule`, or None when it does not apply."""
+def _off(rule: Rule, parts: Sequence[_Part], amounts: Sequence[int], day):
+    """(cents off, the parts it applies to) under `rule`, or None when it does not apply."""
     if rule.kind == COUPON and not _valid(rule, day):
         return None
     members = [i for i, p in enumerate(parts) if p.eligible and rule.covers(p.sku)]
@@ -254,11 +254,21 @@ def _effect(rule: Rule, parts: Sequence[_Part], amounts: Sequence[int], day) -> 
     off = _discount(rule, base, sum(parts[i].units for i in members))
     if off is None or off <= 0:
         return None
-    shares = split_cents(off, [amounts[i] for i in members])
-    out = [0] * len(parts)
-    for i, s in zip(members, shares, strict=True):
-        out[i] = s
+    return off, members
+
+
+def _shares(off: int, members: list[int], amounts: Sequence[int], n: int) -> list[int]:
+    """`off` apportioned to the member parts by their amounts (split_cents), per part."""
+    out = [0] * n
+    for i, share in zip(members, split_cents(off, [amounts[i] for i in members]), strict=True):
+        out[i] = share
     return out
+
+
+def _effect(rule: Rule, parts: Sequence[_Part], amounts: Sequence[int], day) -> list[int] | None:
+    """The cents off each part under `rule`, or None when it does not apply."""
+    found = _off(rule, parts, amounts, day)
+    return None if found is None else _shares(*found, amounts, len(parts))
 
 
 # --- a combination, evaluated --------------------------------------------------------------
@@ -389,30 +399,49 @@ def _legal_choices(stage: Sequence[Rule], alone: bool, others: bool) -> Iterable
 
 
 def _walk(promo, stages, parts, day, flash_on, level: int, amounts: list[int], chosen, best):
-    """Depth-first over the stages: each rule's effect on the amounts entering its stage is
-    computed once per path, and only legal subsets are tried."""
-    if level == len(stages):
-        rank = _rank(sum(amounts), promo, flash_on, chosen)
-        if _better(rank, best[1]):
-            best[0], best[1] = (flash_on, chosen), rank
-        return
-    effects = {}
+    """Depth-first over the stages, trying only legal subsets. Each rule's discount on the
+    amounts entering its stage is computed once per path; its split over the lines only when
+    a later stage reads the lines, or two rules of the stage could take one line below 0 (a
+    single rule never can: its discount is at most the amount it applies to)."""
+    offs = {}
     for rule in stages[level]:
-        e = _effect(rule, parts, amounts, day)
-        if e is not None:
-            effects[rule.key] = e
-    usable = [r for r in stages[level] if r.key in effects]
+        found = _off(rule, parts, amounts, day)
+        if found is not None:
+            offs[rule.key] = found
+    usable = [r for r in stages[level] if r.key in offs]
     alone = any(not r.stackable for r in chosen)
+    last = level == len(stages) - 1
+    split: dict[str, list[int]] = {}
+
+    def shares(key):
+        if key not in split:
+            split[key] = _shares(*offs[key], amounts, len(parts))
+        return split[key]
+
+    subtotal = sum(amounts)
     for pick in _legal_choices(usable, alone, bool(chosen)):
+        if last and len(pick) <= 1:
+            total = subtotal - (offs[pick[0].key][0] if pick else 0)
+            if best[1] is not None and total > best[1][0]:
+                continue
+            rank = _rank(total, promo, flash_on, (*chosen, *pick))
+            if _better(rank, best[1]):
+                best[0], best[1] = (flash_on, (*chosen, *pick)), rank
+            continue
         nxt = amounts
         if pick:
             nxt = list(amounts)
             for r in pick:
-                for i, cents in enumerate(effects[r.key]):
+                for i, cents in enumerate(shares(r.key)):
                     nxt[i] -= cents
             if any(a < 0 for a in nxt):
                 continue
-        _walk(promo, stages, parts, day, flash_on, level + 1, nxt, (*chosen, *pick), best)
+        if last:
+            rank = _rank(sum(nxt), promo, flash_on, (*chosen, *pick))
+            if _better(rank, best[1]):
+                best[0], best[1] = (flash_on, (*chosen, *pick)), rank
+        else:
+            _walk(promo, stages, parts, day, flash_on, level + 1, nxt, (*chosen, *pick), best)
 
 
 def price(promo: Promotion, lines: Iterable[Line], buyer: Buyer = NOBODY) -> Priced:
