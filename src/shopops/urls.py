@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("shopops.orders.urls")),
     path("", include("shopops.inventory.urls")),
     path("", include("shopops.planning.urls")),
+    path("", include("shopops.campaigns.urls")),
     path("", include("shopops.web.urls")),
 ]

@@ -70,14 +70,6 @@ class Campaign(StoreOwned):
     tasks = models.ManyToManyField(
         "planning.Task", blank=True, related_name="+", verbose_name=_("tasks")
     )
-    checklist = models.ForeignKey(
-        "planning.Checklist",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("launch checklist"),
-    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -213,3 +205,39 @@ class CampaignTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} {self.target}"
+
+
+# The launch checklist each campaign starts with (seed 000 stage 4 and SOP step 4).
+LAUNCH_CHECKS = (
+    "活动规则已测试：满减、优惠券、秒杀在测试订单中按计划生效",
+    "支付流程已测试（含优惠叠加后的实付金额）",
+    "活动库存已备好（见备货检查），秒杀库存已锁定",
+    "客服活动话术与快捷短语已准备",
+    "活动页面、主推商品详情页与价格已检查",
+)
+
+
+class CampaignCheck(models.Model):
+    """An item of the campaign's launch checklist, ticked by a person."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="checks")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.CharField(_("item"), max_length=300)
+    done = models.BooleanField(_("done"), default=False)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("campaign check")
+        verbose_name_plural = _("campaign checks")
+
+    def __str__(self) -> str:
+        return self.text

@@ -16,8 +16,10 @@ from django.utils import timezone
 
 from shopops.campaigns import locks, margin, rules
 from shopops.campaigns.models import (
+    LAUNCH_CHECKS,
     Campaign,
     CampaignBudget,
+    CampaignCheck,
     CampaignPhase,
     CampaignSku,
     CampaignStatus,
@@ -73,9 +75,25 @@ def create_campaign(actor, store, *, via="web", phases=None, **fields) -> Campai
         store=store,
         via=via,
     )
+    CampaignCheck.objects.bulk_create(
+        CampaignCheck(campaign=campaign, position=i, text=t) for i, t in enumerate(LAUNCH_CHECKS)
+    )
     if phases:
         set_phases(actor, campaign, phases, via=via)
     return campaign
+
+
+@transaction.atomic
+def tick(actor, check: CampaignCheck, done: bool, *, via="web") -> CampaignCheck:
+    before = {"done": check.done}
+    check.done = done
+    check.done_by = audit.acting_user(actor) if done else None
+    check.done_at = timezone.now() if done else None
+    check.save()
+    audit.record(
+        actor, check, "update", before, {"done": done}, store=check.campaign.store, via=via
+    )
+    return check
 
 
 @transaction.atomic

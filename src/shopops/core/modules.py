@@ -141,6 +141,8 @@ MODULES: tuple[Module, ...] = (
         "ti-speakerphone",
         "business",
         _("Campaign plans, promotion rules, ad plans and retrospectives."),
+        built=True,
+        page="campaigns:list",
     ),
     Module(
         "service",

@@ -1,0 +1,74 @@
+"""The 活动推广 pages: empty states, planning a campaign through the forms, the guard shown
+as pass/fail without costs to a role that may not see them, and "try a cart"."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from shopops.campaigns import services
+from shopops.campaigns.models import Campaign, Phase
+from shopops.catalog.models import Product, Sku
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cups(store_a):
+    product = Product.objects.create(store=store_a, spu="P1", name="保温杯")
+    Sku.objects.create(store=store_a, product=product, code="CUP", price="129.00", cost="45")
+    return store_a
+
+
+def test_empty_store_pages_say_what_to_do(as_role, cups):
+    page = as_role("ops_lead").get("/campaigns/")
+    assert page.status_code == 200
+    assert "No campaigns yet" in page.content.decode() or "还没有活动" in page.content.decode()
+
+
+def test_plan_through_the_forms_and_try_a_cart(as_role, cups):
+    client = as_role("campaign_planner")
+    created = client.post(
+        "/campaigns/",
+        {"name": "年货节", "kind": "store", "main_start": "2026-12-20", "main_end": "2026-12-22",
+         "uplift": "2"},
+    )  # fmt: skip
+    assert created.status_code == 302, created.content.decode()[:2000]
+    campaign = Campaign.objects.get(name="年货节")
+    url = f"/campaigns/{campaign.pk}/"
+    assert (
+        client.post(
+            url, {"action": "sku", "sku-code": "CUP", "sku-campaign_price": "119"}
+        ).status_code
+        == 302
+    )
+    bad = client.post(url, {"action": "rule", "rule-kind": "full_reduction", "rule-tiers": "300:x"})
+    assert bad.status_code == 200 and "tiers[1].off" in bad.content.decode()
+    ok = client.post(url, {"action": "rule", "rule-kind": "full_reduction", "rule-name": "满200减20",
+                           "rule-tiers": "200:20", "rule-stackable": "on"})  # fmt: skip
+    assert ok.status_code == 302
+    page = client.get(url).content.decode()
+    assert "满200减20" in page and 'data-sku="CUP"' in page
+    priced = client.post(f"{url}try/", {"lines": "CUP 2"}).content.decode()
+    # 2 x 119 = 238 -> 满200减20 -> 218.00
+    assert "218.00" in priced
+    assert "no SKU NOPE" in client.post(f"{url}try/", {"lines": "NOPE 1"}).content.decode()
+
+
+def test_guard_without_costs_shows_pass_or_fail_only(as_role, cups):
+    campaign = services.create_campaign(
+        None, cups, name="清仓", phases={Phase.MAIN: (date(2026, 12, 1), date(2026, 12, 2))}
+    )
+    services.set_sku(None, campaign, "CUP", price=Decimal("40"))
+    lead = as_role("ops_lead").get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "45.00" in lead  # the unit cost
+    editor = as_role("content_editor").get(f"/campaigns/{campaign.pk}/")
+    text = editor.content.decode()
+    assert editor.status_code == 200
+    assert "45.00" not in text and "guard-check" in text
+    assert (
+        as_role("content_editor")
+        .post(f"/campaigns/{campaign.pk}/", {"action": "launch"})
+        .status_code
+        == 403
+    )

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from shopops.campaigns import views
+
+app_name = "campaigns"
+urlpatterns = [
+    path("campaigns/", views.campaign_list, name="list"),
+    path("campaigns/<int:campaign_id>/", views.campaign_detail, name="detail"),
+    path("campaigns/<int:campaign_id>/try/", views.campaign_try, name="try"),
+]
