@@ -153,6 +153,9 @@ def demo(host, port, no_run, load_only, seed, months, target_orders):
     from shopops.inventory.replenishment import forecast
 
     refresh_lake()  # the columnar replica, so that the first metric questions are fast
+    from shopops.devtools import demo_campaigns
+
+    demo_campaigns.load(store_obj)  # 618 and 双11 as campaigns, their targets from the metrics
 
     forecast(store_obj)  # so the first look at 补货建议 does not wait for the models
     click.echo(demo_setup.format_credentials(credentials, f"http://{host}:{port}/"))
@@ -1003,6 +1006,78 @@ def store_list(fmt):
             " or try ./shopops demo.",
             err=True,
         )
+
+
+@main.group()
+def campaigns():
+    """A store's campaigns (活动推广) and their retrospectives (template 4)."""
+
+
+@campaigns.command("list")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option(
+    "--format", "out_fmt", default="table", show_default=True, type=click.Choice(["table", "json"])
+)
+def campaigns_list(store_code, out_fmt):
+    """The store's campaigns, newest first, with their state and dates."""
+    setup_django(migrate=True)
+    from shopops.campaigns import queries
+
+    store_obj = store_named(store_code)
+    rows = queries.rows(store_obj, queries.today_of(store_obj))
+    if out_fmt == "json":
+        click.echo(json.dumps([queries.row_dict(r) for r in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(f"No campaigns in {store_obj.code}. Plan one on the console's 活动推广 page.")
+    for r in rows:
+        c = r["campaign"]
+        dates = f"{r['start']}…{r['end']}" if r["start"] else "—"
+        click.echo(
+            f"{c.pk:>5}  {r['state_label']:<4}  {dates:<23} {c.get_kind_display():<18} {c.name}"
+        )
+
+
+@campaigns.command("retro")
+@click.option("--store", "store_code", required=True, help="Store code.")
+@click.option("--campaign", "campaign_id", required=True, type=int, help="Campaign id.")
+@click.option(
+    "--format",
+    "out_fmt",
+    default="json",
+    show_default=True,
+    type=click.Choice(["json", "xlsx", "pdf"]),
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+def campaigns_retro(store_code, campaign_id, out_fmt, output):
+    """The campaign's retrospective (运营效果复盘报告): JSON on stdout, or an XLSX or PDF file."""
+    setup_django(migrate=True)
+    from shopops.campaigns import queries, retro, retro_export
+    from shopops.core.pdf import PdfUnavailable
+
+    store_obj = store_named(store_code)
+    campaign = queries.campaigns_of(store_obj).filter(pk=campaign_id).first()
+    if campaign is None:
+        fail(
+            f"No campaign {campaign_id} in {store_obj.code}: "
+            f"see ./shopops campaigns list --store {store_obj.code}"
+        )
+    if queries.state(campaign, queries.today_of(store_obj)) not in (queries.LIVE, queries.FINISHED):
+        fail(f"Campaign {campaign_id} has not started: the review is drafted from its days' data.")
+    found = retro.build(campaign)
+    if out_fmt == "json":
+        text = json.dumps(retro_export.as_json(found), ensure_ascii=False, indent=2)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text)
+        return
+    path = output or Path(f"review-{store_obj.code}-{campaign.pk}.{out_fmt}")
+    try:
+        retro_export.write(found, out_fmt, path)
+    except PdfUnavailable as exc:
+        fail(str(exc))
+    click.echo(str(path))
 
 
 @main.group()

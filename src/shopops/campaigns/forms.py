@@ -11,6 +11,7 @@ from shopops.campaigns.models import Campaign, Channel, Phase, RuleKind
 from shopops.campaigns.services import TARGET_METRICS
 from shopops.core.forms import DatePicker, TablerFormMixin
 
+DEFAULTED = ("uplift", "roi_floor")
 PHASE_FIELDS = [(p.value, f"{p.value}_start", f"{p.value}_end") for p in Phase]
 
 
@@ -24,7 +25,7 @@ class CampaignForm(TablerFormMixin, forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ["name", "kind", "rules_note", "owner", "uplift", "margin_floor",
+        fields = ["name", "kind", "rules_note", "owner", "uplift", "roi_floor", "margin_floor",
                   "flash_exclusive"]  # fmt: skip
         widgets = {"rules_note": forms.Textarea(attrs={"rows": 2})}
         help_texts = {
@@ -38,12 +39,17 @@ class CampaignForm(TablerFormMixin, forms.ModelForm):
             self.fields["owner"].queryset = owners
         if not costs:
             del self.fields["margin_floor"]
+        for name in DEFAULTED:  # empty: the model's default
+            self.fields[name].required = False
         if self.instance.pk:
             for p in self.instance.phases.all():
                 self.initial[f"{p.phase}_start"], self.initial[f"{p.phase}_end"] = p.start, p.end
 
     def clean(self):
         data = super().clean()
+        for name in DEFAULTED:
+            if data.get(name) is None and name not in self.errors:
+                data[name] = Campaign._meta.get_field(name).default
         for _phase, start, end in PHASE_FIELDS:
             if bool(data.get(start)) != bool(data.get(end)):
                 self.add_error(end if data.get(start) else start, _("Give both dates or neither."))
@@ -167,3 +173,12 @@ class CartForm(TablerFormMixin, forms.Form):
         help_text=_("One SKU per line: code and quantity, e.g. CUP-01 2"),
     )  # fmt: skip
     day = forms.DateField(label=_("Order day"), required=False, widget=DatePicker())
+
+
+class ReviewForm(TablerFormMixin, forms.Form):
+    successes = forms.CharField(label=_("Success factors"), required=False,
+                                widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+    problems = forms.CharField(label=_("Problems"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+    improvements = forms.CharField(label=_("Improvements"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip

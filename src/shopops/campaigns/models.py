@@ -43,6 +43,10 @@ class Campaign(StoreOwned):
     uplift = models.DecimalField(
         _("expected demand uplift"), max_digits=6, decimal_places=2, default=3
     )
+    roi_floor = models.DecimalField(
+        _("ad ROI floor"), max_digits=8, decimal_places=2, default=2,
+        help_text=_("Ad plans below this ROI are flagged in the live view and the review."),
+    )  # fmt: skip
     flash_exclusive = models.BooleanField(
         _("flash-sale units take no other promotion"), default=True
     )
@@ -241,3 +245,25 @@ class CampaignCheck(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class CampaignReview(models.Model):
+    """The team's edit of the retrospective's success factors, problems and improvements
+    (one per line); until it is saved the retrospective shows the drafted ones."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="review")
+    successes = models.TextField(_("success factors"), blank=True)
+    problems = models.TextField(_("problems"), blank=True)
+    improvements = models.TextField(_("improvements"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("campaign review")
+        verbose_name_plural = _("campaign reviews")
+
+    def __str__(self) -> str:
+        return f"review of {self.campaign_id}"

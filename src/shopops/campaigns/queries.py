@@ -80,6 +80,22 @@ def rows(store, today: date) -> list[dict]:
     return out
 
 
+def row_dict(r: dict) -> dict:
+    c = r["campaign"]
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "kind": c.kind,
+        "status": c.status,
+        "state": r["state"],
+        "start": r["start"].isoformat() if r["start"] else None,
+        "end": r["end"].isoformat() if r["end"] else None,
+        "phases": [{"phase": p.phase, "start": p.start.isoformat(), "end": p.end.isoformat()}
+                   for p in c.phases.all()],
+        "targets": [{"metric": t.metric, "target": str(t.target)} for t in c.targets.all()],
+    }  # fmt: skip
+
+
 def calendar(listed: list[dict], year: int) -> list[dict]:
     """One bar per campaign phase in the year, placed in percent of the year's width."""
     first, last = date(year, 1, 1), date(year, 12, 31)

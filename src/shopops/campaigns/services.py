@@ -31,7 +31,7 @@ from shopops.catalog.models import Sku
 from shopops.core import audit
 
 CAMPAIGN_FIELDS = ["name", "kind", "status", "rules_note", "margin_floor", "uplift",
-                   "flash_exclusive", "owner"]  # fmt: skip
+                   "roi_floor", "flash_exclusive", "owner"]  # fmt: skip
 TARGET_METRICS = ("gmv", "orders", "new_buyers", "buyers", "units", "roi")
 
 

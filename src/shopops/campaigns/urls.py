@@ -7,4 +7,10 @@ urlpatterns = [
     path("campaigns/", views.campaign_list, name="list"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="detail"),
     path("campaigns/<int:campaign_id>/try/", views.campaign_try, name="try"),
+    path("campaigns/<int:campaign_id>/review/", views.campaign_review, name="review"),
+    path(
+        "campaigns/<int:campaign_id>/review.<str:fmt>",
+        views.campaign_review_download,
+        name="review_download",
+    ),
 ]

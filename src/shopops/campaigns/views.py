@@ -10,16 +10,18 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from shopops.campaigns import margin, queries, services
+from shopops.campaigns import margin, queries, retro, retro_export, services
 from shopops.campaigns.forms import (
     BudgetForm,
     CampaignForm,
     CartForm,
+    ReviewForm,
     RuleForm,
     SkuForm,
     TargetForm,
 )
 from shopops.campaigns.models import Campaign, CampaignCheck, CampaignStatus, PromotionRule
+from shopops.core import pdf
 from shopops.core.access import can, can_see_costs
 from shopops.core.decorators import module_view
 from shopops.core.forms import show_refusal
@@ -245,3 +247,77 @@ def campaign_try(request, campaign_id: int):
         "campaigns/try.html",
         {"campaign": campaign, "form": form, "priced": priced, "errors": errors},
     )
+
+
+def _reviewable(campaign: Campaign) -> bool:
+    """A review is drafted once the campaign has started (launched, its first day passed)."""
+    state = queries.state(campaign, queries.today_of(campaign.store))
+    return state in (queries.LIVE, queries.FINISHED)
+
+
+@module_view("campaigns")
+def campaign_review(request, campaign_id: int):
+    """运营效果复盘报告: drafted from the data, the team's edits kept, improvements adopted into
+    the SOP update list and the risk library."""
+    campaign = _campaign(request, campaign_id)
+    if not _reviewable(campaign):
+        return render(request, "campaigns/review.html", {"campaign": campaign, "found": None})
+    found = retro.build(campaign, viewer=request.user)
+    can_change = can(request.user, "campaigns", "change")
+    words = retro.texts(found)
+    form = ReviewForm(
+        request.POST if request.method == "POST" and "save" in request.POST else None,
+        initial={k: "\n".join(v) for k, v in words.items()},
+    )
+    if request.method == "POST" and can_change:
+        if "adopt" in request.POST:
+            index = request.POST.get("adopt", "")
+            problems = found["problems"]
+            if index.isdigit() and int(index) < len(problems):
+                made = retro.adopt(request.user, campaign, problems[int(index)])
+                messages.success(
+                    request,
+                    _("Added to the SOP update list and the risk library: %(risk)s")
+                    % {"risk": made["risk"].risk},
+                )
+            return redirect("campaigns:review", campaign_id=campaign.pk)
+        if form.is_valid():
+            retro.save_review(request.user, campaign, **form.cleaned_data)
+            messages.success(request, _("Review saved."))
+            return redirect("campaigns:review", campaign_id=campaign.pk)
+    return render(
+        request,
+        "campaigns/review.html",
+        {
+            "campaign": campaign,
+            "found": found,
+            "sections": [s for s in retro_export.sections(found) if s.key not in retro.TEXTS],
+            "words": words,
+            "problems": found["problems"],
+            "form": form if can_change else None,
+            "can_change": can_change,
+        },
+    )
+
+
+@module_view("campaigns")
+def campaign_review_download(request, campaign_id: int, fmt: str):
+    import tempfile
+    from pathlib import Path
+
+    from django.http import FileResponse
+
+    campaign = _campaign(request, campaign_id)
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404("The review downloads as xlsx or pdf")
+    if not _reviewable(campaign):
+        raise Http404("The campaign has not started")
+    found = retro.build(campaign, viewer=request.user)
+    name = f"复盘-{campaign.store.code}-{campaign.pk}.{fmt}"
+    path = Path(tempfile.mkdtemp(prefix="shopops-review-")) / name
+    try:
+        retro_export.write(found, fmt, path)
+    except pdf.PdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("campaigns:review", campaign_id=campaign.pk)
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 DOCUMENTS = {
     "daily_report": "shopops.monitoring.report_export.example_pdf",
+    "campaign_review": "shopops.campaigns.retro_export.example_pdf",
 }
 
 FONT_DIR = Path(settings.NODE_MODULES) / "@fontsource/noto-sans-sc/files"

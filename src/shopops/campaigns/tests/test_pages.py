@@ -44,8 +44,9 @@ def test_plan_through_the_forms_and_try_a_cart(as_role, cups):
     )
     bad = client.post(url, {"action": "rule", "rule-kind": "full_reduction", "rule-tiers": "300:x"})
     assert bad.status_code == 200 and "tiers[1].off" in bad.content.decode()
-    ok = client.post(url, {"action": "rule", "rule-kind": "full_reduction", "rule-name": "满200减20",
-                           "rule-tiers": "200:20", "rule-stackable": "on"})  # fmt: skip
+    rule = {"action": "rule", "rule-kind": "full_reduction", "rule-name": "满200减20",
+            "rule-tiers": "200:20", "rule-stackable": "on"}  # fmt: skip
+    ok = client.post(url, rule)
     assert ok.status_code == 302
     page = client.get(url).content.decode()
     assert "满200减20" in page and 'data-sku="CUP"' in page
