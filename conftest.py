@@ -105,6 +105,7 @@ def store_a_form():
         "payment_fee_rate": "0",
         "shipping_cost_per_order": "0",
         "packaging_cost_per_order": "0",
+        "margin_floor": "0.0500",
         "is_active": "on",
         **changes,
     }

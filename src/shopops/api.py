@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from shopops.alerts.api import router as alerts_router
 from shopops.analytics.api import install_costs_handler
 from shopops.analytics.api import router as metrics_router
+from shopops.campaigns.api import router as campaigns_router
 from shopops.core.api import audit_router, me_router, rates_router, stores_router
 from shopops.core.api_auth import docs_access, install_throttled_handler
 from shopops.core.busy import install_busy_handler
@@ -52,3 +53,4 @@ api.add_router("/alerts", alerts_router)
 api.add_router("/orders", orders_router)
 api.add_router("/shipments", shipments_router)
 api.add_router("/inventory", inventory_router)
+api.add_router("/campaigns", campaigns_router)

@@ -33,22 +33,30 @@ class TablerFormMixin:
                 widget.attrs.setdefault("class", "form-control")
 
 
-OPTIONAL_COSTS = ("payment_fee_rate", "shipping_cost_per_order", "packaging_cost_per_order")
+# Fields a store may leave empty when it is set up, and what empty means.
+OPTIONAL_COSTS = {
+    "payment_fee_rate": Decimal(0),
+    "shipping_cost_per_order": Decimal(0),
+    "packaging_cost_per_order": Decimal(0),
+    "margin_floor": Decimal("0.05"),
+}
 
 
 class OptionalCostsMixin:
-    """The order costs of gross profit may be left empty (0) when a store is set up."""
+    """The order costs of gross profit may be left empty (0), and the campaign margin floor
+    (its default), when a store is set up."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in OPTIONAL_COSTS:
-            self.fields[name].required = False
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean(self):
         data = super().clean()
-        for name in OPTIONAL_COSTS:
-            if data.get(name) is None and name not in self.errors:
-                data[name] = Decimal(0)
+        for name, empty in OPTIONAL_COSTS.items():
+            if name in self.fields and data.get(name) is None and name not in self.errors:
+                data[name] = empty
         return data
 
 

@@ -91,6 +91,8 @@ class Store(models.Model):
         max_digits=6,
         decimal_places=4,
         default=Decimal("0.05"),
+        # Also in the database: a row written by code that predates the column gets it too.
+        db_default=Decimal("0.05"),
         validators=[MinValueValidator(Decimal("-1")), MaxValueValidator(Decimal("1"))],
         help_text=_(
             "The least profit a campaign price may leave, as a fraction of the price paid, "

@@ -34,6 +34,7 @@ APP_URLCONFS = (
     "orders",
     "inventory",
     "planning",
+    "campaigns",
     "web",
 )
 # Views that answer only POST (a GET is refused or redirected).
@@ -89,6 +90,9 @@ def setup_store(work: Path, months: int, target_orders: int):
     demo_goals(store)
     build(store, datetime.now(store.zone).date() - timedelta(days=1))
     demo_fulfilment(store)
+    from shopops.devtools import demo_campaigns
+
+    demo_campaigns.load(store)
     warm_store(store)  # what the worker computes after new facts: dashboard, forecast
     lead = services.create_user(
         username="lead", password=secrets.token_urlsafe(16), role="ops_lead", stores=[store]

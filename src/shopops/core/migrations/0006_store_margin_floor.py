@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
             model_name="store",
             name="margin_floor",
             field=models.DecimalField(
+                db_default=Decimal("0.05"),
                 decimal_places=4,
                 default=Decimal("0.05"),
                 help_text="The least profit a campaign price may leave, as a fraction of the price paid, e.g. 0.05.",
