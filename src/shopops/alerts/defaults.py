@@ -1,6 +1,7 @@
 """The rule set every store starts with, from the seeds' examples (SOP 附件 3, step 2 of the
 store guide): stock under its warning and safety lines, the 48-hour shipping promise,
-negative reviews, imports that failed, late tasks (their owners told), the worker, the
+negative reviews, imports that failed, late tasks (their owners told), a live campaign
+behind its pace or its 秒杀 sold out early (its owner told), the worker, the
 day's GMV against its target, a conversion rate that fell unusually, GMV a third under the
 same weekday, and CTR 20% under the industry's (once a benchmark is entered). Each is
 switchable off and editable; a store gets each once (`AlertRule.default_key`)."""
@@ -26,6 +27,8 @@ DEFAULT_RULES = {
                                         schedule="after_import", cooldown_minutes=0)),
     "task_overdue": ("任务已延期", dict(event="task_overdue", severity="warning",
                                  schedule="hourly", cooldown_minutes=24 * 60)),
+    "campaign_live": ("活动进度落后或秒杀提前售罄", dict(event="campaign_live", severity="warning",
+                                              schedule="hourly", cooldown_minutes=4 * 60)),
     "worker_down": ("后台任务进程无心跳", dict(event="worker_down", severity="critical",
                                       schedule="hourly", cooldown_minutes=60)),
     "gmv_target": ("销售额达成率低于 80%", dict(metric="gmv", condition="target",

@@ -426,6 +426,31 @@ def _late_tasks(store) -> Outcome:
     return Outcome(out)
 
 
+def _campaigns(store, now: datetime) -> Outcome:
+    """Each live campaign's findings (campaigns.live): today's GMV behind its pace, a 秒杀
+    SKU sold out or due to before the main phase ends; its owner told."""
+    from shopops.campaigns import live
+    from shopops.campaigns.models import Campaign, CampaignStatus
+
+    out = []
+    launched = Campaign.objects.filter(store=store, status=CampaignStatus.LAUNCHED)
+    for campaign in launched.select_related("store").prefetch_related("phases", "targets"):
+        for scope, zh, en in live.findings(campaign, now):
+            out.append(
+                Finding(
+                    scope,
+                    zh,
+                    en,
+                    None,
+                    None,
+                    {"kind": "campaign", "campaign": campaign.pk},
+                    {},
+                    (campaign.owner_id,) if campaign.owner_id else (),
+                )
+            )
+    return Outcome(out)
+
+
 def _worker(now: datetime) -> Outcome:
     """Fires when a worker was seen and has stopped beating: a console run without any
     worker (the CLI alone) is not an outage."""
@@ -468,6 +493,8 @@ def event_rule(rule: AlertRule, now: datetime) -> Outcome:
         return _late_tasks(store)
     if e == Event.WORKER_DOWN:
         return _worker(now)
+    if e == Event.CAMPAIGN_LIVE:
+        return _campaigns(store, now)
     raise ValueError(f"rule {rule.pk}: unknown event {e!r}")
 
 

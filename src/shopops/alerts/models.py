@@ -39,6 +39,7 @@ class Event(models.TextChoices):
     IMPORT_FAILED = "import_failed", _("Imports that failed or rejected rows")
     TASK_OVERDUE = "task_overdue", _("Overdue tasks")
     WORKER_DOWN = "worker_down", _("The worker's heartbeat is missing")
+    CAMPAIGN_LIVE = "campaign_live", _("A live campaign behind its pace, or a flash sale sold out")
 
 
 class Schedule(models.TextChoices):

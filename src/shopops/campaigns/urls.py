@@ -7,6 +7,7 @@ urlpatterns = [
     path("campaigns/", views.campaign_list, name="list"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="detail"),
     path("campaigns/<int:campaign_id>/try/", views.campaign_try, name="try"),
+    path("campaigns/<int:campaign_id>/live/", views.campaign_live, name="live"),
     path("campaigns/<int:campaign_id>/review/", views.campaign_review, name="review"),
     path(
         "campaigns/<int:campaign_id>/review.<str:fmt>",

@@ -321,3 +321,23 @@ def campaign_review_download(request, campaign_id: int, fmt: str):
         messages.error(request, str(exc))
         return redirect("campaigns:review", campaign_id=campaign.pk)
     return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
+
+
+@module_view("campaigns")
+def campaign_live(request, campaign_id: int):
+    """活动实时监控: sales vs target by day and by hour, the day's pace, 秒杀 stock burn."""
+    from datetime import date
+
+    from shopops.campaigns import live
+
+    campaign = _campaign(request, campaign_id)
+    if queries.span(campaign) is None:
+        return render(request, "campaigns/live.html", {"campaign": campaign, "data": None})
+    text = request.GET.get("day", "")
+    try:
+        day = date.fromisoformat(text) if text else None
+    except ValueError:
+        day = None
+    data = live.view(campaign, day)
+    return render(request, "campaigns/live.html", {"campaign": campaign, "data": data,
+                                                   "chart": live.chart(data)})  # fmt: skip

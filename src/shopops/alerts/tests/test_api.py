@@ -32,7 +32,7 @@ def test_alerts_listed_acknowledged_and_resolved(as_role, store_a):
 def test_rules_and_channels_are_written_by_the_ops_lead_only(as_role, store_a):
     lead, warehouse = as_role("ops_lead"), as_role("warehouse")
     rules = lead.get("/api/v1/alerts/rules?store=alpha").json()
-    assert len(rules) == 12
+    assert len(rules) == 13
     body = {"name": "ROI 低于 2", "metric": "roi", "condition": "below", "threshold": "2"}
     assert warehouse.post("/api/v1/alerts/rules?store=alpha", body,
                           content_type="application/json").status_code == 403  # fmt: skip

@@ -9,7 +9,7 @@ def test_bench_alerts_tiny_run(cli):
               "--format", "json")  # fmt: skip
     assert out.returncode in (0, 1), out.stdout[-4000:] + out.stderr[-4000:]
     result = json.loads(out.stdout)
-    assert result["stores"] == 2 and result["rules"] == 24
+    assert result["stores"] == 2 and result["rules"] == 26  # 13 default rules each
     assert result["cold_engine_calls"] == 2  # one per store: its metric rules batched
     assert result["baseline_engine_calls"] == 8  # one per metric rule
     assert result["cold_round_seconds"] > 0 and result["ratio_cold"] > 0

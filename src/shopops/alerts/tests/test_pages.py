@@ -33,7 +33,7 @@ def test_empty_states_say_what_to_do(as_role, store_a):
     assert 'id="channels-empty"' in lead.get("/alerts/channels/").content.decode()
     assert 'id="notifications-empty"' in lead.get("/notifications/").content.decode()
     rules = lead.get("/alerts/rules/").content.decode()
-    assert rules.count("data-rule=") == AlertRule.objects.filter(store=store_a).count() == 12
+    assert rules.count("data-rule=") == AlertRule.objects.filter(store=store_a).count() == 13
 
 
 def test_an_alert_acknowledged_and_resolved_keeps_who_did_it(as_role, store_a, role_users):
