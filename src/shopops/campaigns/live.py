@@ -214,7 +214,7 @@ def chart(data: dict) -> dict | None:
     rows = hours["rows"]
     return {
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": ["销售额（累计）", "目标进度"]},
+        "legend": {"top": 0, "data": ["销售额（累计）", "目标进度"]},
         "xAxis": {"type": "category", "data": [f"{r['hour']}:00" for r in rows]},
         "yAxis": {"type": "value"},
         "series": [

@@ -102,14 +102,17 @@ def _probes(promo: pricing.Promotion, sku: str, list_price: int) -> list[list[pr
     return carts
 
 
-def _words(cart: list[pricing.Line], priced: pricing.Priced) -> str:
+def _words(cart: list[pricing.Line], priced: pricing.Priced, names: dict[str, str]) -> str:
+    """The probe cart in the planner's words: 「1 × CUP + 其他商品 81.00 · 满200减20」."""
     own = cart[0]
     text = f"{own.quantity} × {own.sku}"
     other = sum(line.quantity * line.price for line in cart[1:])
     if other:
-        text += f" + {Decimal(other) / 100:.2f} other goods"
+        text += f" + 其他商品 {Decimal(other) / 100:.2f}"
     if priced.rules:
-        text += " · " + ", ".join(priced.rules)
+        text += " · " + "、".join(names.get(k) or k for k in priced.rules)
+    if priced.flash:
+        text += " · 秒杀价"
     return text
 
 
@@ -172,7 +175,7 @@ def guard(campaign, *, promo: pricing.Promotion | None = None) -> list[GuardRow]
                 None if margin is None else _money(margin),
                 None if margin_rate is None else _share(margin_rate),
                 floor,
-                _words(cart, priced),
+                _words(cart, priced, {r.key: r.name for r in promo.rules}),
                 None if margin_rate is None else margin_rate >= Fraction(floor),
             )
         )

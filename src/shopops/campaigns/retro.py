@@ -136,7 +136,7 @@ def preheat(campaign: Campaign, *, engine="duckdb") -> dict | None:
 def drivers(campaign: Campaign) -> dict | None:
     """Why GMV came out as it did: the diagnosis decomposition of the main phase against the
     same days last year when the store has them, else against as many days before the
-    campaign began."""
+    campaign began; None when that period sold nothing."""
     from shopops.analytics.diagnosis import explain_gmv
     from shopops.monitoring.coverage import has
 
@@ -152,7 +152,10 @@ def drivers(campaign: Campaign) -> dict | None:
         days = (end - start).days + 1
         base = (first - timedelta(days=days), first - timedelta(days=1))
         words = ("较活动前同等天数", "vs as many days before the campaign")
-    return explain_gmv(campaign.store, (start, end), base, compared=words)
+    found = explain_gmv(campaign.store, (start, end), base, compared=words)
+    if not found.get("before"):
+        return None  # nothing sold in the base period: no change to explain
+    return found
 
 
 # --- problems ------------------------------------------------------------------------------
@@ -173,8 +176,11 @@ def stock_outs(campaign: Campaign) -> list[dict]:
     out = []
     for code in codes:
         moves = StockMovement.objects.filter(store=store, sku__code=code)
-        held = moves.filter(at__lt=low).aggregate(n=Sum("quantity"))["n"] or 0
-        out_at = None if held > 0 else low
+        before = moves.filter(at__lt=low)
+        held = before.aggregate(n=Sum("quantity"))["n"] or 0
+        # Out from the first day only if it had been stocked; a SKU whose first stock arrives
+        # during the campaign was never sold out.
+        out_at = low if held <= 0 and before.exists() else None
         for at, quantity in (
             moves.filter(at__gte=low, at__lt=high)
             .order_by("at", "id")
