@@ -179,6 +179,7 @@ def ad_metrics(src, request: Request, base: set[str]):
     return rel.group_by(_keys(request, "ads")).aggregate(
         ad_impressions=rel.impressions.sum(),
         ad_clicks=rel.clicks.sum(),
+        ad_orders=rel.orders.sum(),
         ad_cost=rel.cost.sum(),
         ad_gmv=rel.gmv.sum(),
     )

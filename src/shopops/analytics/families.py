@@ -18,7 +18,7 @@ ORDER_KEYS = {
 }
 LINE_KEYS = {"units", "line_gmv", "cogs"}
 TRAFFIC_KEYS = {"visitors", "page_views", "impressions", "clicks"}
-AD_KEYS = {"ad_impressions", "ad_clicks", "ad_cost", "ad_gmv"}
+AD_KEYS = {"ad_impressions", "ad_clicks", "ad_orders", "ad_cost", "ad_gmv"}
 
 
 def family_of(key: str) -> str:

@@ -16,7 +16,7 @@ from shopops.analytics.order_costs import ORDER_COST_COLUMNS, store_parameters
 from shopops.analytics.sources import FACTOR, DuckDBSources
 
 STATE = "_state.json"
-FORMAT = 2  # file lists per partition, days marked by the writers (lake.py)
+FORMAT = 3  # 3: ad facts carry their attributed orders; 2: file lists, marked days
 SCHEMAS = {
     "orders": {
         "id": "int64",
@@ -58,6 +58,7 @@ SCHEMAS = {
         "keyword": "string",
         "impressions": "int64",
         "clicks": "int64",
+        "orders": "int64",
         "cost": "decimal(18, 2)",
         "gmv": "decimal(18, 2)",
     },
@@ -362,7 +363,7 @@ class DuckDBLakeSources(DuckDBSources):
         return self._table(
             "src_ads",
             f"""
-            SELECT store_id, day, channel, plan, impressions, clicks, cost, gmv
+            SELECT store_id, day, channel, plan, keyword, impressions, clicks, orders, cost, gmv
             FROM {self._from("ads")} WHERE day BETWEEN ? AND ?
             """,  # noqa: S608 - quoted paths
             (self.request.start, self.request.end),

@@ -171,13 +171,14 @@ def live_rows(con, stores, scope: Scope = None) -> dict:
     def ads():
         facts = dated(
             "marketing_adfact",
-            "store_id, date, channel, plan, keyword, impressions, clicks, cost, gmv",
+            "store_id, date, channel, plan, keyword, impressions, clicks, orders, cost, gmv",
         )
         return f"""
             SELECT store_id, strftime(CAST(date AS DATE), '%Y-%m') AS month,
                    CAST(date AS DATE) AS day, channel, plan, keyword,
                    CAST(impressions AS BIGINT) AS impressions, CAST(clicks AS BIGINT) AS clicks,
-                   CAST(cost AS DECIMAL(18,2)) AS cost, CAST(gmv AS DECIMAL(18,2)) AS gmv
+                   CAST(orders AS BIGINT) AS orders, CAST(cost AS DECIMAL(18,2)) AS cost,
+                   CAST(gmv AS DECIMAL(18,2)) AS gmv
             FROM {facts}
         """  # noqa: S608 - ints and quoted literals
 

@@ -121,8 +121,10 @@ def _facts(request: Request, base: set[str]) -> dict:
             "day": a.date,
             "channel": a.channel,
             "plan": a.plan,
+            "keyword": a.keyword,
             "ad_impressions": a.impressions,
             "ad_clicks": a.clicks,
+            "ad_orders": a.orders,
             "ad_cost": a.cost * rate(a.store_id, a.date),
             "ad_gmv": a.gmv * rate(a.store_id, a.date),
         }
@@ -196,7 +198,7 @@ def reference_base(request: Request, base: set[str]) -> dict:
     if "ads" in families:
         for key, group in _groups(facts["ads"], request, "ads").items():
             values = out[key]
-            for name in ("ad_impressions", "ad_clicks"):
+            for name in ("ad_impressions", "ad_clicks", "ad_orders"):
                 values[name] = sum(r[name] for r in group)
             for name in ("ad_cost", "ad_gmv"):
                 values[name] = sum((r[name] for r in group), Decimal(0))

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 GRAINS = ("day", "week", "month", "quarter", "none")
-DIMENSIONS = ("store", "channel", "province", "category", "sku", "source", "ad_channel", "plan")
+DIMENSIONS = ("store", "channel", "province", "category", "sku", "source", "ad_channel", "plan",
+              "keyword")  # fmt: skip
 # Dimensions that live on order lines: order metrics along them are read from the lines
 # (gmv of a SKU = its line GMV; buyers of a SKU = distinct buyers of orders with that SKU).
 LINE_LEVEL = frozenset({"sku", "category"})
@@ -32,7 +33,7 @@ FAMILY_DIMENSIONS = {
         "category": "category",
     },
     "traffic": {"store": "store_id", "source": "source", "sku": "sku_code", "category": "category"},
-    "ads": {"store": "store_id", "ad_channel": "channel", "plan": "plan"},
+    "ads": {"store": "store_id", "ad_channel": "channel", "plan": "plan", "keyword": "keyword"},
 }
 # Order metrics that exist per line (the others, refunds and order costs, do not split).
 ORDER_KEYS_PER_LINE = frozenset({"gmv", "orders", "buyers", "repeat_buyers", "new_buyers"})

@@ -11,7 +11,7 @@ Every engine supplies the same columns:
   lines:      order_id, sku_code, category, quantity, line_gmv, unit_cost
   traffic:    store_id, day, source, sku_code, category, visitors, page_views, impressions,
               clicks
-  ads:        store_id, day, channel, plan, impressions, clicks, cost, gmv
+  ads:        store_id, day, channel, plan, keyword, impressions, clicks, orders, cost, gmv
   rates:      store_id, day, factor (only when the request converts currencies:
               analytics.conversion)
 
@@ -200,13 +200,15 @@ class DuckDBSources:
         if "src_ads" in self.made:
             return self._table("src_ads", "")
         facts = self._dated(
-            "marketing_adfact", "store_id, date, channel, plan, impressions, clicks, cost, gmv"
+            "marketing_adfact",
+            "store_id, date, channel, plan, keyword, impressions, clicks, orders, cost, gmv",
         )
         return self._table(
             "src_ads",
             f"""
-            SELECT store_id, CAST(date AS DATE) AS day, channel, plan, impressions, clicks,
-                   CAST(cost AS DECIMAL(18,2)) AS cost, CAST(gmv AS DECIMAL(18,2)) AS gmv
+            SELECT store_id, CAST(date AS DATE) AS day, channel, plan, keyword, impressions,
+                   clicks, orders, CAST(cost AS DECIMAL(18,2)) AS cost,
+                   CAST(gmv AS DECIMAL(18,2)) AS gmv
             FROM {facts}
             """,  # noqa: S608 - ids are ints
         )
