@@ -182,3 +182,42 @@ class ReviewForm(TablerFormMixin, forms.Form):
                                widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
     improvements = forms.CharField(label=_("Improvements"), required=False,
                                    widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+
+
+class PeriodForm(TablerFormMixin, forms.Form):
+    start = forms.DateField(label=_("From"), widget=DatePicker())
+    end = forms.DateField(label=_("To"), widget=DatePicker())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The period ends before it starts."))
+        return data
+
+
+class AdPlanForm(TablerFormMixin, forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    name = forms.CharField(label=_("Plan"), max_length=200,
+                           help_text=_("As the ads export names it."))  # fmt: skip
+    daily_budget = forms.DecimalField(label=_("Daily budget"), required=False, min_value=0)
+    benchmark_ctr = forms.DecimalField(label=_("Benchmark CTR"), required=False, min_value=0,
+                                       max_value=1, decimal_places=4)  # fmt: skip
+    roi_floor = forms.DecimalField(label=_("ROI floor"), min_value=0, initial=2)
+    bid_note = forms.CharField(label=_("Bid notes"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+
+class SlotForm(TablerFormMixin, forms.ModelForm):
+    class Meta:
+        from shopops.campaigns.models import PromotionSlot
+
+        model = PromotionSlot
+        fields = ["offsite", "channel", "form", "partner", "followers", "publish_on", "fee",
+                  "target_visitors", "actual_visitors", "owner", "note"]  # fmt: skip
+        widgets = {"publish_on": DatePicker()}
+        help_texts = {"channel": _("小红书, 抖音, 微博, B站, 淘宝直播, 逛逛 …")}
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owners is not None:
+            self.fields["owner"].queryset = owners

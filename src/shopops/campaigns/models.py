@@ -267,3 +267,71 @@ class CampaignReview(models.Model):
 
     def __str__(self) -> str:
         return f"review of {self.campaign_id}"
+
+
+class AdPlan(StoreOwned):
+    """A promotion plan of one channel (直通车, 引力魔方/钻展, 淘宝客, 信息流 …) as the team
+    manages it: its budget and bid notes, the CTR it is held to and its ROI floor. Its daily
+    results are the ad facts of the same channel and plan name (the ads import)."""
+
+    channel = models.CharField(_("channel"), max_length=64)
+    name = models.CharField(_("plan"), max_length=200)
+    daily_budget = MoneyField(_("daily budget"), null=True, blank=True, default=None)
+    bid_note = models.TextField(_("bid notes"), blank=True)
+    benchmark_ctr = models.DecimalField(
+        _("benchmark CTR"), max_digits=7, decimal_places=4, null=True, blank=True,
+        help_text=_("The industry's CTR, e.g. 0.035: a plan a fifth or more under it is flagged."),
+    )  # fmt: skip
+    roi_floor = models.DecimalField(_("ROI floor"), max_digits=8, decimal_places=2, default=2)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="ad_plans",
+        verbose_name=_("campaign"),
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["channel", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "channel", "name"], name="uniq_ad_plan")
+        ]
+        verbose_name = _("ad plan")
+        verbose_name_plural = _("ad plans")
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.name}"
+
+
+class ContentForm(models.TextChoices):
+    LIVE = "live", _("Live stream (直播)")
+    VIDEO = "video", _("Short video (短视频)")
+    POST = "post", _("Article with pictures (图文)")
+    FEED = "feed", _("微淘 / 逛逛 post")
+
+
+class PromotionSlot(models.Model):
+    """One line of the 站外推广排期表 (or an on-site content item): the channel, the content
+    form, the partner or KOL, their followers, the publishing day, the fee, and the traffic
+    aimed at against the traffic it brought."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="slots")
+    offsite = models.BooleanField(_("off-site"), default=True)
+    channel = models.CharField(_("channel"), max_length=64)
+    form = models.CharField(_("content form"), max_length=16, choices=ContentForm.choices)
+    partner = models.CharField(_("partner / KOL"), max_length=200, blank=True)
+    followers = models.PositiveIntegerField(_("followers"), null=True, blank=True)
+    publish_on = models.DateField(_("publishing day"))
+    fee = MoneyField(_("fee"))
+    target_visitors = models.PositiveIntegerField(_("target traffic"), default=0)
+    actual_visitors = models.PositiveIntegerField(_("actual traffic"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("owner"),
+    )  # fmt: skip
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["publish_on", "id"]
+        verbose_name = _("promotion slot")
+        verbose_name_plural = _("promotion slots")
+
+    def __str__(self) -> str:
+        return f"{self.publish_on} {self.channel} {self.partner}"

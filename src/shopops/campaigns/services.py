@@ -317,3 +317,26 @@ def reopen(actor, campaign: Campaign, *, via="web") -> Campaign:
     audit.record(actor, campaign, "reopen", before, audit.snapshot(campaign, CAMPAIGN_FIELDS),
                  store=campaign.store, via=via)  # fmt: skip
     return campaign
+
+
+SLOT_FIELDS = ["offsite", "channel", "form", "partner", "followers", "publish_on", "fee",
+               "target_visitors", "actual_visitors", "owner", "note"]  # fmt: skip
+
+
+@transaction.atomic
+def save_slot(actor, campaign: Campaign, slot=None, *, via="web", **fields):
+    """A line of the 站外推广排期表 (or an on-site content item), added or changed; audited."""
+    from shopops.campaigns.models import PromotionSlot
+
+    unknown = set(fields) - set(SLOT_FIELDS)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "not a field of a promotion slot"})
+    before = audit.snapshot(slot, SLOT_FIELDS) if slot else None
+    slot = slot or PromotionSlot(campaign=campaign)
+    for k, v in fields.items():
+        setattr(slot, k, v)
+    slot.full_clean()
+    slot.save()
+    audit.record(actor, slot, "update" if before else "create", before,
+                 audit.snapshot(slot, SLOT_FIELDS), store=campaign.store, via=via)  # fmt: skip
+    return slot

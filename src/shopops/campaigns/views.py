@@ -341,3 +341,85 @@ def campaign_live(request, campaign_id: int):
     data = live.view(campaign, day)
     return render(request, "campaigns/live.html", {"campaign": campaign, "data": data,
                                                    "chart": live.chart(data)})  # fmt: skip
+
+
+@module_view("campaigns")
+def ad_analysis(request):
+    """推广分析: plans and keywords over a period with their flags; plan setup for editors."""
+    from datetime import timedelta
+
+    from shopops.campaigns import ads
+    from shopops.campaigns.forms import AdPlanForm, PeriodForm
+
+    store = require_store(request)
+    today = queries.today_of(store)
+    campaign = None
+    if str(request.GET.get("campaign", "")).isdigit():
+        campaign = queries.campaigns_of(store).filter(pk=int(request.GET["campaign"])).first()
+    dates = queries.span(campaign) if campaign else None
+    start, end = dates or (today - timedelta(days=30), today - timedelta(days=1))
+    period = PeriodForm(request.GET if "start" in request.GET else None,
+                        initial={"start": start, "end": end})  # fmt: skip
+    if period.is_bound and period.is_valid():
+        start, end = period.cleaned_data["start"], period.cleaned_data["end"]
+    can_change = can(request.user, "campaigns", "change")
+    form = AdPlanForm(request.POST or None) if can_change else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        d = form.cleaned_data
+        ads.save_plan(request.user, store, channel=d["channel"], name=d["name"],
+                      daily_budget=d["daily_budget"], benchmark_ctr=d["benchmark_ctr"],
+                      roi_floor=d["roi_floor"], bid_note=d["bid_note"])  # fmt: skip
+        messages.success(request, _("Plan saved."))
+        return redirect(request.get_full_path())
+    costs = can_see_costs(request.user)
+    found = ads.analysis(store, start, end, costs=costs, viewer=request.user)
+    context = {"found": found, "period": period, "form": form, "costs": costs,
+               "campaign": campaign}  # fmt: skip
+    return render(request, "campaigns/ads.html", context)
+
+
+@module_view("plans")
+def campaign_promotion(request, campaign_id: int):
+    """站外推广排期表 and content items: planned by the 内容编辑 and the planner (who may
+    change plans), measured against the traffic they brought."""
+    from shopops.campaigns import schedule_export
+    from shopops.campaigns.forms import SlotForm
+    from shopops.campaigns.models import PromotionSlot
+
+    campaign = _campaign(request, campaign_id)
+    if request.GET.get("format") == "xlsx":
+        from shopops.core.downloads import XLSX, attachment
+
+        name = f"推广排期-{campaign.store.code}-{campaign.pk}.xlsx"
+        return attachment(schedule_export.to_xlsx_bytes(campaign), name, XLSX)
+    editing = None
+    if str(request.GET.get("edit", "")).isdigit():
+        editing = PromotionSlot.objects.filter(
+            campaign=campaign, pk=int(request.GET["edit"])
+        ).first()
+    can_change = can(request.user, "plans", "change")
+    form = None
+    if can_change:
+        form = SlotForm(request.POST or None, instance=editing,
+                        owners=store_people(campaign.store))  # fmt: skip
+        if request.method == "POST" and form.is_valid():
+            fields = {k: form.cleaned_data[k] for k in form.Meta.fields}
+            try:
+                services.save_slot(request.user, campaign, editing, **fields)
+            except ValidationError as exc:
+                show_refusal(form, exc)
+            else:
+                messages.success(request, _("Schedule saved."))
+                return redirect("campaigns:promotion", campaign_id=campaign.pk)
+    return render(
+        request,
+        "campaigns/promotion.html",
+        {
+            "campaign": campaign,
+            "rows": list(zip(campaign.slots.select_related("owner"),
+                             schedule_export.slot_rows(campaign), strict=True)),
+            "budgets": list(campaign.budgets.all()),
+            "form": form,
+            "editing": editing,
+        },
+    )  # fmt: skip

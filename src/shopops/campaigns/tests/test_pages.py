@@ -73,3 +73,30 @@ def test_guard_without_costs_shows_pass_or_fail_only(as_role, cups):
         .status_code
         == 403
     )
+
+
+def test_content_editor_schedules_offsite_posts_and_exports_both_sheets(as_role, cups):
+    import io
+
+    import openpyxl
+
+    campaign = services.create_campaign(
+        None, cups, name="双12", phases={Phase.MAIN: (date(2026, 12, 12), date(2026, 12, 12))}
+    )
+    services.set_budget(None, campaign, "直通车", "5000", target="ROI ≥ 3", cycle="每日")
+    editor = as_role("content_editor")
+    url = f"/campaigns/{campaign.pk}/promotion/"
+    slot = {"offsite": "on", "channel": "小红书", "form": "post", "partner": "居家博主小王",
+            "followers": "120000", "publish_on": "2026-12-08", "fee": "3000",
+            "target_visitors": "5000", "actual_visitors": "4200"}  # fmt: skip
+    assert editor.post(url, slot).status_code == 302
+    bad = editor.post(url, {**slot, "publish_on": "", "fee": "x"})
+    assert bad.status_code == 200 and "publish_on" in bad.content.decode()
+    assert campaign.slots.count() == 1
+    page = editor.get(url).content.decode()
+    assert "居家博主小王" in page and "84%" in page  # 4,200 of 5,000
+    book = openpyxl.load_workbook(io.BytesIO(editor.get(f"{url}?format=xlsx").content))
+    onsite = [[c.value for c in r] for r in book["站内推广计划表"].iter_rows()]
+    assert onsite[1][:2] == ["直通车", 5000]
+    offsite = [[c.value for c in r] for r in book["站外推广排期表"].iter_rows()]
+    assert offsite[1][:4] == ["站外", "小红书", "图文", "居家博主小王"] and offsite[1][9] == 0.84
