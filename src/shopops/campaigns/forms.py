@@ -221,3 +221,9 @@ class SlotForm(TablerFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if owners is not None:
             self.fields["owner"].queryset = owners
+
+
+class TaskLinkForm(TablerFormMixin, forms.Form):
+    name = forms.CharField(label=_("New task"), max_length=200)
+    start = forms.DateField(label=_("Start"), widget=DatePicker())
+    due = forms.DateField(label=_("Due"), widget=DatePicker())

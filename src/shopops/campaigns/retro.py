@@ -8,7 +8,7 @@ carry them; the problems are read from the ledger, the orders, after-sales and r
   (the movement ledger), from when until when;
 - late shipments: orders paid during the campaign shipped later than the store's shipping
   promise (or not shipped and past it), with the refunds and 1-2 star reviews that followed;
-- ad plans under the campaign's ROI floor over the campaign's days;
+- ad plans under their ROI floor (the plan's, else the campaign's) over the campaign's days;
 - margin-guard exceptions accepted at launch; targets missed.
 
 The team edits the drafted success factors, problems and improvements (`CampaignReview`);
@@ -255,8 +255,11 @@ def problems(campaign: Campaign, found: dict) -> list[Problem]:
             "大促期间增加打包人手与快递揽收批次，按预计单量调整发货承诺并提前通知买家",
             "大促发货超时", "付款超过发货承诺未发货的订单数上升", [late],
         ))  # fmt: skip
-    floor = campaign.roi_floor
+    from shopops.campaigns.models import AdPlan
+
+    floors = {(p.channel, p.name): p.roi_floor for p in AdPlan.objects.filter(store=campaign.store)}
     for a in found["contributions"]["ads"]:
+        floor = floors.get((a["channel"], a["plan"]), campaign.roi_floor)  # the plan's, else
         if a["roi"] is not None and Decimal(a["roi"]) < floor:
             out.append(Problem(
                 "low_roi",

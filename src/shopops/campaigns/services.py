@@ -340,3 +340,29 @@ def save_slot(actor, campaign: Campaign, slot=None, *, via="web", **fields):
     audit.record(actor, slot, "update" if before else "create", before,
                  audit.snapshot(slot, SLOT_FIELDS), store=campaign.store, via=via)  # fmt: skip
     return slot
+
+
+@transaction.atomic
+def link_task(actor, campaign: Campaign, task, *, linked: bool = True, via="web"):
+    """A task of the store tied to (or untied from) the campaign; audited on the campaign."""
+    if task.store_id != campaign.store_id:
+        raise ValidationError({"task": "a task of another store"})
+    if linked:
+        campaign.tasks.add(task)
+    else:
+        campaign.tasks.remove(task)
+    _touch(actor, campaign, "task", via)
+
+
+@transaction.atomic
+def new_task(actor, campaign: Campaign, *, name: str, start, due, owner=None, via="web"):
+    """A task of the plans made from the campaign and linked to it (its GMV goal, if any)."""
+    from shopops.planning import work
+
+    goal = next((t.goal for t in campaign.targets.select_related("goal") if t.metric == "gmv"),
+                None)  # fmt: skip
+    task = work.create_task(actor, campaign.store, name=name, start=start, due=due, owner=owner,
+                            goal=goal, departments="活动部", via=via)  # fmt: skip
+    campaign.tasks.add(task)
+    _touch(actor, campaign, "task", via)
+    return task

@@ -19,6 +19,7 @@ from shopops.campaigns.forms import (
     RuleForm,
     SkuForm,
     TargetForm,
+    TaskLinkForm,
 )
 from shopops.campaigns.models import Campaign, CampaignCheck, CampaignStatus, PromotionRule
 from shopops.core import pdf
@@ -88,6 +89,7 @@ def _handle(request, campaign: Campaign, action: str, forms: dict):
         "rule": _("Rule saved."),
         "budget": _("Budget saved."),
         "target": _("Target saved as a goal of the main phase."),
+        "task": _("Task added to the plans and linked to the campaign."),
     }
     try:
         if action in forms:
@@ -109,6 +111,9 @@ def _handle(request, campaign: Campaign, action: str, forms: dict):
                                     cycle=d["cycle"])  # fmt: skip
             elif action == "target":
                 services.set_target(user, campaign, d["metric"], d["target"])
+            elif action == "task":
+                services.new_task(user, campaign, name=d["name"], start=d["start"], due=d["due"],
+                                  owner=user)  # fmt: skip
             messages.success(request, done[action])
         elif action == "remove_sku":
             services.remove_sku(user, campaign, request.POST.get("code", ""))
@@ -116,6 +121,14 @@ def _handle(request, campaign: Campaign, action: str, forms: dict):
             rule = PromotionRule.objects.filter(campaign=campaign, pk=request.POST.get("rule") or 0)
             if rule.exists():
                 services.delete_rule(user, rule.get())
+        elif action in ("link_task", "unlink_task"):
+            from shopops.planning.models import Task
+
+            task = Task.objects.filter(
+                store=campaign.store, pk=request.POST.get("task") or 0
+            ).first()
+            if task is not None:
+                services.link_task(user, campaign, task, linked=action == "link_task")
         elif action == "tick":
             check = CampaignCheck.objects.filter(
                 campaign=campaign, pk=request.POST.get("check") or 0
@@ -166,6 +179,7 @@ def campaign_detail(request, campaign_id: int):
             "rule": bound("rule", RuleForm),
             "budget": bound("budget", BudgetForm),
             "target": bound("target", TargetForm),
+            "task": bound("task", TaskLinkForm),
         }  # fmt: skip
     if posted is not None:
         answer = _handle(request, campaign, action, forms)
@@ -195,6 +209,8 @@ def campaign_detail(request, campaign_id: int):
             "budget_total": sum((b.amount for b in campaign.budgets.all()), Decimal(0)),
             "progress": queries.progress(campaign, viewer=user),
             "checks": list(campaign.checks.select_related("done_by")),
+            "tasks": list(campaign.tasks.select_related("owner").order_by("start")),
+            "other_tasks": _other_tasks(campaign) if can_change else [],
             "guard": [r.as_dict(costs) for r in guard_rows],
             "guard_bad": [r.sku for r in margin.violations(guard_rows)],
             "guard_error": guard_error,
@@ -204,6 +220,15 @@ def campaign_detail(request, campaign_id: int):
             "forms": forms,
             "can_change": can_change,
         },
+    )
+
+
+def _other_tasks(campaign: Campaign):
+    from shopops.planning.models import Task
+
+    linked = campaign.tasks.values_list("pk", flat=True)
+    return list(
+        Task.objects.filter(store=campaign.store).exclude(pk__in=linked).order_by("-start")[:50]
     )
 
 

@@ -125,6 +125,7 @@ def load(store, today: date | None = None) -> int:
                 services.set_target(None, campaign, metric, value.quantize(places), via="demo")
             if name.startswith("双11"):
                 _sell_out(store, campaign, phases[Phase.MAIN][1])
+                _promotion(store, campaign, phases, planner)
         made += 1
     return made
 
@@ -185,3 +186,38 @@ def _sell_out(store, campaign: Campaign, main_day: date) -> None:
                           on_hand_after=held, reason="补货到仓", reference="DEMO-1111"),
         ]  # fmt: skip
     StockMovement.objects.bulk_create(moves)
+
+
+# channel, form, partner, followers, days before the main phase, fee, target, actual
+SLOTS = (
+    ("小红书", "post", "居家好物博主 @小鹿的家", 186000, 9, "4800", 6000, 5230),
+    ("抖音", "video", "厨房测评 @阿杰做饭", 520000, 6, "12000", 15000, 9870),
+    ("淘宝直播", "live", "店铺自播", None, 0, "0", 8000, 9120),
+    ("微博", "post", "生活方式 @每日好物", 90000, 4, "2000", 3000, 1150),
+)
+# channel, plan, benchmark CTR, ROI floor, bid notes
+AD_PLANS = (
+    ("直通车", "双11大促", "0.045", "4", "11-10 起大促关键词出价上调 30%，23 点后回落"),
+    ("直通车", "爆款推广-保温杯", "0.035", "3", "核心词保持首屏，长尾词按 ROI 每日调整"),
+    ("引力魔方", "品牌人群拉新", "0.015", "3", "人群：近 30 天浏览竞品店铺"),
+    ("淘宝客", "达人推广", None, "2", "佣金 15%，活动期间 20%"),
+)
+
+
+def _promotion(store, campaign: Campaign, phases: dict, planner) -> None:
+    """双11's 站外推广排期表 and its ad plans, as the content editor and the planner keep them."""
+    from shopops.campaigns import ads
+
+    editor = get_user_model().objects.filter(username="content_editor").first()
+    main = phases[Phase.MAIN][0]
+    for channel, form, partner, followers, before, fee, target, actual in SLOTS:
+        services.save_slot(
+            editor, campaign, via="demo", offsite=channel != "淘宝直播", channel=channel, form=form,
+            partner=partner, followers=followers, publish_on=main - timedelta(days=before),
+            fee=Decimal(fee), target_visitors=target, actual_visitors=actual, owner=editor,
+        )  # fmt: skip
+    for channel, plan, ctr, floor, note in AD_PLANS:
+        ads.save_plan(
+            planner, store, channel=channel, name=plan, via="demo", campaign=campaign,
+            benchmark_ctr=Decimal(ctr) if ctr else None, roi_floor=Decimal(floor), bid_note=note,
+        )  # fmt: skip

@@ -100,3 +100,29 @@ def test_content_editor_schedules_offsite_posts_and_exports_both_sheets(as_role,
     assert onsite[1][:2] == ["直通车", 5000]
     offsite = [[c.value for c in r] for r in book["站外推广排期表"].iter_rows()]
     assert offsite[1][:4] == ["站外", "小红书", "图文", "居家博主小王"] and offsite[1][9] == 0.84
+
+
+def test_tasks_made_from_the_campaign_and_linked(as_role, cups):
+    from shopops.planning import work
+    from shopops.planning.models import Task
+
+    campaign = services.create_campaign(
+        None, cups, name="双12", phases={Phase.MAIN: (date(2026, 12, 12), date(2026, 12, 12))}
+    )
+    services.set_target(None, campaign, "gmv", 9000)
+    planner = as_role("campaign_planner")
+    url = f"/campaigns/{campaign.pk}/"
+    made = planner.post(url, {"action": "task", "task-name": "活动报名", "task-start": "2026-12-01",
+                              "task-due": "2026-12-03"})  # fmt: skip
+    assert made.status_code == 302
+    task = Task.objects.get(name="活动报名")
+    assert task.goal.metric == "gmv" and list(campaign.tasks.all()) == [task]
+    bad = planner.post(url, {"action": "task", "task-name": "x", "task-start": "2026-12-05",
+                             "task-due": "2026-12-01"})  # fmt: skip
+    assert bad.status_code == 200 and Task.objects.count() == 1
+    other = work.create_task(
+        None, cups, name="页面设计", start=date(2026, 12, 2), due=date(2026, 12, 4)
+    )
+    assert planner.post(url, {"action": "link_task", "task": other.pk}).status_code == 302
+    assert set(campaign.tasks.all()) == {task, other}
+    assert "页面设计" in planner.get(url).content.decode()
