@@ -276,7 +276,7 @@ def problems(campaign: Campaign, found: dict) -> list[Problem]:
     for t in found["targets"]:
         if t.achievement is not None and t.achievement < 1:
             out.append(Problem(
-                "target", f"{t.label} 完成 {_share_text(t.achievement)}（目标 {t.target:f}）",
+                "target", f"{t.label} 完成 {_share_text(t.achievement)}（目标 {_plain(t.target)}）",
                 f"复盘 {t.label} 的拆解与节奏：预热期蓄水与正式期流量分配",
                 f"活动目标未达成（{t.label}）", "活动进度低于目标节奏", [t],
             ))  # fmt: skip
@@ -383,3 +383,9 @@ def adopt(actor, campaign: Campaign, problem: Problem, *, via="web") -> dict:
         plan=problem.improvement, last_seen=_period(campaign)[1],
     )  # fmt: skip
     return {"sop_version": version, "risk": risk}
+
+
+def _plain(value: Decimal) -> str:
+    """A target as the planner wrote it: 362062, 5.09 (no trailing zeros)."""
+    d = value.normalize()
+    return f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,f}"

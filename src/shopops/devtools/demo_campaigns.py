@@ -216,6 +216,10 @@ def _promotion(store, campaign: Campaign, phases: dict, planner) -> None:
             partner=partner, followers=followers, publish_on=main - timedelta(days=before),
             fee=Decimal(fee), target_visitors=target, actual_visitors=actual, owner=editor,
         )  # fmt: skip
+    from shopops.planning.models import Task
+
+    for task in Task.objects.filter(store=store, name__contains="大促"):
+        services.link_task(planner, campaign, task, via="demo")
     for channel, plan, ctr, floor, note in AD_PLANS:
         ads.save_plan(
             planner, store, channel=channel, name=plan, via="demo", campaign=campaign,

@@ -21,3 +21,14 @@ def unit_money(value, currency=None):
     if value is None or value == "":
         return "—"
     return money_text(value, currency or None, unit_price=True)
+
+
+@register.filter
+def percent(value, places: int = 2):
+    """A share (0.0393) as a percentage with `places` decimals (3.93%); — when unknown."""
+    from decimal import Decimal
+
+    if value is None or value == "":
+        return "—"
+    unit = Decimal(1).scaleb(-int(places))
+    return f"{(Decimal(str(value)) * 100).quantize(unit)}%"
