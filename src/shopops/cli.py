@@ -1022,9 +1022,10 @@ def campaigns_list(store_code, out_fmt):
     """The store's campaigns, newest first, with their state and dates."""
     setup_django(migrate=True)
     from shopops.campaigns import queries
+    from shopops.planning.work import today_of
 
     store_obj = store_named(store_code)
-    rows = queries.rows(store_obj, queries.today_of(store_obj))
+    rows = queries.rows(store_obj, today_of(store_obj))
     if out_fmt == "json":
         click.echo(json.dumps([queries.row_dict(r) for r in rows], ensure_ascii=False, indent=2))
         return
@@ -1054,6 +1055,7 @@ def campaigns_retro(store_code, campaign_id, out_fmt, output):
     setup_django(migrate=True)
     from shopops.campaigns import queries, retro, retro_export
     from shopops.core.pdf import PdfUnavailable
+    from shopops.planning.work import today_of
 
     store_obj = store_named(store_code)
     campaign = queries.campaigns_of(store_obj).filter(pk=campaign_id).first()
@@ -1062,7 +1064,7 @@ def campaigns_retro(store_code, campaign_id, out_fmt, output):
             f"No campaign {campaign_id} in {store_obj.code}: "
             f"see ./shopops campaigns list --store {store_obj.code}"
         )
-    if queries.state(campaign, queries.today_of(store_obj)) not in (queries.LIVE, queries.FINISHED):
+    if queries.state(campaign, today_of(store_obj)) not in (queries.LIVE, queries.FINISHED):
         fail(f"Campaign {campaign_id} has not started: the review is drafted from its days' data.")
     found = retro.build(campaign)
     if out_fmt == "json":

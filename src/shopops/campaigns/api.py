@@ -15,6 +15,7 @@ from shopops.core.access import can_see_costs, get_scoped_or_404
 from shopops.core.api_auth import ModuleAuth
 from shopops.core.models import Store
 from shopops.core.schemas import responses
+from shopops.planning.work import today_of
 
 router = Router(tags=["campaigns"], auth=ModuleAuth("campaigns"))
 
@@ -81,7 +82,7 @@ def _campaign(request, store: str, campaign_id: int) -> Campaign:
 
 
 def _detail(campaign: Campaign, viewer) -> dict:
-    today = queries.today_of(campaign.store)
+    today = today_of(campaign.store)
     (row,) = [r for r in queries.rows(campaign.store, today) if r["campaign"].pk == campaign.pk]
     return {
         **queries.row_dict(row),
@@ -116,7 +117,7 @@ def _text(value) -> str | None:
 @router.get("", response=responses({200: list[dict]}, 404), summary="A store's campaigns")
 def list_campaigns(request, store: str):
     target = get_scoped_or_404(Store, request.auth, code=store)
-    return [queries.row_dict(r) for r in queries.rows(target, queries.today_of(target))]
+    return [queries.row_dict(r) for r in queries.rows(target, today_of(target))]
 
 
 @router.post("", response=responses({201: dict}, 400, 404), summary="Plan a campaign")
@@ -218,7 +219,7 @@ def price(request, store: str, campaign_id: int, payload: CartIn):
             summary="The retrospective (运营效果复盘报告)")  # fmt: skip
 def review(request, store: str, campaign_id: int):
     campaign = _campaign(request, store, campaign_id)
-    state = queries.state(campaign, queries.today_of(campaign.store))
+    state = queries.state(campaign, today_of(campaign.store))
     if state not in (queries.LIVE, queries.FINISHED):
         return Status(409, {"detail": "The campaign has not started: nothing to review yet."})
     return retro_export.as_json(retro.build(campaign, viewer=request.auth))

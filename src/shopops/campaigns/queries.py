@@ -4,7 +4,7 @@ readiness and a cart priced for the "try a cart" page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -14,10 +14,6 @@ from shopops.campaigns.models import Campaign, CampaignPhase, CampaignStatus, Ph
 from shopops.catalog.models import Sku
 
 DRAFT, UPCOMING, LIVE, FINISHED, CANCELLED = "draft", "upcoming", "live", "finished", "cancelled"
-
-
-def today_of(store) -> date:
-    return datetime.now(store.zone).date()
 
 
 def campaigns_of(store):

@@ -26,6 +26,7 @@ from django.db import transaction
 from shopops.campaigns import queries
 from shopops.campaigns.models import Campaign, Phase
 from shopops.core.numbers import ratio
+from shopops.planning.work import today_of
 
 PLAYBOOK_SOP = "大促活动 SOP"
 TEXTS = ("successes", "problems", "improvements")
@@ -375,7 +376,7 @@ def adopt(actor, campaign: Campaign, problem: Problem, *, via="web") -> dict:
     if line not in body:
         version = sops.save_sop(
             actor, store, sop, title=PLAYBOOK_SOP, body=f"{body}\n{line}\n", problem=problem.text,
-            improvement=problem.improvement, effective_from=queries.today_of(store), via=via,
+            improvement=problem.improvement, effective_from=today_of(store), via=via,
         )  # fmt: skip
     risk = Risk.objects.filter(store=store, risk=problem.risk[:200]).first()
     risk = sops.save_risk(

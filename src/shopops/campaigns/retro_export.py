@@ -140,7 +140,7 @@ def _example_campaign(store):
 
     from shopops.campaigns import services
     from shopops.campaigns.models import Phase
-    from shopops.campaigns.queries import today_of
+    from shopops.planning.work import today_of
 
     day = today_of(store) - timedelta(days=3)
     main = (day, day + timedelta(days=1))

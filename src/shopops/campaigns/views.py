@@ -28,6 +28,7 @@ from shopops.core.decorators import module_view
 from shopops.core.forms import show_refusal
 from shopops.core.middleware import require_store
 from shopops.core.queries import store_people
+from shopops.planning.work import today_of
 
 STAGE_NAMES = {"order": "满减/满件折", "coupon": "优惠券"}
 
@@ -62,7 +63,7 @@ def campaign_list(request):
             else:
                 messages.success(request, _("Campaign created. Add its SKUs, rules and targets."))
                 return redirect("campaigns:detail", campaign_id=campaign.pk)
-    today = queries.today_of(store)
+    today = today_of(store)
     listed = queries.rows(store, today)
     text = request.GET.get("year", "")
     year = int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else today.year
@@ -185,7 +186,7 @@ def campaign_detail(request, campaign_id: int):
         answer = _handle(request, campaign, action, forms)
         if answer is not None:
             return answer
-    today = queries.today_of(store)
+    today = today_of(store)
     state = queries.state(campaign, today)
     guard_rows, guard_error = [], None
     try:
@@ -276,7 +277,7 @@ def campaign_try(request, campaign_id: int):
 
 def _reviewable(campaign: Campaign) -> bool:
     """A review is drafted once the campaign has started (launched, its first day passed)."""
-    state = queries.state(campaign, queries.today_of(campaign.store))
+    state = queries.state(campaign, today_of(campaign.store))
     return state in (queries.LIVE, queries.FINISHED)
 
 
@@ -377,7 +378,7 @@ def ad_analysis(request):
     from shopops.campaigns.forms import AdPlanForm, PeriodForm
 
     store = require_store(request)
-    today = queries.today_of(store)
+    today = today_of(store)
     campaign = None
     if str(request.GET.get("campaign", "")).isdigit():
         campaign = queries.campaigns_of(store).filter(pk=int(request.GET["campaign"])).first()

@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 
 from shopops.alerts import services as alerts
-from shopops.campaigns import live, queries, services
+from shopops.campaigns import live, services
 from shopops.campaigns.models import Phase
 from shopops.catalog.models import Product, Sku
 from shopops.core.numbers import split
 from shopops.inventory import services as stock
 from shopops.inventory.models import Warehouse
+from shopops.planning.work import today_of
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the engine reads committed rows
 
@@ -41,7 +42,7 @@ def test_live_pace_flash_burn_and_the_alert(store_a, as_role):
         50,
         reason="opening",
     )
-    day = queries.today_of(store_a) - timedelta(days=1)
+    day = today_of(store_a) - timedelta(days=1)
     campaign = services.create_campaign(
         None, store_a, name="周年庆", phases={Phase.MAIN: (day, day + timedelta(days=1))}
     )
