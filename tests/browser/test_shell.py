@@ -40,7 +40,7 @@ def test_login_chinese_navigation_then_english(live_server, page, screenshot_dir
     page.screenshot(path=str(screenshot_dir / "shell-en.png"), full_page=True)
 
     # A module not built yet says so plainly.
-    page.click("#main-nav a[data-module=campaigns]")
+    page.click("#main-nav a[data-module=service]")
     assert "This module is not built yet." in page.inner_text("#not-built")
 
 

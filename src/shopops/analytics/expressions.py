@@ -155,7 +155,8 @@ def line_metrics(src, request: Request, base: set[str]):
 
 
 def traffic_metrics(src, request: Request, base: set[str]):
-    """Visitors, page views, impressions and clicks; per-source visitors for source_share.
+    """Visitors, page views, impressions, clicks, add-to-cart and favourites; per-source
+    visitors for source_share.
     Store-level rows unless the request is by SKU or category, which reads the SKU rows."""
     traffic = _in_range(src.traffic(), request)
     per_sku = bool(request.touched & {"sku", "category"})
@@ -168,6 +169,8 @@ def traffic_metrics(src, request: Request, base: set[str]):
         page_views=rel.page_views.sum(),
         impressions=rel.impressions.sum(),
         clicks=rel.clicks.sum(),
+        add_to_cart=rel.add_to_cart.sum(),
+        favorites=rel.favorites.sum(),
         **{f"src_{s}": (rel.source == s).ifelse(rel.visitors, 0).sum() for s in sources},
     )
 

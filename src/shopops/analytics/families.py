@@ -17,7 +17,7 @@ ORDER_KEYS = {
     "packaging_cost",
 }
 LINE_KEYS = {"units", "line_gmv", "cogs"}
-TRAFFIC_KEYS = {"visitors", "page_views", "impressions", "clicks"}
+TRAFFIC_KEYS = {"visitors", "page_views", "impressions", "clicks", "add_to_cart", "favorites"}
 AD_KEYS = {"ad_impressions", "ad_clicks", "ad_orders", "ad_cost", "ad_gmv"}
 
 

@@ -16,7 +16,7 @@ from shopops.analytics.order_costs import ORDER_COST_COLUMNS, store_parameters
 from shopops.analytics.sources import FACTOR, DuckDBSources
 
 STATE = "_state.json"
-FORMAT = 3  # 3: ad facts carry their attributed orders; 2: file lists, marked days
+FORMAT = 3  # 3: ad orders, add-to-cart and favourites; 2: file lists, marked days
 SCHEMAS = {
     "orders": {
         "id": "int64",
@@ -50,6 +50,8 @@ SCHEMAS = {
         "page_views": "int64",
         "impressions": "int64",
         "clicks": "int64",
+        "add_to_cart": "int64",
+        "favorites": "int64",
     },
     "ads": {
         "day": "date",
@@ -353,7 +355,7 @@ class DuckDBLakeSources(DuckDBSources):
             "src_traffic",
             f"""
             SELECT store_id, day, source, sku_code, category, visitors, page_views,
-                   impressions, clicks
+                   impressions, clicks, add_to_cart, favorites
             FROM {self._from("traffic")} WHERE day BETWEEN ? AND ?
             """,  # noqa: S608 - quoted paths
             (self.request.start, self.request.end),

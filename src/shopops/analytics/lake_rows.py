@@ -149,7 +149,8 @@ def live_rows(con, stores, scope: Scope = None) -> dict:
     def traffic():
         facts = dated(
             "marketing_trafficfact",
-            "store_id, date, source, sku_code, visitors, page_views, impressions, clicks",
+            "store_id, date, source, sku_code, visitors, page_views, impressions, clicks, "
+            "add_to_cart, favorites",
         )
         skus = oltp_relation(con, "catalog_sku", "store_id, code, product_id", in_stores)
         products = oltp_relation(con, "catalog_product", "id, category", in_stores)
@@ -160,7 +161,9 @@ def live_rows(con, stores, scope: Scope = None) -> dict:
                    CAST(t.visitors AS BIGINT) AS visitors,
                    CAST(t.page_views AS BIGINT) AS page_views,
                    CAST(t.impressions AS BIGINT) AS impressions,
-                   CAST(t.clicks AS BIGINT) AS clicks
+                   CAST(t.clicks AS BIGINT) AS clicks,
+                   CAST(t.add_to_cart AS BIGINT) AS add_to_cart,
+                   CAST(t.favorites AS BIGINT) AS favorites
             FROM {facts} t
             LEFT JOIN (
                 SELECT k.store_id, k.code, p.category

@@ -110,6 +110,8 @@ def _facts(request: Request, base: set[str]) -> dict:
             "page_views": t.page_views,
             "impressions": t.impressions,
             "clicks": t.clicks,
+            "add_to_cart": t.add_to_cart,
+            "favorites": t.favorites,
         }
         for t in TrafficFact.objects.filter(
             store_id__in=request.store_ids, date__range=(request.start, request.end)
@@ -189,7 +191,8 @@ def reference_base(request: Request, base: set[str]) -> dict:
         rows = [t for t in facts["traffic"] if bool(t["sku_code"]) == per_sku]
         for key, group in _groups(rows, request, "traffic").items():
             values = out[key]
-            for name in ("visitors", "page_views", "impressions", "clicks"):
+            for name in ("visitors", "page_views", "impressions", "clicks", "add_to_cart",
+                         "favorites"):  # fmt: skip
                 values[name] = sum(r[name] for r in group)
             for k in base:
                 if k.startswith("source_visitors:"):

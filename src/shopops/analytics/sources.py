@@ -10,7 +10,7 @@ Every engine supplies the same columns:
   first_days: buyer, first          (first local payment day ever of each buyer)
   lines:      order_id, sku_code, category, quantity, line_gmv, unit_cost
   traffic:    store_id, day, source, sku_code, category, visitors, page_views, impressions,
-              clicks
+              clicks, add_to_cart, favorites
   ads:        store_id, day, channel, plan, keyword, impressions, clicks, orders, cost, gmv
   rates:      store_id, day, factor (only when the request converts currencies:
               analytics.conversion)
@@ -174,7 +174,8 @@ class DuckDBSources:
             return self._table("src_traffic", "")
         facts = self._dated(
             "marketing_trafficfact",
-            "store_id, date, source, sku_code, visitors, page_views, impressions, clicks",
+            "store_id, date, source, sku_code, visitors, page_views, impressions, clicks, "
+            "add_to_cart, favorites",
         )
         skus = oltp_relation(
             self.con, "catalog_sku", "store_id, code, product_id", f"store_id IN ({self.ids})"
@@ -187,7 +188,7 @@ class DuckDBSources:
             f"""
             SELECT t.store_id, CAST(t.date AS DATE) AS day, t.source, t.sku_code,
                    coalesce(c.category, '') AS category,
-                   t.visitors, t.page_views, t.impressions, t.clicks
+                   t.visitors, t.page_views, t.impressions, t.clicks, t.add_to_cart, t.favorites
             FROM {facts} t
             LEFT JOIN (
                 SELECT k.store_id, k.code, p.category

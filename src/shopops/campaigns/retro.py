@@ -110,8 +110,8 @@ def contributions(campaign: Campaign, *, engine="duckdb") -> dict:
 
 
 def preheat(campaign: Campaign, *, engine="duckdb") -> dict | None:
-    """The pre-heat's lift: natural-search visitors and all visitors per day during 预热
-    against as many days just before it."""
+    """The pre-heat's lift: natural-search visitors, all visitors, favourites and
+    add-to-cart per day during 预热 against as many days just before it."""
     from shopops.analytics.queries import metrics
 
     pre = queries.phase(campaign, Phase.PREHEAT)
@@ -120,12 +120,17 @@ def preheat(campaign: Campaign, *, engine="duckdb") -> dict | None:
     days = (pre.end - pre.start).days + 1
     base = (pre.start - timedelta(days=days), pre.start - timedelta(days=1))
     out = {"days": days, "base": base, "rows": []}
-    for label, filters in (("自然搜索访客", {"source": ["natural_search"]}), ("全部访客", None)):
-        (now,) = metrics(["visitors"], campaign.store, pre.start, pre.end, "none",
+    rows = (("自然搜索访客", "visitors", {"source": ["natural_search"]}),
+            ("全部访客", "visitors", None), ("收藏人数", "favorites", None),
+            ("加购件数", "add_to_cart", None))  # fmt: skip
+    for label, key, filters in rows:
+        (now,) = metrics([key], campaign.store, pre.start, pre.end, "none",
                          filters=filters, engine=engine)  # fmt: skip
-        (then,) = metrics(["visitors"], campaign.store, *base, "none", filters=filters,
+        (then,) = metrics([key], campaign.store, *base, "none", filters=filters,
                           engine=engine)  # fmt: skip
-        a, b = int(then["visitors"] or 0), int(now["visitors"] or 0)
+        a, b = int(then[key] or 0), int(now[key] or 0)
+        if not (a or b):
+            continue  # the store's traffic export carries no such column
         out["rows"].append(
             {"label": label, "base": ratio(a, days, Decimal("0.1")),
              "preheat": ratio(b, days, Decimal("0.1")),

@@ -50,6 +50,12 @@ def test_the_double_11_review_adds_up_to_the_metrics(double_11):
     assert c["top_sentence"] == f"TOP3 爆款贡献了 {(share * 100).quantize(Decimal('0.1'))}% 销售额"
     assert sum(r["gmv"] for r in c["channels"]) == Decimal(direct["gmv"])
 
+    # The pre-heat's favourites per day against as many days before it, from the catalog.
+    pre = {r["label"]: r for r in found["preheat"]["rows"]}
+    (during,) = metrics(["favorites"], store, date(2025, 11, 1), date(2025, 11, 9), "none")
+    assert pre["收藏人数"]["preheat"] == (Decimal(during["favorites"]) / 9).quantize(Decimal("0.1"))
+    assert set(pre) == {"自然搜索访客", "全部访客", "收藏人数", "加购件数"}
+
     # Problems: the two SKUs the demo sold out, and the late shipments, counted directly.
     kinds = [p.kind for p in found["problems"]]
     sold_out = list(campaign.skus.order_by("id").values_list("sku__code", flat=True)[1:3])
