@@ -1,6 +1,7 @@
-"""The demo store's 618 and 双11 as campaign objects: phases, SKUs at campaign prices, a
-秒杀, 满减 tiers, a store coupon and a gift, channel budgets, and targets set a little above or
-below what the simulated data sold, so their retrospectives show achievement on both sides.
+"""The demo store's 618 and 双11 as campaign objects: phases, the main phase's best sellers
+at campaign prices, a 秒杀, 满减 tiers, a store coupon and a gift, channel budgets, and
+targets set a little above or below what the simulated data sold, so their retrospectives
+show achievement on both sides.
 
 Two of 双11's SKUs sold out on the evening of the main day and were restocked two days
 later: the ledger records it (a shipment to zero, a receipt back to the same level, so the
@@ -70,6 +71,7 @@ def _price(value: Decimal, share: str) -> Decimal:
 
 
 def _top_skus(store, start: date, end: date) -> list:
+    """The best sellers by sales of the main phase (爆款): the campaign's SKUs."""
     zone = store.zone
     rows = (
         OrderLine.objects.filter(
@@ -79,8 +81,8 @@ def _top_skus(store, start: date, end: date) -> list:
             order__paid_at__lt=datetime.combine(end + timedelta(days=1), time(), zone),
         )
         .values("sku")
-        .annotate(units=Sum("quantity"))
-        .order_by("-units", "sku")[:CAMPAIGN_SKUS]
+        .annotate(sales=Sum("line_amount"))
+        .order_by("-sales", "sku")[:CAMPAIGN_SKUS]
     )
     from shopops.catalog.models import Sku
 
@@ -158,7 +160,8 @@ def _campaign(store, name: str, phases: dict, planner) -> Campaign:
         services.set_budget(None, campaign, channel, amount, target=target, cycle=cycle, via="demo")
     for check in campaign.checks.all():
         services.tick(planner, check, True, via="demo")
-    # The 秒杀 price is below the margin floor: launched with it accepted, as teams do.
+    # Campaign prices with 满减 and the coupon leave some SKUs under the margin floor (引流款
+    # with thin margins): launched with them accepted, as teams do.
     return services.launch(planner, campaign, accept=True, via="demo")
 
 

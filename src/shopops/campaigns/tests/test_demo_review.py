@@ -71,7 +71,7 @@ def test_the_double_11_review_adds_up_to_the_metrics(double_11):
         or (o.shipped_at is None and o.cancelled_at is None)
     ]  # fmt: skip
     assert late and found["late"]["late"] == len(late)
-    assert "late_shipments" in kinds and "margin" in kinds  # the 秒杀 price was accepted
+    assert "late_shipments" in kinds and "margin" in kinds  # SKUs under the floor, accepted
     assert any("售罄" in p.text for p in found["problems"])
 
     # The XLSX reads back with the same numbers.
