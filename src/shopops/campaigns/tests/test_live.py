@@ -76,3 +76,32 @@ def test_live_pace_flash_burn_and_the_alert(store_a, as_role):
     assert {a.scope for a in fired} == set(scopes)
     page = lead.get(f"/campaigns/{campaign.pk}/live/?day={day}")
     assert page.status_code == 200 and "live-chart-data" in page.content.decode()
+
+
+def test_the_daily_checklist_checks_campaign_prices(store_a, as_role):
+    from shopops.monitoring import checklists
+    from shopops.planning.models import ChecklistTemplate
+
+    product = Product.objects.create(store=store_a, spu="P1", name="保温杯")
+    cup = Sku.objects.create(store=store_a, product=product, code="CUP", price="99", cost="30")
+    hz = Warehouse.objects.create(store=store_a, code="HZ", name="杭州仓")
+    stock.receive(None, store_a, cup, hz, 50, reason="opening")
+    day = today_of(store_a) - timedelta(days=1)
+    campaign = services.create_campaign(None, store_a, name="周年庆",
+                                        phases={Phase.MAIN: (day, day)})  # fmt: skip
+    services.set_sku(None, campaign, "CUP", price=Decimal("89.00"))
+    services.launch(None, campaign, accept=True)
+    lead = as_role("ops_lead")
+    for n, price in enumerate(["89.00", "99.00"]):
+        lead.post("/api/v1/orders", json.dumps(_order(n, day, 10, price)),
+                  content_type="application/json")  # fmt: skip
+    checklists.ensure_shipped()
+    daily = ChecklistTemplate.objects.get(key="daily")
+    made = checklists.list_for(store_a, daily, day + timedelta(days=1))
+    checklists.run_checks(made)
+    item = made.items.get(auto="campaign_prices")
+    assert item.done is False
+    assert (
+        item.evidence["summary"]
+        == "「周年庆」有 1 个 SKU 按高于活动价成交：CUP（1 笔，活动价 89.00）"
+    )
