@@ -7,14 +7,13 @@ targets, tasks and the team's notes change at any time.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from shopops.campaigns import locks, margin, rules
+from shopops.campaigns import locks, margin, queries, rules
 from shopops.campaigns.models import (
     LAUNCH_CHECKS,
     Campaign,
@@ -147,17 +146,6 @@ def set_phases(actor, campaign: Campaign, phases: dict, *, via="web"):
         _sync_goal(actor, campaign, target, via)
 
 
-def main_phase(campaign: Campaign) -> CampaignPhase | None:
-    return next((p for p in campaign.phases.all() if p.phase == Phase.MAIN), None)
-
-
-def span(campaign: Campaign) -> tuple[date, date] | None:
-    phases = list(campaign.phases.all())
-    if not phases:
-        return None
-    return min(p.start for p in phases), max(p.end for p in phases)
-
-
 @transaction.atomic
 def set_sku(actor, campaign: Campaign, code: str, *, price=None, stock_cap=None, via="web"):
     _editable(campaign)
@@ -234,7 +222,7 @@ def set_target(actor, campaign: Campaign, metric: str, target, *, via="web") -> 
         raise ValidationError(
             {"metric": f"{metric}: a target is one of {', '.join(TARGET_METRICS)}"}
         )
-    if main_phase(campaign) is None:
+    if queries.phase(campaign) is None:
         raise ValidationError({"metric": "set the main phase's dates first"})
     row, _ = CampaignTarget.objects.update_or_create(
         campaign=campaign, metric=metric, defaults={"target": Decimal(target)}
@@ -248,7 +236,7 @@ def _sync_goal(actor, campaign: Campaign, row: CampaignTarget, via: str):
     from shopops.planning import goals
     from shopops.planning.models import Goal, GoalPeriod
 
-    main = main_phase(campaign)
+    main = queries.phase(campaign)
     name = f"{campaign.name} · {lookup(row.metric).zh}"
     if row.goal_id is None:
         row.goal = goals.create_goal(
@@ -284,7 +272,7 @@ def launch(actor, campaign: Campaign, *, accept: bool = False, via="web") -> Cam
     campaign = locks.campaign(campaign.pk)
     if campaign.status != CampaignStatus.DRAFT:
         raise ValidationError({"status": f"the campaign is {campaign.get_status_display()}"})
-    if main_phase(campaign) is None:
+    if queries.phase(campaign) is None:
         raise ValidationError({"phases": "the main phase (正式) needs its dates"})
     bad = margin.violations(margin.guard(campaign))
     unknown = [r for r in bad if r.worst_price is None]
