@@ -153,12 +153,12 @@ def _own_cache_and_lake(settings, tmp_path_factory, monkeypatch):
     # Each test reads and writes a cache and a lake of its own, never the console's var/.
     monkeypatch.setenv("SHOPOPS_LAKE_DIR", str(tmp_path_factory.mktemp("lake")))
     monkeypatch.delenv("SHOPOPS_DUCKDB_LAKE", raising=False)
-    location = tmp_path_factory.mktemp("cache")
     settings.CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(location),
+            "LOCATION": str(tmp_path_factory.mktemp(alias)),
         }
+        for alias in ("default", "compiled")
     }
     # (Django's setting_changed handler rebuilds the cache connections.)
 

@@ -93,8 +93,9 @@ def worker():
     """Run the huey consumer: scheduled reports, alerts, timeouts."""
     setup_django(migrate=True)
     from django.core.management import call_command
+    from huey.contrib.djhuey.management.commands.run_huey import Command
 
-    call_command("run_huey")
+    call_command(Command())
 
 
 @main.command()

@@ -56,7 +56,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "huey.contrib.djhuey",
+    # huey.contrib.djhuey is not an installed app: importing it builds the queue (huey with
+    # its redis and psycopg imports, 0.12 s) in every process at start-up, and only the
+    # worker needs its run_huey command (`./shopops worker` calls it by class).
     "axes",
     "shopops.core",
     "shopops.ingest",
@@ -272,7 +274,15 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # Shared by the web, worker and CLI processes: metric results are cached here (analytics).
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        "compiled": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "compiled",
+        },
     }
 else:
     CACHES = {
@@ -280,7 +290,14 @@ else:
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        },
+        # The SQL of questions compiled before (analytics.compiled): kept apart from the
+        # results, which new facts make stale while the SQL stays good.
+        "compiled": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "compiled"),
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
     }
 if REDIS_URL:
     HUEY = {

@@ -13,6 +13,7 @@ attached read-only. `spark`: the same expressions on Spark over the Parquet lake
 import os
 from datetime import date, datetime
 
+from shopops.analytics import compiled
 from shopops.analytics.families import column_to_key, family_of, unsupported
 from shopops.analytics.reference import reference_base
 from shopops.analytics.request import FAMILY_DIMENSIONS, Request
@@ -23,9 +24,8 @@ def _as_date(value) -> date:
 
 
 def run_expressions(src, request: Request, base: set[str]) -> dict:
-    """Run each needed family's aggregate on the backend behind `src`."""
-    from shopops.analytics.expressions import BUILDERS  # Ibis: imported by the first query
-
+    """Run each needed family's aggregate on the backend behind `src`: its SQL as compiled
+    before (`compiled`) when kept, else built and compiled by Ibis."""
     out: dict = {}
     families = sorted({family_of(k) for k in base})
     for family in families:
@@ -33,8 +33,7 @@ def run_expressions(src, request: Request, base: set[str]) -> dict:
         if not wanted:
             continue
         columns = FAMILY_DIMENSIONS[request.family_for_orders() if family == "orders" else family]
-        expr = BUILDERS[family](src, request, base)
-        for row in src.rows(expr):
+        for row in _family_rows(src, family, request, base):
             key = (_as_date(row["period"]), tuple(row[columns[d]] for d in request.dims))
             values = out.setdefault(key, {})
             for column, value in row.items():
@@ -42,6 +41,20 @@ def run_expressions(src, request: Request, base: set[str]) -> dict:
                 if name in wanted:
                     values[name] = value
     return out
+
+
+def _family_rows(src, family: str, request: Request, base: set[str]) -> list[dict]:
+    sql = compiled.lookup(src, family, request, base)
+    if sql is not None:
+        return src.run(sql)
+    from shopops.analytics.expressions import BUILDERS  # Ibis: imported on the first compile
+
+    if compiled.supported(src):
+        src.used.clear()
+        sql = src.compile(BUILDERS[family](src, request, base))
+        compiled.remember(src, family, request, base, sql)
+        return src.run(sql)
+    return src.rows(BUILDERS[family](src, request, base))
 
 
 def duckdb_base(request: Request, base: set[str]) -> dict:
@@ -75,7 +88,7 @@ def duckdb_base(request: Request, base: set[str]) -> dict:
 
 
 def spark_base(request: Request, base: set[str]) -> dict:
-    from shopops.analytics.lake_read import SparkSources
+    from shopops.analytics.spark_sources import SparkSources
 
     if request.until is not None:
         from shopops.analytics.errors import EngineUnavailable

@@ -11,7 +11,7 @@ kept after the local day is computed.
 
 from datetime import date, timedelta
 
-from shopops.analytics.duckdb_engine import oltp_relation, sql_literal
+from shopops.analytics.duckdb_engine import oltp_relation, sql_literal, unindexed
 from shopops.analytics.request import utc_window
 
 Scope = dict[int, list[tuple[date, date]] | None] | None
@@ -121,7 +121,8 @@ def live_rows(con, stores, scope: Scope = None) -> dict:
     def lines():
         where = in_stores
         if scope is not None:
-            where += f" AND order_id IN (SELECT id FROM OLTP.orders_order WHERE {paid_where})"  # noqa: S608
+            where = f"{unindexed('store_id')} IN ({ids}) AND order_id IN "
+            where += f"(SELECT id FROM OLTP.orders_order WHERE {paid_where})"  # noqa: S608
         raw = oltp_relation(
             con,
             "orders_orderline",

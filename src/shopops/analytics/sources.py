@@ -17,16 +17,27 @@ Every engine supplies the same columns:
 
 DuckDB copies the paid orders of the period into a temporary table once per call (every
 family joins to the orders); order lines, read once per aggregate, stay a view.
+
+Ibis is imported only to build and compile an expression (`backend`): a question compiled
+before runs its kept SQL (`analytics.compiled`) on relations made by `prepare`.
 """
 
-import ibis
-
-from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal
+from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal, unindexed
 from shopops.analytics.order_costs import ORDER_COST_COLUMNS, store_parameters
 from shopops.analytics.request import utc_window
 
 # An exchange rate (core.models.ExchangeRate.rate), in DuckDB's SQL and in Ibis alike.
 FACTOR = "decimal(16, 6)"
+# Each relation an expression reads, by the method that makes it.
+RELATIONS = {
+    "src_orders": "orders",
+    "src_first": "first_days",
+    "src_lines": "lines",
+    "src_order_lines": "order_lines",
+    "src_traffic": "traffic",
+    "src_ads": "ads",
+    "src_rates": "rates",
+}
 
 
 def _by_store(stores, value, sql_type: str) -> str:
@@ -45,16 +56,46 @@ class DuckDBSources:
         self.request = request
         self.base = base
         self.con = connect()
-        self.backend = ibis.duckdb.from_connection(self.con)
+        self._backend = None
         self.made: set[str] = set()
+        self.used: set[str] = set()  # the relations read since the last `used.clear()`
+        self._preparing = False
         self.ids = ", ".join(str(i) for i in request.store_ids)  # ints, safe to inline
         self.zone = _by_store(request.stores, lambda s: s.timezone, "VARCHAR")
+
+    @property
+    def backend(self):
+        """Ibis on this connection, made (and Ibis imported: 0.3 s) when first needed."""
+        if self._backend is None:
+            import ibis
+
+            self._backend = ibis.duckdb.from_connection(self.con)
+        return self._backend
 
     def _table(self, name: str, sql: str, params=(), kind: str = "TABLE"):
         if name not in self.made:
             self.con.execute(f"CREATE TEMP {kind} {name} AS {sql}", list(params))
             self.made.add(name)
+        self.used.add(name)
+        if self._preparing:
+            return None
         return self.backend.sql(f"SELECT * FROM {name}")  # noqa: S608 - fixed names
+
+    def prepare(self, names) -> None:
+        """Make the named relations (`src_orders`, …) without building Ibis tables."""
+        self._preparing = True
+        try:
+            for name in names:
+                getattr(self, RELATIONS[name])()
+        finally:
+            self._preparing = False
+
+    def schema(self, names) -> list:
+        """The named relations' columns and types, as DuckDB describes them."""
+        return [
+            [name, *(row[:2] for row in self.con.execute(f"DESCRIBE {name}").fetchall())]
+            for name in sorted(names)
+        ]
 
     def _order_extras(self) -> str:
         """Only the columns this request reads: each one costs a pass over the scan."""
@@ -148,7 +189,7 @@ class DuckDBSources:
             self.con,
             "orders_orderline",
             columns,
-            f"store_id IN ({self.ids}) AND order_id IN ({window})",
+            f"{unindexed('store_id')} IN ({self.ids}) AND order_id IN ({window})",
         )
         return self._table(
             "src_lines",
@@ -232,13 +273,18 @@ class DuckDBSources:
             )
         return self._table("src_rates", "")
 
-    def rows(self, expr) -> list[dict]:
-        """The expression's rows as dicts, run on this connection. Compiled by Ibis and
-        fetched by DuckDB itself: Ibis's own to_pyarrow imports pandas (0.6 s a process)
-        and converts twice."""
-        cursor = self.con.execute(self.backend.compile(expr))
+    def compile(self, expr) -> str:
+        return self.backend.compile(expr)
+
+    def run(self, sql: str) -> list[dict]:
+        """Compiled SQL's rows as dicts, fetched by DuckDB itself: Ibis's own to_pyarrow
+        imports pandas (0.6 s a process) and converts twice."""
+        cursor = self.con.execute(sql)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def rows(self, expr) -> list[dict]:
+        return self.run(self.compile(expr))
 
     def close(self) -> None:
         self.con.close()

@@ -1,0 +1,119 @@
+"""A question compiled before runs its kept SQL (`analytics.compiled`): the same numbers as
+the reference for the whole catalog, on the live database and on the lake; a kept entry
+whose relations changed is compiled anew; a new process asking it again never imports Ibis."""
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from django.core.cache import caches
+
+from shopops.analytics import compiled, expressions, lake
+from shopops.analytics.queries import metrics
+from shopops.analytics.request import DIMENSIONS
+from shopops.analytics.tests.conftest import make_demo_store
+from shopops.analytics.tests.test_order_metrics import whole_catalog
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SPAN = (date(2025, 10, 1), date(2025, 11, 30))
+CASES = [
+    *({"grain": g} for g in ("day", "month", "none")),
+    *({"grain": "none", "dims": [d]} for d in DIMENSIONS),
+    {"grain": "month", "dims": ["category", "province"], "filters": {"channel": ["天猫"]}},
+    {"grain": "week", "compare": "prev"},
+]
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    """How many aggregates Ibis built (a kept SQL builds none)."""
+    count = []
+    for family, build in list(expressions.BUILDERS.items()):
+
+        def counted(*args, _build=build, _family=family):
+            count.append(_family)
+            return _build(*args)
+
+        monkeypatch.setitem(expressions.BUILDERS, family, counted)
+    return count
+
+
+@pytest.mark.parametrize("on_lake", [False, True], ids=["live database", "lake"])
+def test_kept_sql_gives_the_reference_numbers_for_the_whole_catalog(on_lake, lake_dir, compiles):
+    store = make_demo_store(seed=7, target_orders=1500)
+    if on_lake:
+        lake.export(lake_dir)
+    keys = whole_catalog()
+    for case in CASES:
+        case = dict(case)
+        grain = case.pop("grain")
+        reference = metrics(keys, store, *SPAN, grain, "reference", use_cache=False, **case)
+        assert reference, case
+        compiles.clear()
+        first = metrics(keys, store, *SPAN, grain, "duckdb", use_cache=False, **case)
+        assert compiles, case  # compiled by Ibis, then kept
+        compiles.clear()
+        again = metrics(keys, store, *SPAN, grain, "duckdb", use_cache=False, **case)
+        assert compiles == [], case  # every aggregate from its kept SQL
+        assert first == reference and again == reference, (grain, case)
+
+
+@pytest.fixture
+def kept_keys(monkeypatch):
+    """The keys the engine kept SQL under, in order."""
+    seen = []
+    real = compiled.remember
+
+    def remember(src, family, request, base, sql):
+        seen.append(compiled.key(src, family, request, base))
+        return real(src, family, request, base, sql)
+
+    monkeypatch.setattr(compiled, "remember", remember)
+    return seen
+
+
+def test_an_entry_whose_relations_changed_is_compiled_anew(compiles, kept_keys):
+    store = make_demo_store(seed=3, target_orders=300)
+    numbers = metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False)
+    assert sorted(compiles) == ["lines", "orders"] and len(kept_keys) == 2
+    # Say the SQL was kept against other column types (compiled over an older lake, say).
+    for key in kept_keys:
+        entry = caches["compiled"].get(key)
+        entry["schema"] = [[name, ["x", "INTEGER"]] for name, *_ in entry["schema"]]
+        entry["sql"] = "SELECT 1/0"  # never run: its relations' types do not match
+        caches["compiled"].set(key, entry)
+    compiles.clear()
+    assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
+    assert sorted(compiles) == ["lines", "orders"]
+    compiles.clear()
+    assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
+    assert compiles == []  # the new compilation replaced the stale entry
+
+
+def test_a_new_process_asking_again_does_not_import_ibis(tmp_path):
+    env = {
+        **os.environ,
+        "SHOPOPS_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+    def cli(*args, timing=False):
+        command = [sys.executable, *(["-X", "importtime"] if timing else []), "-m", "shopops.cli"]
+        out = subprocess.run(
+            [*command, *args], capture_output=True, text=True, timeout=300, env=env
+        )
+        assert out.returncode == 0, out.stderr
+        return out
+
+    cli("store", "add", "t", "--name", "T", "--platform", "tmall")
+    question = ("metrics", "gmv", "units", "--store", "t", "--from", "2025-10-01")
+    question += ("--to", "2025-11-30", "--by", "month", "--format", "json")
+    first = cli(*question, timing=True)
+    again = cli(*question, timing=True)
+    assert "| ibis" in first.stderr
+    assert "| ibis" not in again.stderr
+    assert again.stdout == first.stdout and '"period": "2025-11"' in first.stdout
