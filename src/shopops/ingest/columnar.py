@@ -824,33 +824,57 @@ class Writer:
                 f"TRUNCATE {temp}" if self.vendor == "postgresql" else f"DELETE FROM {temp}"  # noqa: S608
             )
             self._load(cursor, temp, ["_pos", *names], [(i, *r) for i, r in enumerate(rows)])
-            join = " AND ".join(f"{table}.{n} = {temp}.{n}" for n in names[:keys])
-            where = f"{table}.{qn('store_id')} = %s AND {join}"
+            differs = "IS DISTINCT FROM" if self.vendor == "postgresql" else "IS NOT"
+            last = names[compare] if compare < len(names) else None
+
+            def changed(a: str, b: str) -> str:
+                return (
+                    " OR ".join(f"{a}.{n} {differs} {b}.{n}" for n in names[keys:compare])
+                    or "1 = 0"
+                )
+
+            def last_differs(a: str, b: str) -> str:
+                if last is None:
+                    return "1 = 0"
+                return f"({b}.{last} IS NOT NULL AND {a}.{last} {differs} {b}.{last})"
+
+            # One pass over the batch: each row's stored twin looked up once, and only the
+            # rows to write come back (a re-import of the same file: none). The UPDATEs,
+            # each another pass, run only for a batch with changed rows.
+            on = " AND ".join(f"s.{n} = t.{n}" for n in names[:keys])
             cursor.execute(
-                f"SELECT _pos FROM {temp} WHERE NOT EXISTS (SELECT 1 FROM {table}"  # noqa: S608
-                f" WHERE {where}) ORDER BY _pos",
+                f"SELECT t._pos, s.{qn('id')} IS NULL, {changed('s', 't')},"  # noqa: S608
+                f" {last_differs('s', 't')} FROM {temp} t LEFT JOIN {table} s"
+                f" ON s.{qn('store_id')} = %s AND {on}"
+                f" WHERE s.{qn('id')} IS NULL OR {changed('s', 't')} OR {last_differs('s', 't')}"
+                " ORDER BY t._pos",
                 [self.store.pk],
             )
-            new = [rows[i] for (i,) in cursor.fetchall()]
+            new, to_update, to_share = [], False, False
+            for pos, missing, row_changed, share_differs in cursor.fetchall():
+                if missing:
+                    new.append(rows[pos])
+                else:
+                    to_update = to_update or bool(row_changed)
+                    to_share = to_share or bool(share_differs)
             matched = len(rows) - len(new)
-            differs = "IS DISTINCT FROM" if self.vendor == "postgresql" else "IS NOT"
-            changed = " OR ".join(f"{table}.{n} {differs} {temp}.{n}" for n in names[keys:compare])
-            assign = ", ".join(f"{n} = {temp}.{n}" for n in names[keys:compare])
+            join = " AND ".join(f"{table}.{n} = {temp}.{n}" for n in names[:keys])
+            where = f"{table}.{qn('store_id')} = %s AND {join}"
             updated = 0
-            if matched:
+            if to_update:
+                assign = ", ".join(f"{n} = {temp}.{n}" for n in names[keys:compare])
                 cursor.execute(
-                    f"UPDATE {table} SET {assign} FROM {temp} WHERE {where} AND ({changed})",  # noqa: S608
+                    f"UPDATE {table} SET {assign} FROM {temp} WHERE {where}"  # noqa: S608
+                    f" AND ({changed(table, temp)})",
                     [self.store.pk],
                 )
                 updated = cursor.rowcount
-                if compare < len(names):
-                    last = names[compare]
-                    cursor.execute(
-                        f"UPDATE {table} SET {last} = {temp}.{last} FROM {temp} WHERE {where}"  # noqa: S608
-                        f" AND {temp}.{last} IS NOT NULL"
-                        f" AND {table}.{last} {differs} {temp}.{last}",
-                        [self.store.pk],
-                    )
+            if to_share:
+                cursor.execute(
+                    f"UPDATE {table} SET {last} = {temp}.{last} FROM {temp} WHERE {where}"  # noqa: S608
+                    f" AND {last_differs(table, temp)}",
+                    [self.store.pk],
+                )
         self._insert(model, columns, new)
         counts["inserted"] += len(new)
         counts["updated"] += updated
