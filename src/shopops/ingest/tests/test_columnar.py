@@ -293,6 +293,30 @@ def test_order_lines_alike(both, write, batch):
     both([("orders", orders, {}), ("order_lines", lines, {})], catalog=catalog)
 
 
+def test_lines_again_after_the_orders_paid_amounts_changed(both, write, batch):
+    """The same lines imported again after their orders' paid amounts changed: no line is
+    counted as changed, but every share is split again from the new amounts."""
+    rows = [f"P{i},{i}9.99,2024-06-18 10:00:00,2024-06-18 10:01:00,,,," for i in range(5)]
+    orders = write("o.csv", orders_text(rows))
+    repaid = write("o2.csv", orders_text([r.replace("9.99,", "5.01,", 1) for r in rows]))
+    lines = write(
+        "l.csv", lines_text([f"P{i},S{j},{j},3.{i}{j},,,," for i in range(5) for j in (1, 2, 3)])
+    )
+    results, store = both(
+        [
+            ("orders", orders, {}),
+            ("order_lines", lines, {}),
+            ("orders", repaid, {}),
+            ("order_lines", lines, {}),
+        ]
+    )
+    assert results[2]["updated"] == 5
+    assert results[3]["unchanged"] == 15 and results[3]["updated"] == 0
+    for order in Order.objects.filter(store=store).prefetch_related("lines"):
+        assert str(order.paid_amount).endswith("5.01")
+        assert sum(line.allocated_amount for line in order.lines.all()) == order.paid_amount
+
+
 def test_order_lines_with_stored_lines_beyond_the_file(both, write, batch):
     orders = write(
         "o.csv",
