@@ -54,12 +54,7 @@ def key(engine: str, request, base: set[str]) -> str:
         str(connection.settings_dict["NAME"]),
         engine,
         stores,
-        request.start,
-        request.end,
-        request.grain,
-        request.dims,
-        request.filters,
-        request.until,
+        request.question,
         request.conversion,
         sorted(base),
     )

@@ -51,12 +51,7 @@ def key(src, family: str, request, base) -> str:
         family,
         sorted(base),
         request.store_ids,
-        request.start,
-        request.end,
-        request.grain,
-        request.dims,
-        request.filters,
-        request.until,
+        request.question,
         request.conversion is not None,  # the factors are rows of src_rates, not SQL
     )
     return PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()

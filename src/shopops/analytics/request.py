@@ -59,6 +59,12 @@ class Request:
         return tuple(int(s.pk) for s in self.stores)
 
     @property
+    def question(self) -> tuple:
+        """What is asked, apart from the stores and the conversion: part of every key a
+        result or its compiled SQL is kept under."""
+        return (self.start, self.end, self.grain, self.dims, self.filters, self.until)
+
+    @property
     def touched(self) -> set[str]:
         """Dimensions used as a breakdown or a filter."""
         return set(self.dims) | {d for d, _ in self.filters}
