@@ -160,13 +160,15 @@ class SqliteRows:
 
     def as_json_select(self) -> str:
         """A SELECT of these rows from one JSON literal (no parameters: DuckDB binds them
-        through pandas too)."""
+        through pandas too). Strict: a value that is not of its column's type (text in a
+        DECIMAL column) fails the read, as Arrow's conversion does, instead of becoming
+        NULL."""
         text = json.dumps(dict(zip(self.names, self.values, strict=True)), ensure_ascii=False)
         shape = json.dumps({n: [t] for n, t in zip(self.names, self.types, strict=True)})
         picked = ", ".join(f'unnest(j."{n}") AS "{n}"' for n in self.names)
         return (
             f"SELECT {picked} FROM "  # noqa: S608 - literals only
-            f"(SELECT json_transform({sql_literal(text)}, {sql_literal(shape)}) AS j)"
+            f"(SELECT json_transform_strict({sql_literal(text)}, {sql_literal(shape)}) AS j)"
         )
 
 

@@ -1,6 +1,7 @@
 """A question compiled before runs its kept SQL (`analytics.compiled`): the same numbers as
 the reference for the whole catalog, on the live database and on the lake; a kept entry
-whose relations changed is compiled anew; a new process asking it again never imports Ibis."""
+whose relations changed, or whose SQL fails, is compiled anew; a new process asking it
+again never imports Ibis."""
 
 import os
 import subprocess
@@ -91,6 +92,21 @@ def test_an_entry_whose_relations_changed_is_compiled_anew(compiles, kept_keys):
     compiles.clear()
     assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
     assert compiles == []  # the new compilation replaced the stale entry
+
+
+def test_a_kept_sql_that_fails_is_compiled_anew(compiles, kept_keys):
+    store = make_demo_store(seed=3, target_orders=300)
+    numbers = metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False)
+    for key in kept_keys:  # its relations match, but the SQL names a column no longer there
+        entry = caches["compiled"].get(key)
+        entry["sql"] = "SELECT gone FROM " + entry["relations"][0]  # noqa: S608
+        caches["compiled"].set(key, entry)
+    compiles.clear()
+    assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
+    assert sorted(compiles) == ["lines", "orders"]
+    compiles.clear()
+    assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
+    assert compiles == []
 
 
 def test_a_new_process_asking_again_does_not_import_ibis(tmp_path):
