@@ -76,15 +76,25 @@ def kept_keys(monkeypatch):
     return seen
 
 
-def test_an_entry_whose_relations_changed_is_compiled_anew(compiles, kept_keys):
+def _other_types(entry: dict) -> None:
+    """Kept against other column types (compiled over an older lake, say): never run."""
+    entry["schema"] = [[name, ["x", "INTEGER"]] for name, *_ in entry["schema"]]
+    entry["sql"] = "SELECT 1/0"
+
+
+def _failing_sql(entry: dict) -> None:
+    """Its relations match, but its SQL names a column no longer there."""
+    entry["sql"] = "SELECT gone FROM " + entry["relations"][0]  # noqa: S608
+
+
+@pytest.mark.parametrize("spoil", [_other_types, _failing_sql], ids=["types", "failing"])
+def test_a_stale_entry_is_compiled_anew(compiles, kept_keys, spoil):
     store = make_demo_store(seed=3, target_orders=300)
     numbers = metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False)
     assert sorted(compiles) == ["lines", "orders"] and len(kept_keys) == 2
-    # Say the SQL was kept against other column types (compiled over an older lake, say).
     for key in kept_keys:
         entry = caches["compiled"].get(key)
-        entry["schema"] = [[name, ["x", "INTEGER"]] for name, *_ in entry["schema"]]
-        entry["sql"] = "SELECT 1/0"  # never run: its relations' types do not match
+        spoil(entry)
         caches["compiled"].set(key, entry)
     compiles.clear()
     assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
@@ -92,21 +102,6 @@ def test_an_entry_whose_relations_changed_is_compiled_anew(compiles, kept_keys):
     compiles.clear()
     assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
     assert compiles == []  # the new compilation replaced the stale entry
-
-
-def test_a_kept_sql_that_fails_is_compiled_anew(compiles, kept_keys):
-    store = make_demo_store(seed=3, target_orders=300)
-    numbers = metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False)
-    for key in kept_keys:  # its relations match, but the SQL names a column no longer there
-        entry = caches["compiled"].get(key)
-        entry["sql"] = "SELECT gone FROM " + entry["relations"][0]  # noqa: S608
-        caches["compiled"].set(key, entry)
-    compiles.clear()
-    assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
-    assert sorted(compiles) == ["lines", "orders"]
-    compiles.clear()
-    assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
-    assert compiles == []
 
 
 def test_a_new_process_asking_again_does_not_import_ibis(tmp_path):
