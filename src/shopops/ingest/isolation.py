@@ -89,7 +89,7 @@ def run_in_child(run_id: int) -> None:
     )
     if code == 0:
         return
-    name = ImportRun.objects.filter(pk=run_id).values_list("file_name", flat=True).first()
+    name = _file_name(run_id)
     if code in (-6, -9, 134, 137):  # aborted or killed: what running out of memory looks like
         reason = memory_message(name or "the file")
     else:
@@ -99,13 +99,28 @@ def run_in_child(run_id: int) -> None:
     fail(run_id, reason)
 
 
+def _file_name(run_id: int) -> str | None:
+    from shopops.ingest.models import ImportRun
+
+    return ImportRun.objects.filter(pk=run_id).values_list("file_name", flat=True).first()
+
+
 def _limit_memory() -> None:
-    """Cap the address space at what the process has now plus the import's budget."""
+    """Cap the address space at what the process has now plus the import's budget. Only
+    the soft limit: the child lifts it again to record that the budget ran out."""
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[0])
     current = pages * os.sysconf("SC_PAGE_SIZE")
     budget = current + (memory_limit_mb() << 20)
-    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        budget = min(budget, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (budget, hard))
+
+
+def _lift_memory_limit() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
 def child_main(run_id: int) -> int:
@@ -119,12 +134,18 @@ def child_main(run_id: int) -> int:
 
     from shopops.ingest import readers  # noqa: F401 - loaded before the limit applies
     from shopops.ingest.pipeline import run_import  # noqa: F401
-    from shopops.ingest.runs import run_claimed
+    from shopops.ingest.runs import fail, memory_message, run_claimed
 
     _limit_memory()
     try:
         run_claimed(run_id)
+    except MemoryError:
+        # The import's own handler ran out too: while it runs, the failed read's frames
+        # still hold their memory. Without the cap, say so on the run.
+        _lift_memory_limit()
+        fail(run_id, memory_message(_file_name(run_id) or "the file"))
     finally:
+        _lift_memory_limit()  # reading the peak allocates too
         _report_peak()
     return 0
 

@@ -183,6 +183,38 @@ def test_a_child_that_runs_out_of_memory_fails_its_run_only(as_role, store_a, se
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_child_out_of_memory_while_recording_it_still_says_memory(store_a, monkeypatch):
+    """The import's own MemoryError handler can run out too (the failed read's frames hold
+    their memory while it runs): the child lifts its cap and records the reason itself,
+    instead of exiting 1 with "stopped unexpectedly" (seen once in CI)."""
+    from shopops.ingest import isolation, runs
+
+    run = ImportRun.objects.create(
+        store=store_a,
+        kind="orders",
+        format="shopops",
+        file_name="big.xlsx",
+        status=ImportRun.Status.RUNNING,
+    )
+    lifted = []
+    monkeypatch.setattr(isolation, "_limit_memory", lambda: None)  # not on the test process
+    monkeypatch.setattr(isolation, "_lift_memory_limit", lambda: lifted.append(True))
+    monkeypatch.delenv("SHOPOPS_IMPORT_REPORT_FD", raising=False)
+
+    def out_of_memory_twice(run_id):
+        try:
+            raise MemoryError
+        except MemoryError:
+            raise MemoryError from None
+
+    monkeypatch.setattr(runs, "run_claimed", out_of_memory_twice)
+    assert isolation.child_main(run.pk) == 0
+    run.refresh_from_db()
+    assert run.status == "failed" and lifted
+    assert run.error.startswith("big.xlsx: reading the file needed more than"), run.error
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_run_whose_process_was_killed_is_failed_on_recovery(store_a):
     victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
