@@ -182,6 +182,18 @@ def test_a_child_that_runs_out_of_memory_fails_its_run_only(as_role, store_a, se
     assert not Order.objects.exists()
 
 
+def _running(store, file_name: str, **fields) -> ImportRun:
+    """An orders import claimed and running, as a worker leaves it."""
+    return ImportRun.objects.create(
+        store=store,
+        kind="orders",
+        format="shopops",
+        file_name=file_name,
+        status=ImportRun.Status.RUNNING,
+        **fields,
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_child_out_of_memory_while_recording_it_still_says_memory(store_a, monkeypatch):
     """The import's own MemoryError handler can run out too (the failed read's frames hold
@@ -189,13 +201,7 @@ def test_a_child_out_of_memory_while_recording_it_still_says_memory(store_a, mon
     instead of exiting 1 with "stopped unexpectedly" (seen once in CI)."""
     from shopops.ingest import isolation, runs
 
-    run = ImportRun.objects.create(
-        store=store_a,
-        kind="orders",
-        format="shopops",
-        file_name="big.xlsx",
-        status=ImportRun.Status.RUNNING,
-    )
+    run = _running(store_a, "big.xlsx")
     lifted = []
     monkeypatch.setattr(isolation, "_limit_memory", lambda: None)  # not on the test process
     monkeypatch.setattr(isolation, "_lift_memory_limit", lambda: lifted.append(True))
@@ -218,14 +224,7 @@ def test_a_child_out_of_memory_while_recording_it_still_says_memory(store_a, mon
 def test_a_run_whose_process_was_killed_is_failed_on_recovery(store_a):
     victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        run = ImportRun.objects.create(
-            store=store_a,
-            kind="orders",
-            format="shopops",
-            file_name="big.csv",
-            status=ImportRun.Status.RUNNING,
-            worker=process_name(victim.pid),
-        )
+        run = _running(store_a, "big.csv", worker=process_name(victim.pid))
         assert recover_orphans() == 0  # still alive: left running
         victim.send_signal(signal.SIGKILL)
         victim.wait()
