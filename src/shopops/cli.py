@@ -75,10 +75,11 @@ def manage(args):
 )
 @click.option(
     "--threads",
-    default=16,
+    default=4,  # processes.THREADS, not imported here to keep start-up short
     show_default=True,
-    type=int,
-    help="Request threads per worker (each may hold a database connection).",
+    type=click.IntRange(1, 256),
+    help="Request threads per worker (each may hold a database connection); requests beyond "
+    "them wait in order.",
 )
 def serve(host, port, workers, threads):
     """Serve the console with granian (DATABASE_URL picks the database)."""
@@ -864,12 +865,17 @@ def bench_pages_cmd(requests, months, orders, out_fmt):
 @click.option("--orders", default=2000, show_default=True, type=int)
 @click.option("--stock", default=500, show_default=True, type=int)
 @click.option("--concurrency", default=64, show_default=True, type=int)
-@click.option("--workers", default=4, show_default=True, type=int, help="granian workers.")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="granian workers.  [default: one a CPU core]",
+)
 @click.option(
     "--threads",
     default=None,
     type=click.IntRange(1, 256),
-    help="Request threads per granian worker.  [default: CONCURRENCY / WORKERS, at least 4]",
+    help="Request threads per granian worker.  [default: as `serve`, 4]",
 )
 @click.option(
     "--retries",

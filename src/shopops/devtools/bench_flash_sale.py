@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from shopops.core.numbers import percentile
+from shopops.devtools.processes import THREADS
 
 SKU = "FLASH-1"
 STORE = "flash"
@@ -358,7 +359,7 @@ def run_one(
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "x" * 50,
     }
     port = free_port()
-    threads = threads or max(4, concurrency // workers)
+    threads = threads or THREADS
 
     def measure(url: str, baseline) -> dict:
         env["DATABASE_URL"] = url
@@ -504,6 +505,7 @@ def run(
     threads: int | None = None,
 ) -> int:
     work = Path(tempfile.mkdtemp(prefix="shopops-flash-"))
+    workers = workers or os.cpu_count() or 2
     results = [
         r
         for db in databases

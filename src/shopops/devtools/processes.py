@@ -7,17 +7,26 @@ import time
 import urllib.request
 from pathlib import Path
 
+# Request threads per worker. Django's work is CPU-bound Python under one GIL, so threads
+# beyond a few add no throughput: under a 秒杀's 64 clients, 16 threads a worker spent 25%
+# more CPU a call than 2 (GIL hand-offs, more PostgreSQL backends waiting on the same row)
+# and their p99 was 4x as long (benchmarks/README.md, bench flash-sale).
+THREADS = 4
+# Requests a worker admits (granian's backpressure), whatever its threads: the ones no
+# thread runs yet wait in order. An idle keep-alive connection holds a slot, so this must
+# be well above the connections a worker keeps open: when it equalled the threads, a busy
+# client's connections starved for 30 s at a time.
+ADMITTED = 512
 
-def web_command(host: str, port: int, workers: int, threads: int = 16) -> list[str]:
+
+def web_command(host: str, port: int, workers: int, threads: int = THREADS) -> list[str]:
     """granian serving the WSGI app; `threads` bounds each worker's concurrent requests, and
-    so its database connections. Backpressure (requests admitted per worker) is well above
-    the threads: idle keep-alive connections hold a slot, and at threads == backpressure
-    a busy client's connections starved for 30 s at a time."""
+    so its database connections."""
     granian = Path(sys.executable).with_name("granian")
     return [
         *(str(granian), "--interface", "wsgi", "--no-ws"),
         *("--host", host, "--port", str(port), "--workers", str(workers)),
-        *("--blocking-threads", str(threads), "--backpressure", str(threads * 8)),
+        *("--blocking-threads", str(threads), "--backpressure", str(max(ADMITTED, threads * 8))),
         "shopops.wsgi:application",
     ]
 
