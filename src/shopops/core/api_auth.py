@@ -4,10 +4,12 @@ A request is authenticated by its session (browser; CSRF checked on writes) or b
 token sent as `Authorization: Bearer <token>`; then the router's module permission is checked
 with the same `can` the pages use.
 
-A token request costs two statements: the token with its user (so a revoked token or a
-deactivated user is refused on the very next request, in every process: nothing about the
-token is cached) and the user's permissions, user and role (group) permissions in one query,
-kept on the user object for the request as Django's ModelBackend keeps them (`_perm_cache`).
+A token request usually costs no statement: its user and permissions come from the shared
+cache (core.token_cache), which drops them whenever tokens, users, roles or permissions
+change, so a revoked token or a deactivated user is still refused on the very next request,
+in every process. Otherwise it costs two: the token with its user, and the user's and their
+role's (group's) permissions in one query, kept on the user object for the request as
+Django's ModelBackend keeps them (`_perm_cache`).
 
 Failed token authentications are counted per client address (settings.API_AUTH_FAILURE_*):
 past the limit, token requests from that address get 429 with Retry-After until the window
@@ -19,15 +21,13 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.core.cache import cache
-from django.db.models import Q
 from ninja.errors import HttpError, Throttled
 from ninja.security.http import HttpBearer
 from ninja.utils import check_csrf
 
+from shopops.core import token_cache
 from shopops.core.access import action_for_method, can
-from shopops.core.services import user_for_token
 
 
 class AuthThrottled(Throttled):
@@ -81,21 +81,6 @@ class AuthFailures:
         cache.set(key, (count + 1, started), timeout=math.ceil(started + window - now) + 1)
 
 
-def _load_permissions(user) -> None:
-    """The user's permissions in one query instead of ModelBackend's two (user, then group),
-    stored where ModelBackend.get_all_permissions looks first. A superuser has every
-    permission without a query, as in Django."""
-    if user.is_superuser or not user.is_active or hasattr(user, "_perm_cache"):
-        return
-    rows = (
-        Permission.objects.filter(Q(user=user) | Q(group__user=user))
-        .values_list("content_type__app_label", "codename")
-        .order_by()
-        .distinct()
-    )
-    user._perm_cache = {f"{app}.{codename}" for app, codename in rows}
-
-
 class ModuleAuth(HttpBearer):
     def __init__(self, module_key: str | None, action: str | None = None):
         super().__init__()
@@ -115,10 +100,7 @@ class ModuleAuth(HttpBearer):
         return user
 
     def authenticate(self, request, token):
-        user = user_for_token(token)
-        if user is not None:
-            _load_permissions(user)
-        return user
+        return token_cache.user_for_token(token)
 
     def _user(self, request):
         if request.headers.get(self.header):

@@ -9,7 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core: stores, users and roles")
 
     def ready(self):
+        from shopops.core import token_cache
         from shopops.core.roles import sync_roles_after_migrate
+
+        token_cache.connect()
 
         # Groups need the permissions that Django itself creates in post_migrate.
         post_migrate.connect(sync_roles_after_migrate, sender=self)

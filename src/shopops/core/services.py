@@ -8,6 +8,7 @@ from django.utils import timezone
 from shopops.core import audit, locks
 from shopops.core.models import ApiToken, Store, StoreGrant, User, hash_token
 from shopops.core.roles import ROLES_BY_KEY
+from shopops.core.token_cache import auth_changed
 
 STORE_AUDITED_FIELDS = [
     "name",
@@ -101,21 +102,7 @@ def revoke_token(user: User, token_id: int) -> None:
     ApiToken.objects.filter(user=user, pk=token_id, revoked_at=None).update(
         revoked_at=timezone.now()
     )
-
-
-def user_for_token(raw: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at=None, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
-    now = timezone.now()
-    # Touch at most once a minute so a busy client does not write on every call.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    auth_changed()  # an update sends no signal
 
 
 # --- users, from the console (audited; the CLI's create_user above is the same write) -----
@@ -177,6 +164,7 @@ def change_user(actor, user: User, *, role, stores, is_active: bool, email="", v
     user.save(update_fields=["is_active", "email"])
     if not is_active:
         ApiToken.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+        auth_changed()  # an update sends no signal
     audit.record(actor, user, "update", before, user_snapshot(user), via=via)
     return user
 
@@ -193,10 +181,11 @@ def reset_password(actor, user: User, password: str, *, via="web") -> None:
 @transaction.atomic
 def revoke_user_token(actor, user: User, token_id: int, *, via="web") -> bool:
     """Revokes one of `user`'s tokens; True if it was live. Refused at once in every process
-    (nothing about a token is cached)."""
+    (core.token_cache)."""
     token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at=None).first()
     if token is None:
         return False
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    auth_changed()  # an update sends no signal
     audit.record(actor, user, "revoke_token", {"token": token.prefix}, None, via=via)
     return True

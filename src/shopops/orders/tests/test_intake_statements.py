@@ -22,9 +22,9 @@ pytestmark = [pytest.mark.django_db]
 # events; allocation (one UPDATE … RETURNING per line, allocations, movements); receipt;
 # release. A buyer created with the order has no other order to be a duplicate of, so the
 # candidates are not read. It was 28, then 23.
-ONE_INTAKE = 17
+ONE_INTAKE = 15
 # The same order posted again: token, permissions, store, SKUs, receipt. It was 7.
-ONE_REPLAY = 5
+ONE_REPLAY = 3
 
 
 def _post(client, body, raw):
