@@ -26,7 +26,8 @@ PREFIX = "sql:v1:"
 # The modules whose code shapes the compiled SQL (the expressions, the relations' names and
 # columns, the request's fields), and the libraries that compile it.
 SHAPING = ("compiled", "expressions", "families", "lake_read", "request", "sources")
-LIBRARIES = ("duckdb", "ibis_framework", "sqlglot")
+# Their distributions' names (as in their dist-info folders), with the module each installs.
+LIBRARIES = {"duckdb": "duckdb", "ibis_framework": "ibis", "sqlglot": "sqlglot"}
 
 
 @lru_cache(maxsize=1)
@@ -37,10 +38,17 @@ def fingerprint() -> str:
     here = Path(__file__).parent
     for name in SHAPING:
         digest.update((here / f"{name}.py").read_bytes())
-    site = Path(importlib.util.find_spec("duckdb").origin).parent.parent
-    for entry in sorted(os.listdir(site)):
-        if entry.endswith(".dist-info") and entry.split("-")[0].lower() in LIBRARIES:
-            digest.update(entry.encode())
+    # Each library's dist-info is looked for where the library itself is installed (without
+    # importing it; importlib.metadata would cost 80 ms a process).
+    sites = set()
+    for module in LIBRARIES.values():
+        spec = importlib.util.find_spec(module)
+        if spec is not None and spec.origin:
+            sites.add(Path(spec.origin).parent.parent)
+    for site in sorted(sites):
+        for entry in sorted(os.listdir(site)):
+            if entry.endswith(".dist-info") and entry.split("-")[0].lower() in LIBRARIES:
+                digest.update(entry.encode())
     return digest.hexdigest()[:16]
 
 

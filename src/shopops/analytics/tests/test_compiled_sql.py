@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import caches
@@ -128,3 +129,28 @@ def test_a_new_process_asking_again_does_not_import_ibis(tmp_path):
     assert "| ibis" in first.stderr
     assert "| ibis" not in again.stderr
     assert again.stdout == first.stdout and '"period": "2025-11"' in first.stdout
+
+
+def test_the_fingerprint_changes_with_each_library_wherever_it_is_installed(tmp_path, monkeypatch):
+    # Each library in a folder of its own, as when one comes from the system's packages.
+    found = {}
+    for dist, module, version in (
+        ("duckdb", "duckdb", "1.0.0"),
+        ("ibis_framework", "ibis", "10.0.0"),
+        ("sqlglot", "sqlglot", "26.0.0"),
+    ):
+        site = tmp_path / dist
+        (site / module).mkdir(parents=True)
+        (site / module / "__init__.py").write_text("")
+        (site / f"{dist}-{version}.dist-info").mkdir()
+        found[module] = SimpleNamespace(origin=str(site / module / "__init__.py"))
+    monkeypatch.setattr(compiled.importlib.util, "find_spec", found.get)
+    compiled.fingerprint.cache_clear()
+    first = compiled.fingerprint()
+    (tmp_path / "sqlglot" / "sqlglot-26.0.0.dist-info").rename(
+        tmp_path / "sqlglot" / "sqlglot-27.0.0.dist-info"
+    )
+    compiled.fingerprint.cache_clear()
+    assert compiled.fingerprint() != first
+    monkeypatch.undo()
+    compiled.fingerprint.cache_clear()
