@@ -15,10 +15,18 @@ very next request, in every process that shares the cache:
 
 Model saves and deletes, role and permission changes (m2m) call it through signals
 (`connect`); writes that bypass signals (QuerySet.update of tokens or users) call it
-themselves. Entries also expire after TTL seconds, the bound for edits made outside the
-application (SQL typed into the database).
+themselves. An entry is used for at most TTL seconds after its rows were read, the bound for
+edits made outside the application (SQL typed into the database).
+
+The cache failing never fails a change or lets a stale entry through: a generation that
+cannot be set is logged (the entries then expire by TTL), and a cache that cannot be read
+is a miss. An entry whose user fields are not this code's (a deploy that changed the User
+model, sharing the cache with the processes before it) is a miss too.
 """
 
+import hashlib
+import logging
+import time
 import uuid
 
 from django.core.cache import cache
@@ -28,44 +36,81 @@ from django.utils import timezone
 
 from shopops.core.models import ApiToken, User, hash_token
 
+log = logging.getLogger(__name__)
+
 GENERATION = "shopops:auth-generation"
-PREFIX = "shopops:api-token:"
 TTL = 60
 # The last use is written at most once a minute, so a busy client does not write each call.
 TOUCH_EVERY = 60
-# What the entry keeps of the user: everything but the password hash.
-USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields if f.attname not in ("password",))
+# What the entry keeps of the user: everything but the password hash. The key names them,
+# so that an entry made by code with other User fields is never found.
+USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields if f.attname != "password")
+PREFIX = "shopops:api-token:" + hashlib.sha256(repr(USER_FIELDS).encode()).hexdigest()[:8] + ":"
 
 
 def auth_changed() -> None:
     """Tokens, users, roles or permissions changed: no entry read before is used again."""
     _new_generation()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_new_generation)
+        transaction.on_commit(_new_generation, robust=True)
 
 
-def _new_generation() -> str:
+def _new_generation() -> str | None:
     generation = uuid.uuid4().hex
-    cache.set(GENERATION, generation, timeout=None)
+    try:
+        cache.set(GENERATION, generation, timeout=None)
+    except Exception:  # the change itself must not fail; entries expire by TTL
+        log.exception("could not renew the auth generation; cached tokens expire in %s s", TTL)
+        return None
     return generation
+
+
+def _read(key: str) -> tuple[str | None, dict | None]:
+    """The generation and the entry under `key`; (None, None) when the cache fails."""
+    try:
+        found = cache.get_many([GENERATION, key])
+    except Exception:
+        log.exception("could not read the token cache; reading the database")
+        return None, None
+    # Never set, or culled from a full cache: a new one, which no entry carries.
+    return found.get(GENERATION) or _new_generation(), found.get(key)
+
+
+def _usable(entry, generation) -> bool:
+    return (
+        isinstance(entry, dict)
+        and generation is not None
+        and entry.get("generation") == generation
+        and time.time() - entry.get("read_at", 0) < TTL
+        and set(entry.get("user", ())) == set(USER_FIELDS)
+    )
+
+
+def _store(key: str, entry: dict) -> None:
+    """Keep `entry` for what is left of its TTL, counted from when its rows were read."""
+    left = TTL - (time.time() - entry["read_at"])
+    if left < 1:
+        return
+    try:
+        cache.set(key, entry, timeout=left)
+    except Exception:
+        log.exception("could not write the token cache")
 
 
 def user_for_token(raw: str) -> User | None:
     """The active user of a live token, with their permissions loaded, or None."""
     key = PREFIX + hash_token(raw)
-    found = cache.get_many([GENERATION, key])
-    generation = found.get(GENERATION)
-    if generation is None:  # never set, or culled from a full cache
-        generation = _new_generation()
-    entry = found.get(key)
-    if entry is not None and entry["generation"] == generation:
-        user = User.from_db("default", USER_FIELDS, entry["user"])
+    generation, entry = _read(key)
+    if _usable(entry, generation):
+        # from_db takes the values in the model's field order, whatever the names say.
+        user = User.from_db("default", USER_FIELDS, [entry["user"][n] for n in USER_FIELDS])
         if entry["perms"] is not None:  # a superuser's are not loaded: they are all
-            user._perm_cache = entry["perms"]
+            user._perm_cache = set(entry["perms"])
         if _touch(entry["token"], entry["last_used_at"]):
             entry["last_used_at"] = timezone.now()
-            cache.set(key, entry, timeout=TTL)
+            _store(key, entry)
         return user
+    read_at = time.time()  # before the database: the entry's age counts from here
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=hash_token(raw), revoked_at=None, user__is_active=True)
@@ -77,14 +122,18 @@ def user_for_token(raw: str) -> User | None:
         token.last_used_at = timezone.now()
     user = token.user
     load_permissions(user)
-    entry = {
-        "generation": generation,
-        "token": token.pk,
-        "last_used_at": token.last_used_at,
-        "user": [getattr(user, name) for name in USER_FIELDS],
-        "perms": getattr(user, "_perm_cache", None),
-    }
-    cache.set(key, entry, timeout=TTL)
+    if generation is not None:
+        _store(
+            key,
+            {
+                "generation": generation,
+                "read_at": read_at,
+                "token": token.pk,
+                "last_used_at": token.last_used_at,
+                "user": {name: getattr(user, name) for name in USER_FIELDS},
+                "perms": getattr(user, "_perm_cache", None),
+            },
+        )
     return user
 
 
@@ -115,8 +164,19 @@ def load_permissions(user) -> None:
     user._perm_cache = {f"{app}.{codename}" for app, codename in rows}
 
 
-def _changed(sender, **kwargs) -> None:
+def _saved(sender, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a sign-in: nothing a token may do changed
     auth_changed()
+
+
+def _deleted(sender, **kwargs) -> None:
+    auth_changed()
+
+
+def _m2m(sender, action: str, **kwargs) -> None:
+    if action.startswith("post_"):
+        auth_changed()
 
 
 def connect() -> None:
@@ -126,11 +186,11 @@ def connect() -> None:
 
     uid = "shopops.core.token_cache"
     for model in (ApiToken, User, Group, Permission):
-        post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}.save.{model.__name__}")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}.delete.{model.__name__}")
+        post_save.connect(_saved, sender=model, dispatch_uid=f"{uid}.save.{model.__name__}")
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"{uid}.delete.{model.__name__}")
     for through in (
         User.groups.through,
         User.user_permissions.through,
         Group.permissions.through,
     ):
-        m2m_changed.connect(_changed, sender=through, dispatch_uid=f"{uid}.m2m.{through.__name__}")
+        m2m_changed.connect(_m2m, sender=through, dispatch_uid=f"{uid}.m2m.{through.__name__}")

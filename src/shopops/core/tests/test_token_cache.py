@@ -4,8 +4,9 @@ very next request after anything it depends on changes, whichever way it changed
 from datetime import timedelta
 
 import pytest
+from conftest import PASSWORD
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -124,3 +125,58 @@ def test_the_last_use_is_still_recorded_once_a_minute(role_users, monkeypatch):
     with CaptureQueriesContext(connection) as asked:
         assert _me(raw).status_code == 200
     assert not any("core_apitoken" in q["sql"] for q in asked.captured_queries)
+
+
+def test_a_superuser_from_the_cache_still_has_every_permission(role_users, store_b):
+    boss = services.create_user(username="boss", password=None, superuser=True)
+    _token, raw = _warm(boss)
+    with CaptureQueriesContext(connection) as asked:
+        cached = token_cache.user_for_token(raw)
+    assert asked.captured_queries == []
+    assert cached.is_superuser and cached.has_perm(f"core.{VIEW_COSTS}")
+    assert {"alpha", "beta"} <= set(_me(raw).json()["stores"])
+
+
+def test_an_entry_of_other_user_fields_or_past_its_age_is_not_used(role_users, monkeypatch):
+    user = role_users["analyst"]
+    _token, raw = _warm(user)
+    key = token_cache.PREFIX + hash_token(raw)
+    entry = cache.get(key)
+    # A process whose User had one more field (a deploy sharing the cache) made it.
+    cache.set(key, {**entry, "user": {**entry["user"], "nickname": "x"}})
+    assert not token_cache._usable(cache.get(key), cache.get(token_cache.GENERATION))
+    assert token_cache.user_for_token(raw).username == "analyst"  # from the database
+    fresh = cache.get(key)
+    assert token_cache._usable(fresh, cache.get(token_cache.GENERATION))
+    later = fresh["read_at"] + token_cache.TTL + 1
+    monkeypatch.setattr(token_cache.time, "time", lambda: later)
+    assert not token_cache._usable(fresh, cache.get(token_cache.GENERATION))
+
+
+def test_a_sign_in_keeps_the_cached_tokens(role_users):
+    user = role_users["analyst"]
+    _warm(user)
+    generation = cache.get(token_cache.GENERATION)
+    assert (
+        Client().post("/login/", {"username": "analyst", "password": PASSWORD}).status_code == 302
+    )
+    assert cache.get(token_cache.GENERATION) == generation
+    user.email = "analyst@example.com"
+    user.save()
+    assert cache.get(token_cache.GENERATION) != generation
+
+
+def test_a_failing_cache_fails_no_revoke_and_no_request(role_users, monkeypatch):
+    user = role_users["analyst"]
+    token, raw = _warm(user)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    backend = caches["default"]  # the backend itself, not the proxy
+    monkeypatch.setattr(backend, "set", down)
+    monkeypatch.setattr(backend, "get_many", down)
+    assert token_cache.user_for_token(raw).pk == user.pk  # from the database
+    services.revoke_token(user, token.pk)
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
+    assert token_cache.user_for_token(raw) is None
