@@ -29,8 +29,10 @@ import logging
 import time
 import uuid
 
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
@@ -99,7 +101,8 @@ def _store(key: str, entry: dict) -> None:
 
 def user_for_token(raw: str) -> User | None:
     """The active user of a live token, with their permissions loaded, or None."""
-    key = PREFIX + hash_token(raw)
+    digest = hash_token(raw)
+    key = PREFIX + digest
     generation, entry = _read(key)
     if _usable(entry, generation):
         # from_db takes the values in the model's field order, whatever the names say.
@@ -113,7 +116,7 @@ def user_for_token(raw: str) -> User | None:
     read_at = time.time()  # before the database: the entry's age counts from here
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at=None, user__is_active=True)
+        .filter(key_hash=digest, revoked_at=None, user__is_active=True)
         .first()
     )
     if token is None:
@@ -150,9 +153,6 @@ def load_permissions(user) -> None:
     """The user's permissions in one query instead of ModelBackend's two (user, then group),
     stored where ModelBackend.get_all_permissions looks first. A superuser has every
     permission without a query, as in Django, and an inactive user none."""
-    from django.contrib.auth.models import Permission
-    from django.db.models import Q
-
     if user.is_superuser or not user.is_active or hasattr(user, "_perm_cache"):
         return
     rows = (
@@ -182,8 +182,6 @@ def _m2m(sender, action: str, **kwargs) -> None:
 def connect() -> None:
     """Call auth_changed on every save or delete of what a token's authentication depends
     on, and on every change of a user's roles or a role's permissions."""
-    from django.contrib.auth.models import Group, Permission
-
     uid = "shopops.core.token_cache"
     for model in (ApiToken, User, Group, Permission):
         post_save.connect(_saved, sender=model, dispatch_uid=f"{uid}.save.{model.__name__}")
