@@ -75,7 +75,7 @@ def manage(args):
 )
 @click.option(
     "--threads",
-    default=4,  # processes.THREADS, not imported here to keep start-up short
+    default=16,  # processes.THREADS, not imported here to keep start-up short
     show_default=True,
     type=click.IntRange(1, 256),
     help="Request threads per worker (each may hold a database connection); requests beyond "
@@ -875,7 +875,7 @@ def bench_pages_cmd(requests, months, orders, out_fmt):
     "--threads",
     default=None,
     type=click.IntRange(1, 256),
-    help="Request threads per granian worker.  [default: as `serve`, 4]",
+    help="Request threads per granian worker.  [default: as `serve`, 16]",
 )
 @click.option(
     "--retries",

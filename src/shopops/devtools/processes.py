@@ -8,10 +8,12 @@ import urllib.request
 from pathlib import Path
 
 # Request threads per worker. Django's work is CPU-bound Python under one GIL, so threads
-# beyond a few add no throughput: under a 秒杀's 64 clients, 16 threads a worker spent 25%
-# more CPU a call than 2 (GIL hand-offs, more PostgreSQL backends waiting on the same row)
-# and their p99 was 4x as long (benchmarks/README.md, bench flash-sale).
-THREADS = 4
+# add throughput only where calls wait together: a worker's concurrent order intakes are
+# written in one transaction (orders.group_commit), and under a 秒杀's 64 clients 16
+# threads a worker took 1.8x the intakes of 4 at half the CPU a call, with a shorter p99
+# (benchmarks/README.md, bench flash-sale, 2026-12-03 "group commit"). Without that, 16
+# threads had cost 25% more CPU a call than 2, with a p99 4x as long.
+THREADS = 16
 # Requests a worker admits (granian's backpressure), whatever its threads: the ones no
 # thread runs yet wait in order. An idle keep-alive connection holds a slot, so this must
 # be well above the connections a worker keeps open: when it equalled the threads, a busy

@@ -421,6 +421,10 @@ class Conflict(Exception):
     """The call cannot be applied to the order as it stands (HTTP 409)."""
 
 
+# What receiving an order may refuse it with (the API answers 409 or 422).
+REFUSALS = (Conflict, states.IllegalTransition, ValidationError, bounds.OutOfBounds)
+
+
 def receive(actor, store, data: dict, *, via: str = "api", skus: Skus | None = None) -> Answer:
     """One order, in its own transaction (or savepoint, inside the caller's). `skus` shares
     the SKU lookups of a batch; a store read with select_related("fulfilment_settings")
@@ -505,7 +509,7 @@ def receive_many(actor, orders: list[tuple], *, via: str = "api", attempts: int 
             flush()
         if key in known:
             receipts.pop(key, None)  # a payment may change it: read it again after this
-            results[i] = _answer_or_refusal(actor, store, cleaned, digest, via)
+            results[i] = answer_or_refusal(actor, store, cleaned, digest, via)
             continue
         known.add(key)
         again[key] = (digest, i)
@@ -535,10 +539,11 @@ def _stored(model, keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
     return set(found) & keys
 
 
-def _answer_or_refusal(actor, store, cleaned, digest, via):
+def answer_or_refusal(actor, store, cleaned, digest, via):
+    """_receive()'s Answer, or the refusal it raised."""
     try:
         return _receive(actor, store, cleaned, digest, via)
-    except (Conflict, states.IllegalTransition, ValidationError, bounds.OutOfBounds) as exc:
+    except REFUSALS as exc:
         return exc
 
 
@@ -553,14 +558,14 @@ def _create_run(actor, store, run, via, attempts: int) -> list:
     else:
         # Left out because a concurrent call stored them: received now, as retries.
         return [
-            found if found is not None else _answer_or_refusal(actor, store, c, d, via)
+            found if found is not None else answer_or_refusal(actor, store, c, d, via)
             for found, (_i, c, d) in zip(done, run, strict=True)
         ]
     if attempts > 0:
         return receive_many(
             actor, [(store, c) for _i, c, _d in run], via=via, attempts=attempts - 1
         )
-    return [_answer_or_refusal(actor, store, c, d, via) for _i, c, d in run]
+    return [answer_or_refusal(actor, store, c, d, via) for _i, c, d in run]
 
 
 def _create_many(actor, store, orders: list[tuple[dict, str]], via: str) -> list[Answer | None]:
