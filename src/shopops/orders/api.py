@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestInvalid
@@ -389,7 +389,10 @@ _single_calls = group_commit.GroupCommit(_receive_group)
     description=INTAKE_DOC,
 )
 def post_order(request, payload: OrderIn):
-    result = _single_calls.submit(request.auth.pk, (request.auth, payload.model_dump()))
+    # One run for the calls of one user in one language: the run records its user as the
+    # actor, and its refusals are worded in the language active where it runs.
+    key = (request.auth.pk, get_language())
+    result = _single_calls.submit(key, (request.auth, payload.model_dump()))
     if isinstance(result, (intake.Conflict, states.IllegalTransition)):
         return _conflict(str(result))
     if isinstance(result, Exception):
