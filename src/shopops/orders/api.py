@@ -327,7 +327,7 @@ class _Stores:
                     Store.objects.select_related("fulfilment_settings"), self.user, code=code
                 )
             except Http404 as exc:
-                self.found[code] = (None, None, exc)
+                self.found[code] = (None, None, str(exc))
             else:
                 skus = intake.Skus(store)
                 skus.prefetch(
@@ -336,7 +336,7 @@ class _Stores:
                 self.found[code] = (store, skus, None)
         store, skus, refused = self.found[code]
         if refused is not None:
-            raise refused
+            raise Http404(refused)  # a new one for each order: raised in its own request
         return store, skus
 
 
@@ -378,8 +378,15 @@ def _receive_group(calls: list[tuple]) -> list:
     return _receive_all(user, orders, _Stores(user, orders))
 
 
+def _receive_alone(call: tuple):
+    """One POST /orders call on its own: a lone call, or each call of a group that failed
+    (those it stored are answered from their receipts)."""
+    user, data = call
+    return _receive_all(user, [data], _Stores(user))[0]
+
+
 # A flash sale's single calls, each written with the ones its worker receives meanwhile.
-_single_calls = group_commit.GroupCommit(_receive_group)
+_single_calls = group_commit.GroupCommit(_receive_group, _receive_alone)
 
 
 @router.post(

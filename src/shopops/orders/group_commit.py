@@ -4,13 +4,18 @@ In a flash sale every channel posts each order in its own call, and each call is
 transaction of about fifteen statements. `intake.receive_many` writes several new orders in
 about as many statements as one (measured: 7.9 ms of CPU for one order alone, 4.7 ms an
 order for two, 2.6 for four), answering each exactly as `intake.receive` would. So a call
-that arrives while another call of the process is being run waits for that run to end, and
-is then run together with every other call that arrived meanwhile. No call waits for more
-than the one run before its own, and a lone call is run at once, alone.
+that arrives while another call of the same key (the same user, say) is being run waits
+for that run to end, and is then run together with every other call of its key that
+arrived meanwhile. Calls of other keys run at the same time, as they would without this.
+No call waits for more than the one run of its key before its own; a lone call runs at
+once, alone.
 
-`GroupCommit(run)`: `run(items)` gets the items of one group in their order of arrival and
-returns a result for each (an answer, or the refusal of that item, returned, not raised).
-If `run` raises, every call of the group raises it: nothing of the group was done.
+`GroupCommit(run_many, run_one)`: `run_one(item)` runs a call alone, in its own thread, and
+returns its result or raises. `run_many(items)` runs a group, in the thread of its first
+call, and returns a result for each item (an answer, or the refusal of that item, returned,
+not raised). If `run_many` raises, part of the group may be done (it need not be one
+transaction), so every call of the group then runs alone, in its own thread: `run_one` must
+be idempotent, as order intake is (an order stored before is answered from its receipt).
 """
 
 import threading
@@ -21,74 +26,88 @@ from dataclasses import dataclass, field
 # processes.THREADS), so this is only a bound.
 LIMIT = 100
 
+_PENDING = object()  # no result yet
+
 
 @dataclass(eq=False)
 class _Call:
     key: object
     item: object
     done: threading.Event = field(default_factory=threading.Event)
-    lead: bool = False  # woken to run the next group, not with its result
-    result: object = None
-    failure: BaseException | None = None
+    lead: bool = False  # woken to run the next group of its key, not with its result
+    result: object = _PENDING
+    alone: bool = False  # its group failed: run it alone
 
 
 class GroupCommit:
-    def __init__(self, run: Callable[[list], list], limit: int = LIMIT):
-        self.run = run
+    def __init__(
+        self, run_many: Callable[[list], list], run_one: Callable[[object], object], limit=LIMIT
+    ):
+        self.run_many = run_many
+        self.run_one = run_one
         self.limit = limit
         self._lock = threading.Lock()
-        self._queued: list[_Call] = []
-        self._running = False
+        self._queued: dict[object, list[_Call]] = {}  # by key, in order of arrival
 
     def submit(self, key, item):
         """`item`'s result, run with the other items of the same `key` (calls that may
-        share a run: the same user's) that are waiting when its run starts."""
+        share a run) that are waiting when its run starts."""
         call = _Call(key, item)
         with self._lock:
-            self._queued.append(call)
-            lead = not self._running
-            self._running = True
+            queue = self._queued.get(key)
+            lead = queue is None  # no run of this key is going on
+            if lead:
+                self._queued[key] = []
+            else:
+                queue.append(call)
         if not lead:
             call.done.wait()
-        if not call.done.is_set() or call.lead:
+            lead = call.lead
+        if lead:
             self._run(call)
-        if call.failure is not None:
-            raise call.failure
+        if call.alone:
+            return self.run_one(call.item)
         return call.result
 
     def _run(self, own: _Call) -> None:
-        """Runs `own` and the queued calls of its key, then wakes them, and the first call
-        still queued to run the next group."""
-        group = [own]
+        """Runs `own` with the queued calls of its key, then wakes them, and the first call
+        of its key still queued to run the next group."""
+        with self._lock:
+            queue = self._queued[own.key]
+            if own in queue:
+                queue.remove(own)
+            group = [own, *queue[: self.limit - 1]]
+            del queue[: self.limit - 1]
+        failed = None
         try:
-            with self._lock:
-                kept = []
-                for queued in self._queued:
-                    if queued is own:
-                        continue
-                    if queued.key == own.key and len(group) < self.limit:
-                        group.append(queued)
-                    else:
-                        kept.append(queued)
-                self._queued = kept
-            try:
-                results = self.run([c.item for c in group])
-            except Exception as exc:
-                for call in group:
-                    call.failure = exc
+            if len(group) == 1:
+                # Alone, but still as the key's run, so that the calls arriving meanwhile
+                # wait for it and form the next group.
+                try:
+                    own.result = self.run_one(own.item)
+                except Exception as exc:
+                    failed = exc  # raised in this thread, after the hand-over
             else:
-                for call, result in zip(group, results, strict=True):
-                    call.result = result
+                try:
+                    results = self.run_many([c.item for c in group])
+                    for call, result in zip(group, results, strict=True):
+                        call.result = result
+                except Exception:
+                    for call in group:
+                        call.alone = True
         finally:
             with self._lock:
-                if self._queued:
-                    successor = self._queued[0]
+                queue = self._queued[own.key]
+                if queue:
+                    successor = queue[0]
                     successor.lead = True
                     successor.done.set()
                 else:
-                    self._running = False
+                    del self._queued[own.key]
             for call in group:
-                if call.failure is None and call.result is None:  # interrupted
-                    call.failure = RuntimeError("the group's run was interrupted")
+                if call.result is _PENDING and failed is None:  # interrupted: alone
+                    call.alone = True
                 call.lead = False
                 call.done.set()
+        if failed is not None:
+            raise failed
