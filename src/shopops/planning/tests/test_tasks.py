@@ -5,6 +5,7 @@ its filters and template 2's XLSX read back exactly."""
 
 import io
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -19,7 +20,9 @@ from shopops.planning.task_export import HEADERS
 
 pytestmark = pytest.mark.django_db
 
-START = date(2026, 12, 1)
+# Today in the stores' zone: the tests' tasks start now, so none is late before they say.
+START = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+LATER = START + timedelta(days=8)
 
 
 def _task(store, name, start, days=3, **fields):
@@ -161,17 +164,18 @@ def test_the_detail_page_comments_reschedules_and_deletes(as_role, store_a, role
     page = editor.get(f"/plans/{task.pk}/").content.decode()
     assert 'name="due"' in page and "disabled" in page.split('name="due"')[1][:200]
     # The date pickers hold ISO dates in Chinese too (2026/12/01 would leave them empty).
-    assert 'type="date" name="start" value="2026-12-01"' in page
+    assert f'type="date" name="start" value="{START.isoformat()}"' in page
     editor.post(f"/plans/{task.pk}/", {"action": "comment", "note": "关键词已整理"})
     assert "关键词已整理" in editor.get(f"/plans/{task.pk}/").content.decode()
     owner = as_role("product_ops")
-    owner.post(f"/plans/{task.pk}/", {"action": "save", "name": task.name, "start": "2026-12-01",
-                                      "due": "2026-12-09", "owner": role_users["product_ops"].pk,
-                                      "status": "doing", "progress": "50"})  # fmt: skip
+    saved = {"action": "save", "name": task.name, "start": START.isoformat(),
+             "due": LATER.isoformat(), "owner": role_users["product_ops"].pk,
+             "status": "doing", "progress": "50"}  # fmt: skip
+    owner.post(f"/plans/{task.pk}/", saved)
     task.refresh_from_db()
-    assert task.due == date(2026, 12, 9) and task.progress == 50
+    assert task.due == LATER and task.progress == 50
     history = owner.get(f"/plans/{task.pk}/").content.decode()
-    assert "2026-12-03 → 2026-12-09" in history
+    assert f"{START + timedelta(days=2)} → {LATER}" in history
     assert 'id="task-delete"' not in editor.get(f"/plans/{task.pk}/").content.decode()
     owner.post(f"/plans/{task.pk}/", {"action": "delete"})
     assert not Task.objects.filter(pk=task.pk).exists()

@@ -23,12 +23,12 @@ FIELDS = ("name", "description", "start", "due", "owner_id", "departments", "del
 
 def _plan(store, owner):
     a = work.create_task(None, store, name="活动报名", description="报 618 主会场",
-                         start=date(2026, 12, 1), due=date(2026, 12, 3), owner=owner,
+                         start=date(2030, 12, 1), due=date(2030, 12, 3), owner=owner,
                          departments="运营部", deliverable="报名截图",
                          notes="=不是公式")  # fmt: skip
-    work.create_task(None, store, name="主图设计", start=date(2026, 12, 4), due=date(2026, 12, 9),
+    work.create_task(None, store, name="主图设计", start=date(2030, 12, 4), due=date(2030, 12, 9),
                      depends_on=[a.pk], status=TaskStatus.DOING)  # fmt: skip
-    work.create_task(None, store, name="复盘", start=date(2026, 12, 20), due=date(2026, 12, 20),
+    work.create_task(None, store, name="复盘", start=date(2030, 12, 20), due=date(2030, 12, 20),
                      status=TaskStatus.DONE)  # fmt: skip
 
 
@@ -41,8 +41,8 @@ def test_export_read_back_and_imported_into_an_empty_store(tmp_path, store_a, st
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0] == ["任务名称", "任务描述", "起始时间", "截止时间", "负责人", "协作部门",
                        "交付物", "当前状态", "备注"]  # fmt: skip
-    assert rows[1][:8] == ["活动报名", "报 618 主会场", datetime(2026, 12, 1),
-                           datetime(2026, 12, 3), "product_ops", "运营部", "报名截图",
+    assert rows[1][:8] == ["活动报名", "报 618 主会场", datetime(2030, 12, 1),
+                           datetime(2030, 12, 3), "product_ops", "运营部", "报名截图",
                            "待开始"]  # fmt: skip
     assert rows[1][8] == "=不是公式" and sheet.cell(2, 9).data_type == "s"  # inert text
     assert [r[7] for r in rows[1:]] == ["待开始", "进行中", "已完成"]
@@ -71,8 +71,8 @@ def test_a_bad_date_in_row_7_is_refused_naming_row_7(tmp_path, store_a):
     sheet = book.active
     sheet.append(task_export.HEADERS)
     for n in range(5):  # rows 2 to 6
-        sheet.append([f"任务{n}", "", "2026-12-01", "2026-12-02", "", "", "", "待开始", ""])
-    sheet.append(["任务坏", "", "2026-13-40", "2026-12-02", "", "", "", "待开始", ""])  # row 7
+        sheet.append([f"任务{n}", "", "2030-12-01", "2030-12-02", "", "", "", "待开始", ""])
+    sheet.append(["任务坏", "", "2030-13-40", "2030-12-02", "", "", "", "待开始", ""])  # row 7
     path = tmp_path / "团队计划.xlsx"
     book.save(path)
     with pytest.raises(ImportFailed) as refused:
@@ -83,11 +83,11 @@ def test_a_bad_date_in_row_7_is_refused_naming_row_7(tmp_path, store_a):
 
 def test_an_unknown_owner_and_a_due_before_start_are_named_by_row(tmp_path, store_a):
     path = tmp_path / "tasks.csv"
-    path.write_text("任务名称,起始时间,截止时间,负责人\n甲,2026-12-01,2026-12-02,\n"
-                    "乙,2026-12-01,2026-12-02,nobody\n", encoding="utf-8")  # fmt: skip
+    path.write_text("任务名称,起始时间,截止时间,负责人\n甲,2030-12-01,2030-12-02,\n"
+                    "乙,2030-12-01,2030-12-02,nobody\n", encoding="utf-8")  # fmt: skip
     with pytest.raises(ImportFailed, match="line 3, column owner: 'nobody' does not work"):
         run_import(store=store_a, kind="tasks", path=path)
-    path.write_text("任务名称,起始时间,截止时间\n甲,2026-12-05,2026-12-02\n", encoding="utf-8")
+    path.write_text("任务名称,起始时间,截止时间\n甲,2030-12-05,2030-12-02\n", encoding="utf-8")
     with pytest.raises(ImportFailed, match="line 2, column due"):
         run_import(store=store_a, kind="tasks", path=path)
     assert not Task.objects.exists()
