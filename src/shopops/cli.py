@@ -220,6 +220,12 @@ def test(keyword, no_browser, no_postgres, pytest_args):
     help="Write rejected rows here (CSV with line and reason).",
 )
 @click.option(
+    "--reread",
+    is_flag=True,
+    help="Read and compare every row even when this file was imported whole before and "
+    "nothing stored has changed since (orders, order_lines).",
+)
+@click.option(
     "--output",
     "out_fmt",
     type=click.Choice(["text", "json"]),
@@ -228,7 +234,7 @@ def test(keyword, no_browser, no_postgres, pytest_args):
     help="json prints the summary for scripts.",
 )
 def import_(
-    kind, file, store_code, fmt, mapping_path, dry_run, skip_invalid, rejects_path, out_fmt
+    kind, file, store_code, fmt, mapping_path, dry_run, skip_invalid, rejects_path, reread, out_fmt
 ):
     """Import a file of KIND: orders, order_lines, products, stock, traffic, ads, tracking or
     tasks (template 2)."""
@@ -253,6 +259,7 @@ def import_(
             rejects_path=rejects_path,
             via="cli",
             progress=bar.update if bar else None,
+            reread=reread,
         )
     except ImportFailed as exc:
         if bar:
@@ -775,7 +782,8 @@ def bench_startup_cmd(runs, out_fmt):
 )
 def bench_import_cmd(lines, databases, out_fmt):
     """Import a generated export of LINES order lines (orders file + order_lines file), then
-    again; compare with csv + executemany/COPY."""
+    again (the same files: answered as stored), then again with --reread; compare with csv +
+    executemany/COPY."""
     from shopops.devtools import bench_import
 
     sys.exit(bench_import.run(lines, list(databases), out_fmt))

@@ -4,10 +4,12 @@ A generated export of N order lines (1 to 5 lines per order, 3 on average: an or
 of about N/3 orders and an order_lines file of N lines) is imported by `./shopops import`
 (a child process per file, so its peak memory is its own) into a fresh database, orders
 first, then order lines; then both files are imported again, which must report every row
-`unchanged`. The baseline loads the same files into the same tables (orders, customers,
-order lines, with their unique keys) of another fresh database with the csv module and
-executemany (SQLite) or COPY (PostgreSQL), one transaction per file, converting only what
-the column types need (no validation, no upsert, a line's share of the paid amount not
+`unchanged` and be answered as the same files stored before (`ingest.same_file`: nothing
+was written since), and a third time with `--reread`, every row read and compared again.
+The baseline loads the same files into the same tables (orders, customers, order lines,
+with their unique keys) of another fresh database with the csv module and executemany
+(SQLite) or COPY (PostgreSQL), one transaction per file, converting only what the column
+types need (no validation, no upsert, a line's share of the paid amount not
 split: it takes its line amount).
 """
 
@@ -129,9 +131,9 @@ def _cpu_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _import(env: dict, kind: str, file: Path) -> dict:
+def _import(env: dict, kind: str, file: Path, *options: str) -> dict:
     started, cpu = time.monotonic(), _cpu_children()
-    result = _cli(env, "import", kind, str(file), "--store", "bench", "--output", "json")
+    result = _cli(env, "import", kind, str(file), "--store", "bench", "--output", "json", *options)
     wall = time.monotonic() - started
     summary = json.loads(result.stdout)
     summary["wall_seconds"] = wall
@@ -142,18 +144,21 @@ def _import(env: dict, kind: str, file: Path) -> dict:
 
 
 def engine_run(files: tuple[Path, Path], database_url: str, var_dir: Path) -> dict:
-    """Orders, then order lines, then both again (nothing may change the second time)."""
+    """Orders, then order lines, then both again, then both with every row read again
+    (nothing may change after the first time)."""
     env = _child_env(database_url, var_dir)
     _add_store(env)
     orders, lines = files
     out = {}
-    for step, kind, file in (
-        ("orders", "orders", orders),
-        ("order_lines", "order_lines", lines),
-        ("orders_again", "orders", orders),
-        ("order_lines_again", "order_lines", lines),
+    for step, kind, file, options in (
+        ("orders", "orders", orders, ()),
+        ("order_lines", "order_lines", lines, ()),
+        ("orders_again", "orders", orders, ()),
+        ("order_lines_again", "order_lines", lines, ()),
+        ("orders_reread", "orders", orders, ("--reread",)),
+        ("order_lines_reread", "order_lines", lines, ("--reread",)),
     ):
-        out[step] = _import(env, kind, file)
+        out[step] = _import(env, kind, file, *options)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return out
 
@@ -419,8 +424,12 @@ def run(lines: int, databases: list[str], fmt: str = "table") -> int:
             baseline_name = "csv + psycopg COPY"
         o, ol = engine["orders"], engine["order_lines"]
         o2, ol2 = engine["orders_again"], engine["order_lines_again"]
+        o3, ol3 = engine["orders_reread"], engine["order_lines_reread"]
         first = o["seconds"] + ol["seconds"]
         again = o2["seconds"] + ol2["seconds"]
+        reread = o3["seconds"] + ol3["seconds"]
+        commands = o["wall_seconds"] + ol["wall_seconds"]
+        again_commands = o2["wall_seconds"] + ol2["wall_seconds"]
         base_total = baseline[0] + baseline[1]
         results.append(
             {
@@ -432,7 +441,7 @@ def run(lines: int, databases: list[str], fmt: str = "table") -> int:
                 "order_lines_seconds": round(ol["seconds"], 2),
                 "order_lines_per_second": _rate(lines, ol["seconds"]),
                 "lines_per_second": _rate(n_orders + lines, first),
-                "commands_seconds": round(o["wall_seconds"] + ol["wall_seconds"], 2),
+                "commands_seconds": round(commands, 2),
                 "peak_rss_mb": round(engine["peak_rss_mb"], 1),
                 "baseline": baseline_name,
                 "baseline_orders_seconds": round(baseline[0], 2),
@@ -446,6 +455,15 @@ def run(lines: int, databases: list[str], fmt: str = "table") -> int:
                 "again_unchanged": o2["unchanged"] + ol2["unchanged"],
                 "again_changed": o2["inserted"] + o2["updated"] + ol2["inserted"] + ol2["updated"],
                 "again_speed_up": round(first / again, 2) if again else None,
+                "again_same_files": bool(o2["same_as"] and ol2["same_as"]),
+                "again_commands_seconds": round(again_commands, 2),
+                "again_commands_speed_up": round(commands / again_commands, 2),
+                "reread_orders_seconds": round(o3["seconds"], 2),
+                "reread_order_lines_seconds": round(ol3["seconds"], 2),
+                "reread_unchanged": o3["unchanged"] + ol3["unchanged"],
+                "reread_changed": o3["inserted"] + o3["updated"] + ol3["inserted"] + ol3["updated"],
+                "reread_speed_up": round(first / reread, 2) if reread else None,
+                "reread_cpu_seconds": round(o3["cpu_seconds"] + ol3["cpu_seconds"], 2),
                 "cpu_seconds": round(o["cpu_seconds"] + ol["cpu_seconds"], 2),
                 "again_cpu_seconds": round(o2["cpu_seconds"] + ol2["cpu_seconds"], 2),
                 "baseline_cpu_seconds": round(baseline_cpu, 2),
@@ -466,18 +484,27 @@ def run(lines: int, databases: list[str], fmt: str = "table") -> int:
                 f"{r['lines_per_second']:,} lines/s, {r['ratio']}x the baseline "
                 f"({r['baseline']}: {r['baseline_orders_seconds']} s + "
                 f"{r['baseline_order_lines_seconds']} s, {r['baseline_lines_per_second']:,} "
-                f"lines/s); peak RSS {r['peak_rss_mb']} MB; again: "
+                f"lines/s); peak RSS {r['peak_rss_mb']} MB; again"
+                f"{' (the same files, nothing changed since)' if r['again_same_files'] else ''}: "
                 f"{r['again_orders_seconds']} s + {r['again_order_lines_seconds']} s, "
-                f"{r['again_speed_up']}x faster, {r['again_unchanged']:,} unchanged, "
-                f"{r['again_changed']} changed; rows {r['rows_engine']} vs {r['rows_baseline']}, "
+                f"{r['again_speed_up']}x faster (whole commands {r['commands_seconds']} s -> "
+                f"{r['again_commands_seconds']} s, {r['again_commands_speed_up']}x), "
+                f"{r['again_unchanged']:,} unchanged, {r['again_changed']} changed; every row "
+                f"read again (--reread): {r['reread_orders_seconds']} s + "
+                f"{r['reread_order_lines_seconds']} s, {r['reread_speed_up']}x faster, "
+                f"{r['reread_unchanged']:,} unchanged, {r['reread_changed']} changed; "
+                f"rows {r['rows_engine']} vs {r['rows_baseline']}, "
                 f"orders whose shares miss the paid amount: {r['orders_with_shares_off']}; CPU "
-                f"{r['cpu_seconds']} s (again {r['again_cpu_seconds']} s, baseline "
+                f"{r['cpu_seconds']} s (again {r['again_cpu_seconds']} s, reread "
+                f"{r['reread_cpu_seconds']} s, baseline "
                 f"{r['baseline_cpu_seconds']} s)"
             )
     expected = [n_orders, lines]
     ok = all(
         r["rows_engine"] == r["rows_baseline"] == expected
-        and r["again_changed"] == 0
+        and r["again_changed"] == r["reread_changed"] == 0
+        and r["again_same_files"]
+        and r["again_unchanged"] == r["reread_unchanged"] == sum(expected)
         and r["orders_with_shares_off"] == 0
         for r in results
     )

@@ -65,3 +65,24 @@ class SavedMapping(StoreOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportedFile(StoreOwned):
+    """A file an import stored whole (no rejects), and what it could prove about it: every
+    row of the file is stored as the file has it for as long as the store's facts version
+    (`analytics.FactsVersion`, raised by every writer of the tables an import writes) is
+    `base_version + raises`. The same file read with the same settings is then answered
+    from here (`ingest.same_file`) instead of being read and compared row by row."""
+
+    kind = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64)  # of the file's bytes and the import's settings
+    base_version = models.PositiveBigIntegerField()  # the facts version when the import began
+    raises = models.PositiveSmallIntegerField()  # 1 when the import itself raised it, else 0
+    rows = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "kind", "digest"], name="imported_file_digest")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.digest[:12]}"
