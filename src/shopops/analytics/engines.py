@@ -57,7 +57,14 @@ def _family_rows(src, family: str, request: Request, base: set[str]) -> list[dic
     if compiled.supported(src):
         src.used.clear()
         sql = src.compile(BUILDERS[family](src, request, base))
-        compiled.remember(src, family, request, base, sql)
+        compiled.remember(
+            src,
+            family,
+            request,
+            base,
+            sql,
+            lambda other: src.compile(BUILDERS[family](src, other, base)),
+        )
         return src.run(sql)
     return src.rows(BUILDERS[family](src, request, base))
 

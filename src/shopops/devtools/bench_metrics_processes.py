@@ -5,6 +5,8 @@ Processes (median of the runs, every one a new Python process with
 miss, as after new facts):
   engine, never asked    `shopops metrics <report set> --by month` for the year, the lake
                          current, its compiled SQL not kept either (Ibis imported, compiles);
+  engine, other period   the same question, asked before only for another period: the SQL
+                         kept for any period, filled in (analytics.compiled);
   engine, lake current   the same question asked before: its SQL kept (analytics.compiled);
   engine, a day marked   the same after one day of the year was marked as written (read live);
   engine, live database  the same with the lake off;
@@ -125,6 +127,13 @@ def processes(work: Path, store, db_path: Path, lake: Path, expected: list, runs
         cold()
         shutil.rmtree(var / "compiled", ignore_errors=True)
 
+    def other_period_only():  # the question asked once before, for its first month only
+        first_time()
+        month = [*command]
+        month[month.index("--to") + 1] = str(YEAR[0] + timedelta(days=30))
+        subprocess.run(month, env=env, check=True, capture_output=True, timeout=600)  # noqa: S603
+        cold()
+
     out: dict = {"seconds": {}, "same_numbers": {}}
 
     def engine(name: str, extra_env=None, before=cold):
@@ -133,6 +142,10 @@ def processes(work: Path, store, db_path: Path, lake: Path, expected: list, runs
         out["same_numbers"][name] = _report_of_cli(text, KEYS) == expected
 
     engine("engine process, lake current, question never asked (compiles)", before=first_time)
+    engine(
+        "engine process, lake current, question asked for another period before",
+        before=other_period_only,
+    )
     engine("engine process, lake current")
     facts_changed(store.pk, {YEAR[0] + timedelta(days=165)})  # a write of 06-15, say
     engine("engine process, one day marked (read live)")

@@ -21,6 +21,7 @@ from shopops.analytics.tests.test_order_metrics import whole_catalog
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SPAN = (date(2025, 10, 1), date(2025, 11, 30))
+OTHER_SPAN = (date(2025, 10, 9), date(2025, 11, 17))
 CASES = [
     *({"grain": g} for g in ("day", "month", "none")),
     *({"grain": "none", "dims": [d]} for d in DIMENSIONS),
@@ -61,6 +62,12 @@ def test_kept_sql_gives_the_reference_numbers_for_the_whole_catalog(on_lake, lak
         again = metrics(keys, store, *SPAN, grain, "duckdb", use_cache=False, **case)
         assert compiles == [], case  # every aggregate from its kept SQL
         assert first == reference and again == reference, (grain, case)
+        # Another period of the same question: the SQL kept for any period, filled in.
+        other = metrics(keys, store, *OTHER_SPAN, grain, "duckdb", use_cache=False, **case)
+        assert compiles == [], case
+        assert other == metrics(
+            keys, store, *OTHER_SPAN, grain, "reference", use_cache=False, **case
+        ), (grain, case)
 
 
 @pytest.fixture
@@ -69,9 +76,10 @@ def kept_keys(monkeypatch):
     seen = []
     real = compiled.remember
 
-    def remember(src, family, request, base, sql):
-        seen.append(compiled.key(src, family, request, base))
-        return real(src, family, request, base, sql)
+    def remember(*args, **kwargs):
+        kept = real(*args, **kwargs)
+        seen.append(kept)
+        return kept
 
     monkeypatch.setattr(compiled, "remember", remember)
     return seen
@@ -92,14 +100,15 @@ def _failing_sql(entry: dict) -> None:
 def test_a_stale_entry_is_compiled_anew(compiles, kept_keys, spoil):
     store = make_demo_store(seed=3, target_orders=300)
     numbers = metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False)
-    assert sorted(compiles) == ["lines", "orders"] and len(kept_keys) == 2
+    # Each built three times: for its period and for the two of the proof (`compiled`).
+    assert sorted(set(compiles)) == ["lines", "orders"] and len(kept_keys) == 2
     for key in kept_keys:
         entry = caches["compiled"].get(key)
         spoil(entry)
         caches["compiled"].set(key, entry)
     compiles.clear()
     assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
-    assert sorted(compiles) == ["lines", "orders"]
+    assert sorted(set(compiles)) == ["lines", "orders"]
     compiles.clear()
     assert metrics(["gmv", "units"], store, *SPAN, "month", use_cache=False) == numbers
     assert compiles == []  # the new compilation replaced the stale entry
@@ -129,6 +138,36 @@ def test_a_new_process_asking_again_does_not_import_ibis(tmp_path):
     assert "| ibis" in first.stderr
     assert "| ibis" not in again.stderr
     assert again.stdout == first.stdout and '"period": "2025-11"' in first.stdout
+    # Another period of the same question: no compiling either.
+    other = list(question)
+    other[other.index("2025-10-01")] = "2025-09-01"
+    later = cli(*other, timing=True)
+    assert "| ibis" not in later.stderr
+    assert '"period": "2025-09"' in later.stdout
+
+
+def test_sql_kept_for_any_period_only_when_proven(monkeypatch):
+    """A date literal the proof does not find (here: a third one, derived from the
+    period) keeps the SQL for its own period only."""
+    request = SimpleNamespace(start=date(2025, 10, 1), end=date(2025, 10, 31))
+
+    def compile_for(r):
+        return (
+            f"SELECT {compiled._date_sql(r.start)}, {compiled._date_sql(r.end)},"
+            f" {compiled._date_sql(date(r.start.year, 1, 1))}"
+        )
+
+    monkeypatch.setattr(compiled.dataclasses, "replace", lambda r, **k: SimpleNamespace(**k))
+    derived = compile_for(request)
+    assert compiled._any_period(derived, request, compile_for) is None
+
+    def bounds_only(r):
+        return f"SELECT {compiled._date_sql(r.start)} AS a, {compiled._date_sql(r.end)} AS b"
+
+    marked = compiled._any_period(bounds_only(request), request, bounds_only)
+    assert marked is not None and compiled.MARKS[0] in marked
+    other = SimpleNamespace(start=date(2024, 2, 29), end=date(2024, 3, 1))
+    assert compiled._filled(marked, other) == bounds_only(other)
 
 
 def test_the_fingerprint_changes_with_each_library_wherever_it_is_installed(tmp_path, monkeypatch):
