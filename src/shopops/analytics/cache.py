@@ -99,7 +99,7 @@ def _mark_dirty(store_id: int, days) -> None:
     )
 
 
-def facts_changed(store_id: int, days=None) -> None:
+def facts_changed(store_id: int, days=None, *, at_once: bool = False) -> None:
     """Call after writing facts of a store; takes effect when the transaction commits.
 
     `days`: the store's local days whose facts the write changed (`local_days`; for orders
@@ -117,7 +117,11 @@ def facts_changed(store_id: int, days=None) -> None:
     the request after its facts were committed, and leave the cache stale. (Raising inside
     once ended in "locking protocol": that came from DuckDB reading the file through its
     own SQLite library in the same process, which the engine no longer does,
-    docs/architecture.md.)"""
+    docs/architecture.md.)
+
+    `at_once`: raise it inside the transaction on PostgreSQL too, for a writer whose call
+    is the last statement of a transaction of its own (an import), so that the raise
+    commits with the facts or not at all (`ingest.same_file` relies on it)."""
     days = None if days is None else set(days)
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
@@ -134,11 +138,12 @@ def facts_changed(store_id: int, days=None) -> None:
     new = None if days is None else days - recorded
     if markers and (whole or new == set()):
         return
-    if not markers and conn.vendor == "sqlite":
+    inside = conn.vendor == "sqlite" or at_once
+    if not markers and inside:
         _increment(store_id)
     if new is None or new:
         _mark_dirty(store_id, new)
-    if not markers and conn.vendor != "sqlite":
+    if not markers and not inside:
 
         def marker() -> None:
             _increment(store_id)

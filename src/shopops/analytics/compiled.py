@@ -23,13 +23,13 @@ derived from the dates, a shape that depends on them) is kept for its own period
 
 import dataclasses
 import hashlib
-import importlib.util
-import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from django.core.cache import caches
+
+from shopops.core.installed import dist_infos
 
 TIMEOUT = 30 * 24 * 3600
 PREFIX = "sql:v2:"
@@ -48,17 +48,8 @@ def fingerprint() -> str:
     here = Path(__file__).parent
     for name in SHAPING:
         digest.update((here / f"{name}.py").read_bytes())
-    # Each library's dist-info is looked for where the library itself is installed (without
-    # importing it; importlib.metadata would cost 80 ms a process).
-    sites = set()
-    for module in LIBRARIES.values():
-        spec = importlib.util.find_spec(module)
-        if spec is not None and spec.origin:
-            sites.add(Path(spec.origin).parent.parent)
-    for site in sorted(sites):
-        for entry in sorted(os.listdir(site)):
-            if entry.endswith(".dist-info") and entry.split("-")[0].lower() in LIBRARIES:
-                digest.update(entry.encode())
+    for entry in dist_infos(LIBRARIES):
+        digest.update(entry.encode())
     return digest.hexdigest()[:16]
 
 
@@ -79,9 +70,10 @@ def key(src, family: str, request, base, *, any_period: bool = False) -> str:
     return PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-# Periods compiled beside a request's own to prove its SQL names only the two bounds; far
-# from any real data, and of different lengths.
-PROBES = ((date(1901, 2, 3), date(1902, 4, 5)), (date(1903, 6, 7), date(1903, 6, 8)))
+# Periods compiled beside a request's own to prove its SQL names only the two bounds: of
+# different lengths, one before any real data and one after, so that a bound clamped to a
+# fixed day on either side would show as a literal the probes do not share.
+PROBES = ((date(1901, 2, 3), date(1902, 4, 5)), (date(2101, 6, 7), date(2101, 6, 8)))
 MARKS = ("{shopops:period_start}", "{shopops:period_end}")
 
 
@@ -120,13 +112,14 @@ def lookup(src, family: str, request, base) -> str | None:
     compile it and `remember`)."""
     if not supported(src):
         return None
-    for any_period in (True, False):
+    # Its own period's entry first: one is kept only where the proof failed for it.
+    for any_period in (False, True):
         entry = caches["compiled"].get(key(src, family, request, base, any_period=any_period))
         if not entry:
             continue
         src.prepare(entry["relations"])
         if src.schema(entry["relations"]) != entry["schema"]:
-            return None
+            continue
         return _filled(entry["sql"], request) if any_period else entry["sql"]
     return None
 
@@ -142,6 +135,10 @@ def remember(src, family: str, request, base, sql: str, compile_for=None) -> str
     marked = _any_period(sql, request, compile_for) if compile_for else None
     if marked is not None:
         entry["sql"] = marked
+    elif compile_for:
+        # Not provable for this period: an entry for any period (from an older build, or
+        # other relations) must not answer it either.
+        caches["compiled"].delete(key(src, family, request, base, any_period=True))
     kept = key(src, family, request, base, any_period=marked is not None)
     caches["compiled"].set(kept, entry, TIMEOUT)
     return kept

@@ -228,19 +228,23 @@ class DuckDBLakeSources(DuckDBSources):
         start, end = self.request.start.isoformat(), self.request.end.isoformat()
         return self._table(
             "src_orders",
-            f"""
+            lambda: (
+                f"""
             SELECT o.store_id, o.id, o.buyer, o.day, o.paid_amount{self._order_extras()}
             FROM {self._from("orders")} o
             WHERE o.day BETWEEN DATE '{start}' AND DATE '{end}'
-            """,  # noqa: S608 - quoted paths, ints, ISO dates and literals of validated values
+            """  # noqa: S608 - quoted paths, ints, ISO dates and literals of validated values
+            ),
             kind="VIEW",
         )
 
     def first_days(self):
         return self._table(
             "src_first",
-            f"SELECT buyer, min(day) AS first FROM {self._from('orders', months=False)} "  # noqa: S608
-            "GROUP BY buyer",
+            lambda: (
+                f"SELECT buyer, min(day) AS first FROM {self._from('orders', months=False)} "  # noqa: S608
+                "GROUP BY buyer"
+            ),
         )
 
     def lines(self):
@@ -249,8 +253,10 @@ class DuckDBLakeSources(DuckDBSources):
             extra += ", l.unit_cost"
         return self._table(
             "src_lines",
-            f"SELECT l.order_id, l.sku_code, l.quantity, l.line_gmv{extra} "  # noqa: S608
-            f"FROM {self._from('lines')} l",
+            lambda: (
+                f"SELECT l.order_id, l.sku_code, l.quantity, l.line_gmv{extra} "  # noqa: S608
+                f"FROM {self._from('lines')} l"
+            ),
             kind="VIEW",
         )
 
@@ -264,31 +270,37 @@ class DuckDBLakeSources(DuckDBSources):
         start, end = self.request.start.isoformat(), self.request.end.isoformat()
         return self._table(
             "src_order_lines",
-            f"""
+            lambda: (
+                f"""
             SELECT store_id, order_id, buyer, day, sku_code, quantity, line_gmv{extra}
             FROM {self._from("lines")}
             WHERE day BETWEEN DATE '{start}' AND DATE '{end}'
-            """,  # noqa: S608 - quoted paths, ISO dates
+            """  # noqa: S608 - quoted paths, ISO dates
+            ),
             kind="VIEW",
         )
 
     def traffic(self):
         return self._table(
             "src_traffic",
-            f"""
+            lambda: (
+                f"""
             SELECT store_id, day, source, sku_code, category, visitors, page_views,
                    impressions, clicks, add_to_cart, favorites
             FROM {self._from("traffic")} WHERE day BETWEEN ? AND ?
-            """,  # noqa: S608 - quoted paths
+            """  # noqa: S608 - quoted paths
+            ),
             (self.request.start, self.request.end),
         )
 
     def ads(self):
         return self._table(
             "src_ads",
-            f"""
+            lambda: (
+                f"""
             SELECT store_id, day, channel, plan, keyword, impressions, clicks, orders, cost, gmv
             FROM {self._from("ads")} WHERE day BETWEEN ? AND ?
-            """,  # noqa: S608 - quoted paths
+            """  # noqa: S608 - quoted paths
+            ),
             (self.request.start, self.request.end),
         )

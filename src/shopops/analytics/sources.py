@@ -72,9 +72,12 @@ class DuckDBSources:
             self._backend = ibis.duckdb.from_connection(self.con)
         return self._backend
 
-    def _table(self, name: str, sql: str, params=(), kind: str = "TABLE"):
+    def _table(self, name: str, sql, params=(), kind: str = "TABLE"):
+        """`sql`: its text, or a function making it (called only when the relation is not
+        made yet: making its text may read rows)."""
         if name not in self.made:
-            self.con.execute(f"CREATE TEMP {kind} {name} AS {sql}", list(params))
+            text = sql() if callable(sql) else sql
+            self.con.execute(f"CREATE TEMP {kind} {name} AS {text}", list(params))
             self.made.add(name)
         self.used.add(name)
         if self._preparing:

@@ -213,6 +213,10 @@ class RunState:
 
     fresh: set = field(default_factory=set)
     caches: dict = field(default_factory=dict)
+    # Rows written beside the file's own (buyers, an orders file's embedded lines): not in
+    # its counts, but they change stored facts all the same. A rolled-back batch's stay
+    # counted: one raise of the facts version too many costs nothing.
+    side: Counter = field(default_factory=Counter)
 
     def trim(self, model) -> None:
         cache = self.caches.get(model)

@@ -663,6 +663,7 @@ class Writer:
             self.store,
             customers,
             ("platform_id",),
+            self.ctx.run.side,
             run=self.ctx.run,
             cached=("name", "phone", "province"),
         )

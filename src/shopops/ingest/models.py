@@ -79,6 +79,7 @@ class ImportedFile(StoreOwned):
     base_version = models.PositiveBigIntegerField()  # the facts version when the import began
     raises = models.PositiveSmallIntegerField()  # 1 when the import itself raised it, else 0
     rows = models.PositiveIntegerField()
+    lines_too = models.BooleanField(default=False)  # an orders file carrying its lines
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

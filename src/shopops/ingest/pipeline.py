@@ -122,8 +122,11 @@ def run_import(
     options = mapping or {}
     if not isinstance(options, dict):
         raise ImportFailed("the mapping must be a mapping of settings (columns: …)")
+    # A record proves the file's rows only if nothing else shares this import's transaction.
+    own_transaction = not connection.in_atomic_block
     file_digest = None
-    if same_file.applies(kind) and Path(path).is_file():
+    if own_transaction and same_file.applies(kind) and Path(path).is_file():
+        seen_file = same_file.identity(Path(path))
         file_digest = same_file.digest(Path(path), store=store, kind=kind, fmt=fmt, options=options)
         # Read before any stored row is, and only then: see same_file.
         base_version = same_file.version(store)
@@ -143,8 +146,6 @@ def run_import(
                 size = Path(path).stat().st_size
                 progress(result.rows, size, size)
             return result
-    # A record proves the file's rows only if nothing else shares this import's transaction.
-    own_transaction = not connection.in_atomic_block
     table = open_table(Path(path), display_name)
     if fmt == "mapping":
         check_mapping(options, kind, table.name)
@@ -188,6 +189,7 @@ def run_import(
                 line_numbers[record["order_id"]] = number
                 record["_line_no"] = number
             if lines is not None:
+                embedded["lines"] = True
                 record["_lines"] = [
                     _parse_line(item, ctx, n) for n, item in enumerate(lines, start=1)
                 ]
@@ -207,6 +209,7 @@ def run_import(
             return None
 
     batches = 0
+    embedded = {"lines": False}  # whether an orders file carries its lines (Shopify)
 
     def refresh_statistics():
         # A big import grows tables inside one transaction; PostgreSQL's planner still
@@ -334,19 +337,32 @@ def run_import(
             if columnar_writer is not None:
                 columnar_writer.close()
                 columnar.fill_rows(Path(path), result.rejects)
+            side = ctx.run.side
+            wrote = bool(
+                counts["inserted"] or counts["updated"] or side["inserted"] or side["updated"]
+            )
             if dry_run:
                 transaction.set_rollback(True)
-            elif (counts["inserted"] or counts["updated"]) and spec.facts:
-                # In the import's transaction: the lake's marks commit with the rows.
-                facts_changed(store.pk)
-            if file_digest is not None and own_transaction and not dry_run and not result.rejects:
+            elif wrote and spec.facts:
+                # In the import's transaction: the lake's marks commit with the rows. An
+                # import in a transaction of its own raises the version in it too, on
+                # PostgreSQL as well (its last statement; the row is held for the commit
+                # only): a raise lost after the commit would leave its record holding.
+                facts_changed(store.pk, at_once=own_transaction)
+            if (
+                file_digest is not None
+                and not dry_run
+                and not result.rejects
+                and same_file.identity(Path(path)) == seen_file
+            ):
                 same_file.remember(
                     store,
                     kind,
                     file_digest,
                     base_version=base_version,
-                    raised=bool(counts["inserted"] or counts["updated"]),
+                    raised=wrote,
                     rows=result.rows,
+                    lines_too=embedded["lines"],
                 )
     result.inserted, result.updated = counts["inserted"], counts["updated"]
     result.unchanged = counts["unchanged"]

@@ -57,6 +57,7 @@ def write_orders(store, records: list[dict], counts: Counter, ctx) -> None:
         store,
         customers,
         ("platform_id",),
+        ctx.run.side,
         run=ctx.run,
         cached=("name", "phone", "province"),
     )
@@ -90,7 +91,7 @@ def write_orders(store, records: list[dict], counts: Counter, ctx) -> None:
     paid = {order_pks[key]: values["paid_amount"] for key, values in keyed.items()}
     lines = [dict(line, order_id=r["order_id"]) for r in records for line in r.get("_lines", ())]
     if lines:
-        _write_lines(store, lines, None, {k[0]: pk for k, pk in order_pks.items()}, ctx)
+        _write_lines(store, lines, ctx.run.side, {k[0]: pk for k, pk in order_pks.items()}, ctx)
         allocate(store, paid)
 
 

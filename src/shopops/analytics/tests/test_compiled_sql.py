@@ -17,6 +17,7 @@ from shopops.analytics.queries import metrics
 from shopops.analytics.request import DIMENSIONS
 from shopops.analytics.tests.conftest import make_demo_store
 from shopops.analytics.tests.test_order_metrics import whole_catalog
+from shopops.core import installed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -114,6 +115,39 @@ def test_a_stale_entry_is_compiled_anew(compiles, kept_keys, spoil):
     assert compiles == []  # the new compilation replaced the stale entry
 
 
+def test_a_period_the_proof_fails_for_keeps_its_own_entry_and_drops_the_shared_one(
+    compiles, kept_keys, monkeypatch
+):
+    store = make_demo_store(seed=3, target_orders=300)
+    third = (date(2025, 10, 20), date(2025, 11, 2))
+    failing = {OTHER_SPAN[0], third[0]}
+    real = compiled._any_period
+    monkeypatch.setattr(
+        compiled,
+        "_any_period",
+        lambda sql, request, c: None if request.start in failing else real(sql, request, c),
+    )
+
+    def ask(span, engine="duckdb"):
+        return metrics(["gmv", "units"], store, *span, "month", engine, use_cache=False)
+
+    ask(OTHER_SPAN)  # kept for its own period only
+    ask(SPAN)  # kept for any period
+    shared = kept_keys[-1]
+    assert caches["compiled"].get(shared) is not None
+    compiles.clear()
+    assert ask(OTHER_SPAN) == ask(OTHER_SPAN, "reference")
+    assert compiles == []  # its own entry, found first
+    # A period the proof fails for, compiled while an entry for any period is kept (one
+    # whose relations no longer match, say): that entry goes.
+    for key in kept_keys[-2:]:
+        entry = caches["compiled"].get(key)
+        entry["schema"] = []
+        caches["compiled"].set(key, entry)
+    assert ask(third) == ask(third, "reference")
+    assert caches["compiled"].get(shared) is None
+
+
 def test_a_new_process_asking_again_does_not_import_ibis(tmp_path):
     env = {
         **os.environ,
@@ -183,7 +217,7 @@ def test_the_fingerprint_changes_with_each_library_wherever_it_is_installed(tmp_
         (site / module / "__init__.py").write_text("")
         (site / f"{dist}-{version}.dist-info").mkdir()
         found[module] = SimpleNamespace(origin=str(site / module / "__init__.py"))
-    monkeypatch.setattr(compiled.importlib.util, "find_spec", found.get)
+    monkeypatch.setattr(installed.importlib.util, "find_spec", found.get)
     compiled.fingerprint.cache_clear()
     first = compiled.fingerprint()
     (tmp_path / "sqlglot" / "sqlglot-26.0.0.dist-info").rename(

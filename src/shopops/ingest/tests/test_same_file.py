@@ -3,10 +3,13 @@ stored can have changed since (`ingest.same_file`); every other case reads it ro
 and both answers are the same. Transactional tests: the record is kept only by an import
 in a transaction of its own, as the CLI, the worker and the API run it."""
 
+import os
+
 import pytest
 from django.db import transaction
 
 from shopops.analytics.cache import facts_changed
+from shopops.customers.models import Customer
 from shopops.ingest.models import ImportedFile
 from shopops.ingest.pipeline import run_import
 from shopops.orders import services
@@ -152,3 +155,46 @@ def test_stale_records_are_dropped(shop, files, write):
     assert not ImportedFile.objects.filter(kind="order_lines").exists()
     assert ImportedFile.objects.count() == 2
     assert run_import(store=shop, kind="orders", path=orders).same_as
+
+
+def test_a_buyer_written_back_by_another_file_makes_the_file_read_again(shop, write):
+    first = write("f1.csv", ORDERS)
+    second = write(
+        "f2.csv",
+        "order_id,customer_id,province,created_at,paid_at,paid_amount\n"
+        "B1,c1,四川省,2024-06-19 10:00:00,2024-06-19 10:05:00,10.00\n",
+    )
+    run_import(store=shop, kind="orders", path=first)
+    run_import(store=shop, kind="orders", path=second)  # c1 now in 四川省
+    again = run_import(store=shop, kind="orders", path=first)  # only c1 changes, back
+    assert again.same_as is None and (again.inserted, again.updated) == (0, 0)
+    assert Customer.objects.get(store=shop, platform_id="c1").province == "浙江省"
+    # That import wrote a buyer: the second file's record no longer holds.
+    assert run_import(store=shop, kind="orders", path=second).same_as is None
+    assert Customer.objects.get(store=shop, platform_id="c1").province == "四川省"
+
+
+def test_no_answer_from_a_record_inside_a_callers_transaction(shop, files):
+    orders, _ = files
+    run_import(store=shop, kind="orders", path=orders)
+    with transaction.atomic():
+        Order.objects.filter(store=shop, order_id="A1").update(channel="taken here")
+        assert run_import(store=shop, kind="orders", path=orders).updated == 1
+
+
+def test_a_file_changed_while_it_is_read_keeps_no_record(shop, files):
+    orders, _ = files
+
+    def progress(rows, done, total):
+        os.utime(orders, ns=(1, 1))  # written anew meanwhile, as far as anyone can tell
+
+    run_import(store=shop, kind="orders", path=orders, progress=progress)
+    assert not ImportedFile.objects.exists()
+
+
+def test_an_orders_file_with_its_lines_is_not_moved_past_a_lines_import(shop, files):
+    orders, lines = files
+    run_import(store=shop, kind="orders", path=orders)
+    ImportedFile.objects.update(lines_too=True)  # as a Shopify file's record
+    run_import(store=shop, kind="order_lines", path=lines)
+    assert run_import(store=shop, kind="orders", path=orders).same_as is None
