@@ -221,6 +221,10 @@ class DuckDBLakeSources(DuckDBSources):
             SELECT {names} FROM ({live})
         )"""  # noqa: S608 - quoted paths, ints and ISO dates
 
+    def _days(self) -> str:
+        """The request's first and last day as `DATE '…' AND DATE '…'`."""
+        return f"DATE '{self.request.start.isoformat()}' AND DATE '{self.request.end.isoformat()}'"
+
     def orders(self):
         """A view: Parquet is columnar and read only for the columns and row groups each
         aggregate needs; copying the period's orders into a table first cost more than
@@ -287,10 +291,9 @@ class DuckDBLakeSources(DuckDBSources):
                 f"""
             SELECT store_id, day, source, sku_code, category, visitors, page_views,
                    impressions, clicks, add_to_cart, favorites
-            FROM {self._from("traffic")} WHERE day BETWEEN ? AND ?
-            """  # noqa: S608 - quoted paths
+            FROM {self._from("traffic")} WHERE day BETWEEN {self._days()}
+            """  # noqa: S608 - quoted paths, ISO dates
             ),
-            (self.request.start, self.request.end),
         )
 
     def ads(self):
@@ -299,8 +302,7 @@ class DuckDBLakeSources(DuckDBSources):
             lambda: (
                 f"""
             SELECT store_id, day, channel, plan, keyword, impressions, clicks, orders, cost, gmv
-            FROM {self._from("ads")} WHERE day BETWEEN ? AND ?
-            """  # noqa: S608 - quoted paths
+            FROM {self._from("ads")} WHERE day BETWEEN {self._days()}
+            """  # noqa: S608 - quoted paths, ISO dates
             ),
-            (self.request.start, self.request.end),
         )

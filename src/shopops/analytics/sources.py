@@ -18,8 +18,9 @@ Every engine supplies the same columns:
 DuckDB copies the paid orders of the period into a temporary table once per call (every
 family joins to the orders); order lines, read once per aggregate, stay a view.
 
-Ibis is imported only to build and compile an expression (`backend`): a question compiled
-before runs its kept SQL (`analytics.compiled`) on relations made by `prepare`.
+Ibis is imported only to build and compile an expression (`analytics.ibis_duckdb`: unbound
+tables typed by DuckDB, its DuckDB compiler alone): a question compiled before runs its kept
+SQL (`analytics.compiled`) on relations made by `prepare`.
 """
 
 from shopops.analytics.duckdb_engine import connect, oltp_relation, sql_literal, unindexed
@@ -51,38 +52,39 @@ def _by_store(stores, value, sql_type: str) -> str:
     return f"CASE o.store_id {cases} END"
 
 
+def _instant(moment) -> str:
+    """An aware datetime as a DuckDB TIMESTAMPTZ literal (ISO text with its offset)."""
+    return f"TIMESTAMPTZ '{moment.isoformat()}'"
+
+
 class DuckDBSources:
     def __init__(self, request, base: set[str] = frozenset()):
         self.request = request
         self.base = base
         self.con = connect()
-        self._backend = None
+        self._tables: dict = {}  # Ibis tables of the relations made, by name
         self.made: set[str] = set()
         self.used: set[str] = set()  # the relations read since the last `used.clear()`
         self._preparing = False
         self.ids = ", ".join(str(i) for i in request.store_ids)  # ints, safe to inline
         self.zone = _by_store(request.stores, lambda s: s.timezone, "VARCHAR")
 
-    @property
-    def backend(self):
-        """Ibis on this connection, made (and Ibis imported: 0.3 s) when first needed."""
-        if self._backend is None:
-            import ibis
-
-            self._backend = ibis.duckdb.from_connection(self.con)
-        return self._backend
-
-    def _table(self, name: str, sql, params=(), kind: str = "TABLE"):
+    def _table(self, name: str, sql, kind: str = "TABLE"):
         """`sql`: its text, or a function making it (called only when the relation is not
-        made yet: making its text may read rows)."""
+        made yet: making its text may read rows). Literals only, no parameters: DuckDB
+        binds a date or time parameter through pandas, whose import costs a process 0.5 s."""
         if name not in self.made:
             text = sql() if callable(sql) else sql
-            self.con.execute(f"CREATE TEMP {kind} {name} AS {text}", list(params))
+            self.con.execute(f"CREATE TEMP {kind} {name} AS {text}")
             self.made.add(name)
         self.used.add(name)
         if self._preparing:
             return None
-        return self.backend.sql(f"SELECT * FROM {name}")  # noqa: S608 - fixed names
+        if name not in self._tables:
+            from shopops.analytics import ibis_duckdb  # Ibis: imported on the first compile
+
+            self._tables[name] = ibis_duckdb.table(self.con, name)
+        return self._tables[name]
 
     def prepare(self, names) -> None:
         """Make the named relations (`src_orders`, …) without building Ibis tables."""
@@ -151,9 +153,8 @@ class DuckDBSources:
                    CAST(timezone({self.zone}, o.ts) AS DATE) AS day,
                    CAST(o.paid_amount AS DECIMAL(18,2)) AS paid_amount{columns}
             FROM (SELECT *, paid_at::TIMESTAMPTZ AS ts FROM {raw}) o
-            WHERE o.ts >= ? AND o.ts < ?{self._until()}
+            WHERE o.ts >= {_instant(low)} AND o.ts < {_instant(high)}{self._until()}
             """,  # noqa: S608 - ids are ints, the rest literals of validated values
-            (low, high),
         )
 
     def first_days(self):
@@ -277,7 +278,9 @@ class DuckDBSources:
         return self._table("src_rates", "")
 
     def compile(self, expr) -> str:
-        return self.backend.compile(expr)
+        from shopops.analytics import ibis_duckdb
+
+        return ibis_duckdb.to_sql(expr)
 
     def run(self, sql: str) -> list[dict]:
         """Compiled SQL's rows as dicts, fetched by DuckDB itself: Ibis's own to_pyarrow

@@ -170,6 +170,11 @@ def test_a_new_process_asking_again_does_not_import_ibis(tmp_path):
     first = cli(*question, timing=True)
     again = cli(*question, timing=True)
     assert "| ibis" in first.stderr
+    # Compiling imports Ibis's DuckDB compiler alone: no pyarrow, no other compiler.
+    imported = {line.rsplit("|", 1)[-1].strip() for line in first.stderr.splitlines()}
+    assert "pyarrow" not in imported and "numpy" not in imported
+    assert "ibis.backends.sql.compilers.duckdb" in imported
+    assert "ibis.backends.sql.compilers.trino" not in imported
     assert "| ibis" not in again.stderr
     assert again.stdout == first.stdout and '"period": "2025-11"' in first.stdout
     # Another period of the same question: no compiling either.
