@@ -92,7 +92,10 @@ def demo_goals(store: Store, today: date | None = None) -> int:
 
     if Goal.objects.filter(store=store).exists():
         return 0
-    today = today or datetime.now(store.zone).date()
+    now = datetime.now(store.zone)
+    if today is not None:  # statuses settle against the plan's own day (late, open)
+        now = datetime.combine(today, now.timetz())
+    today = now.date()
     start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
     end = (date(start.year + (start.month + 2) // 12, (start.month + 2) % 12 + 1, 1)) - timedelta(
         days=1
@@ -166,7 +169,10 @@ def demo_plan(store: Store, today: date | None = None) -> int:
 
     if Task.objects.filter(store=store).exists():
         return 0
-    today = today or datetime.now(store.zone).date()
+    now = datetime.now(store.zone)
+    if today is not None:  # statuses settle against the plan's own day (late, open)
+        now = datetime.combine(today, now.timetz())
+    today = now.date()
     users = {u.username: u for u in User.objects.filter(username__in={r[1] for r in DEMO_PLAN})}
     goals = {g.metric: g for g in Goal.objects.filter(store=store).order_by("start")}
     made = []
@@ -177,7 +183,7 @@ def demo_plan(store: Store, today: date | None = None) -> int:
                 None, store, name=name, start=start, due=start + timedelta(days=length - 1),
                 owner=users.get(owner), status=status, progress=progress,
                 goal=goals.get(metric), depends_on=[made[after].pk] if after is not None else (),
-                departments=DEPARTMENTS.get(owner, ""), via="demo", now=None,
+                departments=DEPARTMENTS.get(owner, ""), via="demo", now=now,
             )
         )  # fmt: skip
     return len(made)

@@ -2,6 +2,7 @@
 see them, launch refused with the flagged SKUs (409), then accepted; scoping by store."""
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -18,9 +19,12 @@ def test_campaigns_api(as_role, store_a, store_b):
     product = Product.objects.create(store=store_a, spu="P1", name="保温杯")
     Sku.objects.create(store=store_a, product=product, code="CUP", price="129.00", cost="100")
     planner = as_role("campaign_planner")
+    # The main phase in the future (the review is refused until it has started).
+    today = datetime.now(store_a.zone).date()
+    start, end = (today + timedelta(days=n) for n in (16, 18))
     made = post(planner, "/api/v1/campaigns?store=alpha", {
         "name": "年货节", "kind": "store",
-        "phases": {"main": {"start": "2026-12-20", "end": "2026-12-22"}},
+        "phases": {"main": {"start": start.isoformat(), "end": end.isoformat()}},
     })  # fmt: skip
     assert made.status_code == 201, made.content
     cid = made.json()["id"]

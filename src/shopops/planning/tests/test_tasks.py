@@ -132,16 +132,19 @@ def test_the_table_filters_creates_and_exports_template_2(as_role, store_a, role
     lead = as_role("ops_lead")
     empty = lead.get("/plans/").content.decode()
     assert 'id="tasks-empty"' in empty
-    form = {"name": "618 预热页面", "description": "主会场与分会场", "start": "2026-12-01",
-            "due": "2026-12-05", "owner": role_users["content_editor"].pk,
+    # Dates around the store's today: a task past its due date would show as late.
+    today = work.today_of(store_a)
+    day = {n: (today + timedelta(days=n)).isoformat() for n in range(8)}
+    form = {"name": "618 预热页面", "description": "主会场与分会场", "start": day[0],
+            "due": day[4], "owner": role_users["content_editor"].pk,
             "departments": "设计部、运营部", "deliverable": "活动页面", "status": "doing",
             "progress": "30", "notes": "等主图"}  # fmt: skip
     assert lead.post("/plans/", form).status_code == 302
     first = Task.objects.get(name="618 预热页面")
-    refused = lead.post("/plans/", {**form, "name": "客服话术", "start": "2026-12-03",
+    refused = lead.post("/plans/", {**form, "name": "客服话术", "start": day[2],
                                     "depends_on": [first.pk]})  # fmt: skip
     assert "这会打破依赖" in refused.content.decode()
-    lead.post("/plans/", {**form, "name": "客服话术", "start": "2026-12-06", "due": "2026-12-08",
+    lead.post("/plans/", {**form, "name": "客服话术", "start": day[5], "due": day[7],
                           "depends_on": [first.pk], "owner": "", "departments": "客服部",
                           "status": "todo", "progress": "0"})  # fmt: skip
     page = lead.get("/plans/?department=客服").content.decode()
@@ -152,8 +155,9 @@ def test_the_table_filters_creates_and_exports_template_2(as_role, store_a, role
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == HEADERS
-    assert values[1] == ["618 预热页面", "主会场与分会场", datetime(2026, 12, 1),
-                         datetime(2026, 12, 5), "content_editor", "设计部、运营部", "活动页面",
+    assert values[1] == ["618 预热页面", "主会场与分会场", datetime.combine(today, time()),
+                         datetime.combine(today + timedelta(days=4), time()), "content_editor",
+                         "设计部、运营部", "活动页面",
                          "进行中", "等主图"]  # fmt: skip
     assert values[2][0] == "客服话术" and values[2][4] is None and values[2][7] == "待开始"
 
