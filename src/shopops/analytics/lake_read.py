@@ -229,14 +229,13 @@ class DuckDBLakeSources(DuckDBSources):
         """A view: Parquet is columnar and read only for the columns and row groups each
         aggregate needs; copying the period's orders into a table first cost more than
         the aggregates (0.35 s of 0.4 s for a year of 400,000 orders)."""
-        start, end = self.request.start.isoformat(), self.request.end.isoformat()
         return self._table(
             "src_orders",
             lambda: (
                 f"""
             SELECT o.store_id, o.id, o.buyer, o.day, o.paid_amount{self._order_extras()}
             FROM {self._from("orders")} o
-            WHERE o.day BETWEEN DATE '{start}' AND DATE '{end}'
+            WHERE o.day BETWEEN {self._days()}
             """  # noqa: S608 - quoted paths, ints, ISO dates and literals of validated values
             ),
             kind="VIEW",
@@ -271,14 +270,13 @@ class DuckDBLakeSources(DuckDBSources):
         )
         if "cogs" in self.base:
             extra += ", unit_cost"
-        start, end = self.request.start.isoformat(), self.request.end.isoformat()
         return self._table(
             "src_order_lines",
             lambda: (
                 f"""
             SELECT store_id, order_id, buyer, day, sku_code, quantity, line_gmv{extra}
             FROM {self._from("lines")}
-            WHERE day BETWEEN DATE '{start}' AND DATE '{end}'
+            WHERE day BETWEEN {self._days()}
             """  # noqa: S608 - quoted paths, ISO dates
             ),
             kind="VIEW",

@@ -92,10 +92,7 @@ def demo_goals(store: Store, today: date | None = None) -> int:
 
     if Goal.objects.filter(store=store).exists():
         return 0
-    now = datetime.now(store.zone)
-    if today is not None:  # statuses settle against the plan's own day (late, open)
-        now = datetime.combine(today, now.timetz())
-    today = now.date()
+    today = today or datetime.now(store.zone).date()
     start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
     end = (date(start.year + (start.month + 2) // 12, (start.month + 2) % 12 + 1, 1)) - timedelta(
         days=1
